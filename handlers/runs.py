@@ -1,0 +1,92 @@
+"""Native (PraisonAI-compatible) runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generated import models as m
+from connexion import request
+from connexion.lifecycle import ConnexionResponse
+
+from handlers._respond import native_error, ok
+from runyard.context import current_service
+from runyard.dialects import native
+from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound
+from runyard.service import InvalidRequest, resolve_idempotency_key
+
+Answer = dict[str, Any] | tuple[Any, ...]
+
+
+def _not_found(run_id: str) -> Answer:
+    return native_error(404, f"Job not found: {run_id}")
+
+
+async def list_runs(status: str | None = None, session_id: str | None = None, page: int = 1, page_size: int = 20) -> Answer:
+    flt = RunFilter(states=native.states_for(status) if status is not None else None, session_id=session_id)
+    result = await current_service().list(flt, page=page, page_size=page_size)
+    return ok(m.RunList(jobs=[native.list_item(s) for s in result.items], total=result.total, page=page, page_size=page_size))
+
+
+async def submit_run(body: dict[str, Any]) -> Answer:
+    submit = m.SubmitRunRequest.model_validate(body)
+    try:
+        key = resolve_idempotency_key(request.headers.get("idempotency-key"), submit.idempotency_key)
+    except InvalidRequest as exc:
+        return native_error(400, str(exc))
+    new = NewRun(
+        job_name=submit.job,
+        input=submit.input,
+        session_id=submit.session_id,
+        tags=tuple(submit.tags or ()),
+        idempotency_key=key,
+        delay_seconds=submit.delay or 0,
+        ttl_seconds=submit.ttl,
+        max_attempts=submit.max_attempts or 1,
+    )
+    submitted = await current_service().submit(new)
+    run = submitted.run
+    headers = {"Location": native.status_path(run.id)}
+    hint = native.retry_after(run)
+    if hint is not None:
+        headers["Retry-After"] = str(hint)
+    return ok(native.submitted(run), 202 if submitted.created else 200, headers)
+
+
+async def get_run_status(job_id: str) -> Answer:
+    try:
+        run = await current_service().status(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    hint = native.retry_after(run)
+    headers = {"Retry-After": str(hint)} if hint is not None else {}
+    return ok(native.run_status(run), 200, headers)
+
+
+async def get_run_result(job_id: str) -> Answer:
+    try:
+        run = await current_service().result(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    except RunConflict as exc:
+        return native_error(409, str(exc))
+    return ok(native.run_result(run))
+
+
+async def cancel_run(job_id: str) -> Answer:
+    try:
+        run = await current_service().cancel(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    except RunConflict as exc:
+        return native_error(409, str(exc))
+    return ok(native.run_status(run))
+
+
+async def delete_run(job_id: str) -> Answer:
+    try:
+        await current_service().delete(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    except RunConflict as exc:
+        return native_error(409, str(exc))
+    return ConnexionResponse(status_code=204)

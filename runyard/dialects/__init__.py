@@ -1,0 +1,1 @@
+"""Dialects: mappings at the edge between the one domain model and each public API."""

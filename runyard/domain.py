@@ -1,0 +1,126 @@
+"""The domain: runs and their internal states, independent of any dialect."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class RunState(str, enum.Enum):
+    """Internal run states (DESIGN.md, Lifecycle)."""
+
+    DELAYED = "delayed"
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    CANCELLING = "cancelling"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CRASHED = "crashed"
+    SYSTEM_FAILURE = "system_failure"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED_STATES
+
+    @property
+    def waiting(self) -> bool:
+        """Not yet held by a worker."""
+        return self in (RunState.DELAYED, RunState.QUEUED, RunState.RETRYING)
+
+
+FINISHED_STATES = frozenset(
+    {
+        RunState.SUCCEEDED,
+        RunState.FAILED,
+        RunState.TIMED_OUT,
+        RunState.CRASHED,
+        RunState.SYSTEM_FAILURE,
+        RunState.CANCELLED,
+        RunState.EXPIRED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run as the store holds it. Times are epoch microseconds (UTC)."""
+
+    id: str
+    job_name: str
+    state: RunState
+    created_at: int
+    updated_at: int
+    session_id: str | None = None
+    tags: tuple[str, ...] = ()
+    input: Any = None
+    idempotency_key: str | None = None
+    job_version: int | None = None
+    delayed_until: int | None = None
+    ttl_seconds: int | None = None
+    started_at: int | None = None
+    completed_at: int | None = None
+    attempt: int = 0
+    max_attempts: int = 1
+    progress_percentage: float = 0.0
+    progress_step: str | None = None
+    result: Any = None
+    error: str | None = None
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The columns a list page needs, and no more."""
+
+    id: str
+    state: RunState
+    created_at: int
+    session_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """What a submit asks for."""
+
+    job_name: str
+    input: Any = None
+    session_id: str | None = None
+    tags: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+    delay_seconds: int = 0
+    ttl_seconds: int | None = None
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """Filters a list may apply; None means 'any'."""
+
+    states: frozenset[RunState] | None = None
+    session_id: str | None = None
+    job_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[RunSummary] = field(default_factory=list)
+    total: int = 0
+
+
+class RunNotFound(LookupError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+class RunConflict(Exception):
+    """The run's state does not allow the operation."""
+
+    def __init__(self, run: Run, message: str) -> None:
+        super().__init__(message)
+        self.run = run

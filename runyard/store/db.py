@@ -1,0 +1,129 @@
+"""Opening a database: URL normalisation, engine set-up, migrations at start."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class UnsupportedDatabase(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    kind: str  # "sqlite" or "postgresql"
+    sync: str
+    async_: str
+
+
+def normalise_url(url: str) -> DatabaseUrls:
+    """Accept the URLs people write (sqlite:///file.db, postgresql://...) and pick our drivers."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise UnsupportedDatabase("runyard needs a SQLite file, not an in-memory database")
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        database = str(Path(parsed.database).expanduser())
+        return DatabaseUrls(
+            "sqlite",
+            parsed.set(drivername="sqlite+pysqlite", database=database).render_as_string(hide_password=False),
+            parsed.set(drivername="sqlite+aiosqlite", database=database).render_as_string(hide_password=False),
+        )
+    if backend in ("postgresql", "postgres"):
+        sync = parsed.set(drivername="postgresql+psycopg")
+        return DatabaseUrls(
+            "postgresql",
+            sync.render_as_string(hide_password=False),
+            sync.render_as_string(hide_password=False),
+        )
+    raise UnsupportedDatabase(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite:/// or postgresql://")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers go on while one writer writes; busy_timeout makes
+    # concurrent writers wait for the lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(urls: DatabaseUrls) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    engine = sa.create_engine(urls.sync)
+    if urls.kind == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as connection:
+            if urls.kind == "postgresql":
+                # Several servers may start at once on one database: one migrates at a time.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(72410)"))
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+class Database:
+    """An open database: one async engine per event loop.
+
+    Pooled async connections belong to the loop that opened them; a server has
+    one loop, but test clients and CLIs may call from several in turn.
+    """
+
+    def __init__(self, urls: DatabaseUrls) -> None:
+        self.urls = urls
+        self._engines: dict[int, tuple[asyncio.AbstractEventLoop, AsyncEngine]] = {}
+
+    @property
+    def kind(self) -> str:
+        return self.urls.kind
+
+    @property
+    def engine(self) -> AsyncEngine:
+        loop = asyncio.get_running_loop()
+        entry = self._engines.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            entry = (loop, self._new_engine())
+            self._engines[id(loop)] = entry
+        return entry[1]
+
+    def _new_engine(self) -> AsyncEngine:
+        engine = create_async_engine(self.urls.async_, pool_pre_ping=self.kind == "postgresql")
+        if self.kind == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+
+    async def close(self) -> None:
+        """Dispose of the engine of the running loop (the others' loops are gone)."""
+        loop = asyncio.get_running_loop()
+        entry = self._engines.pop(id(loop), None)
+        if entry is not None:
+            await entry[1].dispose()
+
+
+def open_database(url: str, *, run_migrations: bool = True) -> Database:
+    urls = normalise_url(url)
+    if run_migrations:
+        migrate(urls)
+    return Database(urls)
+
+
+async def open_database_async(url: str) -> Database:
+    """open_database for callers already inside an event loop (alembic is synchronous)."""
+    return await asyncio.to_thread(open_database, url)

@@ -1,0 +1,178 @@
+"""Runs in the store: insert, read, list a page, and the state changes the API makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from runyard.domain import (
+    FINISHED_STATES,
+    NewRun,
+    Page,
+    Run,
+    RunConflict,
+    RunFilter,
+    RunNotFound,
+    RunState,
+    RunSummary,
+)
+from runyard.ids import new_run_id
+from runyard.store.db import Database
+from runyard.store.schema import runs
+from runyard.timeutil import now_us
+
+_SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
+
+
+def _run_from_row(row: sa.Row) -> Run:
+    m = row._mapping
+    return Run(
+        id=m["id"],
+        job_name=m["job_name"],
+        job_version=m["job_version"],
+        state=RunState(m["state"]),
+        session_id=m["session_id"],
+        tags=tuple(m["tags"] or ()),
+        input=m["input"],
+        idempotency_key=m["idempotency_key"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        delayed_until=m["delayed_until"],
+        ttl_seconds=m["ttl_seconds"],
+        started_at=m["started_at"],
+        completed_at=m["completed_at"],
+        attempt=m["attempt"],
+        max_attempts=m["max_attempts"],
+        progress_percentage=m["progress_percentage"],
+        progress_step=m["progress_step"],
+        result=m["result"],
+        error=m["error"],
+        exit_code=m["exit_code"],
+    )
+
+
+def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = []
+    if flt.states is not None:
+        clauses.append(runs.c.state.in_(sorted(s.value for s in flt.states)))
+    if flt.session_id is not None:
+        clauses.append(runs.c.session_id == flt.session_id)
+    if flt.job_name is not None:
+        clauses.append(runs.c.job_name == flt.job_name)
+    return clauses
+
+
+class RunStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def ping(self) -> None:
+        async with self._db.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def insert(self, new: NewRun) -> tuple[Run, bool]:
+        """Store a new run; returns (run, created). An existing idempotency key returns its run."""
+        if new.idempotency_key is not None:
+            existing = await self.find_by_idempotency_key(new.idempotency_key)
+            if existing is not None:
+                return existing, False
+        now = now_us()
+        delayed_until = now + new.delay_seconds * 1_000_000 if new.delay_seconds > 0 else None
+        values: dict[str, Any] = {
+            "id": new_run_id(now // 1000),
+            "job_name": new.job_name,
+            "job_version": None,
+            "state": (RunState.DELAYED if delayed_until else RunState.QUEUED).value,
+            "session_id": new.session_id,
+            "tags": list(new.tags),
+            "input": new.input,
+            "idempotency_key": new.idempotency_key,
+            "created_at": now,
+            "updated_at": now,
+            "delayed_until": delayed_until,
+            "ttl_seconds": new.ttl_seconds,
+            "attempt": 0,
+            "max_attempts": new.max_attempts,
+            "progress_percentage": 0.0,
+        }
+        try:
+            async with self._db.engine.begin() as conn:
+                await conn.execute(runs.insert().values(**values))
+        except IntegrityError:
+            # Two submits with one key raced; the other one won and is the run to return.
+            if new.idempotency_key is None:
+                raise
+            existing = await self.find_by_idempotency_key(new.idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+        return await self.get(values["id"]), True
+
+    async def find_by_idempotency_key(self, key: str) -> Run | None:
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.idempotency_key == key))).first()
+        return _run_from_row(row) if row else None
+
+    async def get(self, run_id: str) -> Run:
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).first()
+        if row is None:
+            raise RunNotFound(run_id)
+        return _run_from_row(row)
+
+    async def list_page(self, flt: RunFilter, *, offset: int, limit: int) -> Page:
+        """One page, newest first, and the total matching the filter.
+
+        Only the page's rows are read; past the end no row query is made at all.
+        """
+        where = _where(flt)
+        async with self._db.engine.connect() as conn:
+            total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
+            if offset >= total:
+                return Page([], total)
+            query = (
+                sa.select(*_SUMMARY_COLUMNS)
+                .where(*where)
+                .order_by(runs.c.created_at.desc(), runs.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            rows = (await conn.execute(query)).all()
+        items = [RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows]
+        return Page(items, total)
+
+    async def cancel(self, run_id: str) -> Run:
+        """Cancel a waiting run at once, or ask a running one to stop (cancelling)."""
+        now = now_us()
+        waiting = [RunState.DELAYED.value, RunState.QUEUED.value, RunState.RETRYING.value]
+        async with self._db.engine.begin() as conn:
+            changed = (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id, runs.c.state.in_(waiting))
+                    .values(state=RunState.CANCELLED.value, completed_at=now, updated_at=now, error="Cancelled by user")
+                )
+            ).rowcount
+            if not changed:
+                changed = (
+                    await conn.execute(
+                        runs.update()
+                        .where(runs.c.id == run_id, runs.c.state == RunState.RUNNING.value)
+                        .values(state=RunState.CANCELLING.value, updated_at=now)
+                    )
+                ).rowcount
+        run = await self.get(run_id)
+        if not changed and run.state in FINISHED_STATES:
+            raise RunConflict(run, f"Job {run_id} has already finished ({run.state.value})")
+        return run
+
+    async def delete(self, run_id: str) -> None:
+        """Delete a run unless a worker holds it."""
+        held = [RunState.RUNNING.value, RunState.CANCELLING.value]
+        async with self._db.engine.begin() as conn:
+            done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(held)))
+        if done.rowcount == 0:
+            run = await self.get(run_id)  # raises RunNotFound when it never existed
+            raise RunConflict(run, f"Job {run_id} is {run.state.value}; cancel it before deleting it")

@@ -1,0 +1,281 @@
+"""The real PraisonAI jobs client (praisonai 4.7.19 from PyPI) against a real runyard server.
+
+The client lives in its own cached virtualenv (scripts/praisonai-venv) and is
+driven by tests/clients/praisonai_driver.py, which calls
+``praisonai_code.cli.features.jobs.handle_run_command`` -- the code behind
+``praisonai run list|status`` -- and reports what it printed as JSON.
+
+What the client does (read from praisonai-code 0.1.16, checked against a stub):
+  list   -> GET /api/v1/runs?page=P&page_size=N[&status=S]; renders a rich table
+            (ID, Status, Progress, Created) titled "Jobs (Page P/ceil(total/page_size))"
+            and a "Total: T jobs" line, or "No jobs found" for an empty page.
+  status -> GET /api/v1/runs/{id}; renders a "Job Status" panel with Job ID, Status,
+            Progress, Step, Created, Started (and Error).
+  --json -> the same rich output, then the response body as indented JSON.
+  any HTTP error (e.g. 404) -> "✗ Failed to get status: Client error '404 Not Found'
+            for url '...'" on stdout and exit code 1; the body's "detail" is not read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_SCRIPT = REPO / "scripts" / "praisonai-venv"
+DRIVER = Path(__file__).resolve().with_name("praisonai_driver.py")
+
+# scripts/praisonai-venv exits with this when the package registry is unreachable.
+EXIT_REGISTRY_UNREACHABLE = 75
+SESSION = "project-alpha"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def praisonai_python() -> str:
+    """Path of the python inside the cached praisonai==4.7.19 virtualenv."""
+    try:
+        proc = subprocess.run(
+            ["bash", str(VENV_SCRIPT)],
+            capture_output=True,
+            text=True,
+            timeout=20 * 60,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"scripts/praisonai-venv did not finish in {exc.timeout}s")
+    if proc.returncode == EXIT_REGISTRY_UNREACHABLE:
+        reason = (
+            "praisonai==4.7.19 could not be installed: the package registry is unreachable "
+            f"(scripts/praisonai-venv exit {proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}"
+        )
+        print(reason, file=sys.stderr)
+        pytest.skip(reason)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"scripts/praisonai-venv failed with exit {proc.returncode}:\n{proc.stderr[-4000:]}"
+        )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"scripts/praisonai-venv printed no python path; stderr:\n{proc.stderr[-4000:]}"
+    python = lines[-1].strip()
+    assert os.access(python, os.X_OK), f"not an executable python: {python!r}"
+    return python
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory):
+    """A real runyard server on a free loopback port with its own SQLite file."""
+    workdir = tmp_path_factory.mktemp("runyard-praisonai")
+    db_path = workdir / "runyard.sqlite3"
+    log_path = workdir / "server.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable, "-m", "runyard", "serve",
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--database-url", f"sqlite:///{db_path}",
+    ]
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+
+    def server_log() -> str:
+        log.flush()
+        return log_path.read_text(errors="replace")[-6000:]
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"runyard exited early with {proc.returncode}: {cmd}\n{server_log()}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"runyard did not answer GET /health with 200 within 60s\n{server_log()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def submitted(server_url: str) -> dict[str, str]:
+    """Three runs submitted through the native API; two share session "project-alpha"."""
+    bodies = {
+        "alpha-1": {"job": "demo", "input": {"n": 1}, "session_id": SESSION},
+        "alpha-2": {"job": "demo", "input": {"n": 2}, "session_id": SESSION},
+        "solo": {"job": "demo", "input": {"n": 3}},
+    }
+    ids: dict[str, str] = {}
+    with httpx.Client(base_url=server_url, timeout=10) as client:
+        for name, body in bodies.items():
+            resp = client.post("/api/v1/runs", json=body)
+            assert resp.status_code == 202, f"POST /api/v1/runs {body} -> {resp.status_code} {resp.text}"
+            data = resp.json()
+            assert data["job_id"].startswith("run_"), data
+            ids[name] = data["job_id"]
+    return ids
+
+
+def run_client(python: str, api_url: str, *args: str) -> tuple[int, dict]:
+    """Run the PraisonAI jobs client through the driver; returns (exit code, report)."""
+    proc = subprocess.run(
+        [python, str(DRIVER), *args, "--api-url", api_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"driver printed nothing (exit {proc.returncode}); stderr:\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert report["exit_code"] == proc.returncode, report
+    return proc.returncode, report
+
+
+def _describe(report: dict) -> str:
+    return f"client stdout:\n{report['stdout']}\nclient stderr:\n{report['stderr']}"
+
+
+def _rows(report: dict) -> list[dict]:
+    parsed = report["parsed"]
+    assert parsed and parsed["kind"] == "list", _describe(report)
+    return parsed["rows"]
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_venv_holds_the_pinned_praisonai_release(praisonai_python, server_url):
+    code, report = run_client(praisonai_python, server_url, "list")
+    assert report["versions"]["praisonai"] == "4.7.19", report["versions"]
+
+
+def test_list_shows_all_submitted_job_ids(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list")
+    assert code == 0, _describe(report)
+    shown = {row["id"] for row in _rows(report)}
+    assert set(submitted.values()) <= shown, _describe(report)
+    for job_id in submitted.values():
+        assert job_id in report["stdout"]
+
+
+def test_list_reports_the_server_total(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list")
+    assert code == 0, _describe(report)
+    assert report["parsed"]["total"] == 3, _describe(report)
+    assert report["parsed"]["title"] == "Jobs (Page 1/1)", _describe(report)
+
+
+def test_list_status_filter_queued_shows_the_queued_runs(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list", "--status", "queued")
+    assert code == 0, _describe(report)
+    rows = _rows(report)
+    assert {row["id"] for row in rows} == set(submitted.values()), _describe(report)
+    assert {row["status"] for row in rows} == {"queued"}, _describe(report)
+
+
+def test_list_status_filter_for_another_status_shows_no_jobs(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list", "--status", "succeeded")
+    assert code == 0, _describe(report)
+    assert report["parsed"]["empty"] is True, _describe(report)
+    assert "No jobs found" in report["stdout"]
+
+
+def test_list_page_size_2_shows_two_runs(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list", "--page-size", "2")
+    assert code == 0, _describe(report)
+    rows = _rows(report)
+    assert len(rows) == 2, _describe(report)
+    assert {row["id"] for row in rows} <= set(submitted.values()), _describe(report)
+    assert report["parsed"]["title"] == "Jobs (Page 1/2)", _describe(report)
+    assert report["parsed"]["total"] == 3, _describe(report)
+
+
+def test_list_second_page_shows_the_remaining_run(praisonai_python, server_url, submitted):
+    _, first = run_client(praisonai_python, server_url, "list", "--page-size", "2")
+    code, second = run_client(praisonai_python, server_url, "list", "--page", "2", "--page-size", "2")
+    assert code == 0, _describe(second)
+    first_ids = {row["id"] for row in _rows(first)}
+    second_ids = {row["id"] for row in _rows(second)}
+    assert len(second_ids) == 1, _describe(second)
+    assert first_ids | second_ids == set(submitted.values()), _describe(second)
+    assert second["parsed"]["title"] == "Jobs (Page 2/2)", _describe(second)
+
+
+def test_list_json_flag_prints_the_server_page(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "list", "--json")
+    assert code == 0, _describe(report)
+    doc = report["json"]
+    assert doc is not None, _describe(report)
+    assert {job["job_id"] for job in doc["jobs"]} == set(submitted.values())
+    assert (doc["total"], doc["page"], doc["page_size"]) == (3, 1, 20)
+    sessions = {job["job_id"]: job.get("session_id") for job in doc["jobs"]}
+    assert sessions[submitted["alpha-1"]] == SESSION
+    assert sessions[submitted["alpha-2"]] == SESSION
+
+
+def test_status_shows_the_job_id_and_queued(praisonai_python, server_url, submitted):
+    job_id = submitted["alpha-1"]
+    code, report = run_client(praisonai_python, server_url, "status", job_id)
+    assert code == 0, _describe(report)
+    fields = report["parsed"]["fields"]
+    assert fields["Job ID"] == job_id, _describe(report)
+    assert fields["Status"] == "queued", _describe(report)
+
+
+def test_status_shows_zero_progress_for_a_queued_run(praisonai_python, server_url, submitted):
+    code, report = run_client(praisonai_python, server_url, "status", submitted["solo"])
+    assert code == 0, _describe(report)
+    fields = report["parsed"]["fields"]
+    assert fields["Progress"] == "0%", _describe(report)
+    assert fields["Started"] == "-", _describe(report)
+
+
+def test_status_json_flag_prints_the_status_document(praisonai_python, server_url, submitted):
+    job_id = submitted["alpha-2"]
+    code, report = run_client(praisonai_python, server_url, "status", job_id, "--json")
+    assert code == 0, _describe(report)
+    doc = report["json"]
+    assert doc is not None, _describe(report)
+    assert doc["job_id"] == job_id
+    assert doc["status"] == "queued"
+    assert isinstance(doc["progress"], dict)
+
+
+def test_status_of_unknown_id_reports_not_found(praisonai_python, server_url, submitted):
+    missing = "run_doesnotexist0000000000000"
+    code, report = run_client(praisonai_python, server_url, "status", missing)
+    # The client turns any HTTP error into a "✗ Failed to get status: ..." line and exit 1;
+    # it does not print the body's "detail".
+    assert code == 1, _describe(report)
+    parsed = report["parsed"]
+    assert parsed and parsed["kind"] == "error", _describe(report)
+    assert parsed["message"].startswith("Failed to get status:"), _describe(report)
+    assert "404 Not Found" in parsed["message"], _describe(report)
+    assert f"/api/v1/runs/{missing}" in parsed["message"], _describe(report)
