@@ -12,7 +12,7 @@ from handlers._respond import native_error, ok
 from runyard.context import current_service
 from runyard.dialects import native
 from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound
-from runyard.service import InvalidRequest, resolve_idempotency_key
+from runyard.service import resolve_idempotency_key
 
 Answer = dict[str, Any] | tuple[Any, ...]
 
@@ -29,15 +29,12 @@ async def list_runs(status: str | None = None, session_id: str | None = None, pa
 
 async def submit_run(body: dict[str, Any]) -> Answer:
     submit = m.SubmitRunRequest.model_validate(body)
-    try:
-        key = resolve_idempotency_key(request.headers.get("idempotency-key"), submit.idempotency_key)
-    except InvalidRequest as exc:
-        return native_error(400, str(exc))
+    key = resolve_idempotency_key(request.headers.get("idempotency-key"), submit.idempotency_key)
     new = NewRun(
         job_name=submit.job,
         input=submit.input,
         session_id=submit.session_id,
-        tags=tuple(submit.tags or ()),
+        tags=tuple(tag.root for tag in submit.tags or ()),
         idempotency_key=key,
         delay_seconds=submit.delay or 0,
         ttl_seconds=submit.ttl,

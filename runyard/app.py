@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import AsyncIterator
+import re
 from pathlib import Path
 from typing import Any
 
 import connexion
 import yaml
-from starlette.applications import Starlette
-from starlette.routing import Mount
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runyard.context import reset_service, use_service
@@ -35,9 +39,46 @@ class _ServiceScope:
             reset_service(token)
 
 
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _allowed_methods(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str]]:
+    """For each path template, a matcher and the methods it documents (HEAD goes with GET)."""
+    table = []
+    for template, item in spec.get("paths", {}).items():
+        methods = [m.upper() for m in _HTTP_METHODS if m in item]
+        if "GET" in methods and "HEAD" not in methods:
+            methods.append("HEAD")
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        table.append((re.compile(f"^{pattern}$"), ", ".join(methods)))
+    return table
+
+
+def _method_not_allowed_handler(spec: dict[str, Any]):
+    """405 with an `Allow` header listing every method the spec documents for the path.
+
+    connexion routes each operation separately, so its own 405 names only the
+    methods of one operation of the path.
+    """
+    table = _allowed_methods(spec)
+
+    def handle(request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+        allow = next((methods for pattern, methods in table if pattern.match(request.url.path)), "")
+        problem = {"type": "about:blank", "title": "Method Not Allowed", "detail": f"{request.method} is not allowed here; allowed: {allow}", "status": 405}
+        return ConnexionResponse(
+            status_code=405,
+            content_type="application/problem+json",
+            headers={"Allow": allow},
+            body=json.dumps(problem),
+        )
+
+    return handle
+
+
 def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:
     app = connexion.AsyncApp(__name__, swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False))
     app.add_api(to_openapi30(spec), strict_validation=True, validate_responses=False, validator_map=validator_map())
+    app.add_error_handler(405, _method_not_allowed_handler(spec))
     return app
 
 
@@ -47,9 +88,12 @@ def create_app(database: Database | str, *, spec_path: Path = SPEC_PATH) -> ASGI
     spec = yaml.safe_load(spec_text)
     service = RunService(db)
 
-    async def lifespan(_app: Starlette):
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Router) -> AsyncIterator[None]:
         yield
         await db.close()
 
-    outer = Starlette(routes=[*docs_routes(spec_text, spec), Mount("/", app=_connexion_app(spec))], lifespan=lifespan)
+    # Whatever the docs routes do not match goes to connexion, which answers
+    # every other request (404s included) as the spec documents.
+    outer = Router(routes=docs_routes(spec_text, spec), default=_connexion_app(spec), lifespan=lifespan)
     return _ServiceScope(outer, service)

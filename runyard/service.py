@@ -9,10 +9,6 @@ from runyard.store.db import Database
 from runyard.store.runs import RunStore
 
 
-class InvalidRequest(ValueError):
-    """A request the spec allows but the domain refuses; the message says why."""
-
-
 @dataclass
 class Submitted:
     run: Run
@@ -53,7 +49,5 @@ class RunService:
 
 
 def resolve_idempotency_key(header: str | None, body: str | None) -> str | None:
-    """The key from the header or the body; both given must agree."""
-    if header is not None and body is not None and header != body:
-        raise InvalidRequest("Idempotency-Key header and body idempotency_key differ; send one, or the same value in both")
+    """The key from the header or the body; the header wins when both are given."""
     return header if header is not None else body

@@ -55,9 +55,10 @@ def praisonai_python() -> str:
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"scripts/praisonai-venv did not finish in {exc.timeout}s")
     if proc.returncode == EXIT_REGISTRY_UNREACHABLE:
+        last = (proc.stderr.strip().splitlines() or [""])[-1]
         reason = (
-            "praisonai==4.7.19 could not be installed: the package registry is unreachable "
-            f"(scripts/praisonai-venv exit {proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}"
+            "praisonai==4.7.19 could not be installed because the package registry is "
+            f"unreachable (scripts/praisonai-venv exit {proc.returncode}: {last})"
         )
         print(reason, file=sys.stderr)
         pytest.skip(reason)
