@@ -1,0 +1,443 @@
+"""The run store, on a real SQLite file and a real PostgreSQL database.
+
+Every test runs once per backend (the `database_url` fixture). The store is
+async; each test drives it on one event loop of its own through `call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+
+from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound, RunState
+from runyard.service import RunService
+from runyard.store.db import Database, open_database
+from runyard.store.runs import RunStore
+from runyard.store.schema import runs
+from runyard.timeutil import now_us
+
+T = TypeVar("T")
+
+
+@dataclass
+class Store:
+    """A migrated database, its RunStore and RunService, and a way to await on one loop."""
+
+    db: Database
+    runs: RunStore
+    service: RunService
+    call: Callable[[Awaitable[Any]], Any]
+
+    def insert(self, job: str = "demo", **fields: Any):
+        """Insert one run and return it (the `created` flag is checked where it matters)."""
+        run, _created = self.call(self.runs.insert(NewRun(job, **fields)))
+        return run
+
+    def set_state(self, run_id: str, state: RunState, **columns: Any) -> None:
+        """Change a run's row directly, as a worker would."""
+
+        async def update() -> None:
+            async with self.db.engine.begin() as conn:
+                await conn.execute(runs.update().where(runs.c.id == run_id).values(state=state.value, **columns))
+
+        self.call(update())
+
+    def count_rows(self) -> int:
+        async def count() -> int:
+            async with self.db.engine.connect() as conn:
+                return (await conn.execute(sa.select(sa.func.count()).select_from(runs))).scalar_one()
+
+        return self.call(count())
+
+    def page(self, flt: RunFilter = RunFilter(), *, offset: int = 0, limit: int = 100):
+        return self.call(self.runs.list_page(flt, offset=offset, limit=limit))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    db = open_database(database_url)
+    loop = asyncio.new_event_loop()
+    try:
+        yield Store(db, RunStore(db), RunService(db), loop.run_until_complete)
+    finally:
+        loop.run_until_complete(db.close())
+        loop.close()
+
+
+async def _all(*awaitables: Awaitable[T]) -> list[T]:
+    return list(await asyncio.gather(*awaitables))
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def test_migrations_are_idempotent_and_keep_data(database_url: str) -> None:
+    first = open_database(database_url)
+    run, _ = asyncio.run(_insert_and_close(first, NewRun("demo")))
+
+    second = open_database(database_url)  # migrates again: must be a no-op
+
+    async def read_back() -> tuple[Any, list[str]]:
+        try:
+            async with second.engine.connect() as conn:
+                versions = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalars().all()
+            return await RunStore(second).get(run.id), list(versions)
+        finally:
+            await second.close()
+
+    again, versions = asyncio.run(read_back())
+    assert again == run
+    assert versions == ["0001"]
+
+
+async def _insert_and_close(db: Database, new: NewRun):
+    try:
+        return await RunStore(db).insert(new)
+    finally:
+        await db.close()
+
+
+# ---------------------------------------------------------------- insert
+
+
+def test_insert_returns_a_new_queued_run_with_zero_progress(store: Store) -> None:
+    before = now_us()
+    run, created = store.call(store.runs.insert(NewRun("demo", input={"topic": "x"}, session_id="s1", tags=("a", "b"))))
+    after = now_us()
+
+    assert created is True
+    assert run.id.startswith("run_") and len(run.id) == len("run_") + 26
+    assert run.state is RunState.QUEUED
+    assert before <= run.created_at <= after
+    assert run.updated_at == run.created_at
+    assert (run.progress_percentage, run.progress_step) == (0.0, None)
+    assert (run.started_at, run.completed_at, run.delayed_until, run.error, run.result) == (None, None, None, None, None)
+    assert (run.job_name, run.input, run.session_id, run.tags) == ("demo", {"topic": "x"}, "s1", ("a", "b"))
+    assert run.attempt == 0
+
+
+def test_insert_reads_back_what_get_returns(store: Store) -> None:
+    run = store.insert(input=[1, "two", None], idempotency_key="k", ttl_seconds=60, max_attempts=3)
+
+    assert store.call(store.runs.get(run.id)) == run
+    assert (run.input, run.ttl_seconds, run.max_attempts, run.idempotency_key) == ([1, "two", None], 60, 3, "k")
+
+
+def test_insert_with_a_delay_is_delayed_until_that_many_seconds_after_creation(store: Store) -> None:
+    run = store.insert(delay_seconds=30)
+
+    assert run.state is RunState.DELAYED
+    assert run.delayed_until == run.created_at + 30 * 1_000_000
+
+
+def test_insert_with_a_known_idempotency_key_returns_the_first_run_and_stores_nothing(store: Store) -> None:
+    first, first_created = store.call(store.runs.insert(NewRun("demo", idempotency_key="order-42")))
+    again, again_created = store.call(store.runs.insert(NewRun("other", session_id="s", idempotency_key="order-42")))
+
+    assert (first_created, again_created) == (True, False)
+    assert again == first
+    assert store.count_rows() == 1
+
+
+def test_runs_without_an_idempotency_key_are_never_merged(store: Store) -> None:
+    store.insert()
+    store.insert()
+
+    assert store.count_rows() == 2
+
+
+def test_concurrent_inserts_with_one_idempotency_key_store_exactly_one_run(store: Store) -> None:
+    results = store.call(_all(*(store.runs.insert(NewRun("demo", idempotency_key="race")) for _ in range(10))))
+
+    assert {run.id for run, _ in results} == {results[0][0].id}
+    assert sum(created for _, created in results) == 1
+    assert store.count_rows() == 1
+
+
+def test_run_ids_sort_in_creation_order(store: Store) -> None:
+    made = [store.insert().id for _ in range(30)]
+
+    assert sorted(made) == made
+    assert len(set(made)) == len(made)
+
+
+# ---------------------------------------------------------------- get
+
+
+def test_get_of_an_unknown_id_raises_run_not_found(store: Store) -> None:
+    with pytest.raises(RunNotFound) as caught:
+        store.call(store.runs.get("run_doesnotexist"))
+
+    assert caught.value.run_id == "run_doesnotexist"
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_list_is_newest_first(store: Store) -> None:
+    made = [store.insert().id for _ in range(5)]
+
+    page = store.page()
+
+    assert [item.id for item in page.items] == made[::-1]
+    assert page.total == 5
+
+
+def test_list_orders_runs_created_in_the_same_microsecond_by_id_descending(store: Store) -> None:
+    a, b, c = (store.insert().id for _ in range(3))
+    store.set_state(a, RunState.QUEUED, created_at=1_000)
+    store.set_state(b, RunState.QUEUED, created_at=1_000)
+    store.set_state(c, RunState.QUEUED, created_at=500)  # the newest id but the oldest time
+
+    assert [item.id for item in store.page().items] == [b, a, c]
+
+
+def test_list_items_carry_state_created_at_and_session(store: Store) -> None:
+    run = store.insert(session_id="s1", delay_seconds=5)
+
+    (item,) = store.page().items
+
+    assert (item.id, item.state, item.created_at, item.session_id) == (run.id, RunState.DELAYED, run.created_at, "s1")
+
+
+def test_list_filters_by_a_set_of_states(store: Store) -> None:
+    queued = store.insert().id
+    delayed = store.insert(delay_seconds=60).id
+    running = store.insert().id
+    store.set_state(running, RunState.RUNNING)
+
+    page = store.page(RunFilter(states=frozenset({RunState.QUEUED, RunState.DELAYED})))
+
+    assert {item.id for item in page.items} == {queued, delayed}
+    assert page.total == 2
+
+
+def test_list_filters_by_session_id(store: Store) -> None:
+    alpha = [store.insert(session_id="alpha").id for _ in range(2)]
+    store.insert(session_id="beta")
+    store.insert()
+
+    page = store.page(RunFilter(session_id="alpha"))
+
+    assert [item.id for item in page.items] == alpha[::-1]
+    assert page.total == 2
+
+
+def test_list_filters_by_job_name(store: Store) -> None:
+    store.insert("demo")
+    report = store.insert("report").id
+
+    page = store.page(RunFilter(job_name="report"))
+
+    assert [item.id for item in page.items] == [report]
+    assert page.total == 1
+
+
+def test_list_filters_combine_with_and(store: Store) -> None:
+    wanted = store.insert("report", session_id="alpha").id
+    store.insert("report", session_id="alpha", delay_seconds=60)  # wrong state
+    store.insert("demo", session_id="alpha")  # wrong job
+    store.insert("report", session_id="beta")  # wrong session
+
+    page = store.page(RunFilter(states=frozenset({RunState.QUEUED}), session_id="alpha", job_name="report"))
+
+    assert [item.id for item in page.items] == [wanted]
+    assert page.total == 1
+
+
+def test_list_total_counts_every_match_not_just_the_page(store: Store) -> None:
+    for _ in range(5):
+        store.insert(session_id="alpha")
+    store.insert(session_id="beta")
+
+    page = store.page(RunFilter(session_id="alpha"), offset=0, limit=2)
+
+    assert len(page.items) == 2
+    assert page.total == 5
+
+
+def test_list_never_returns_more_rows_than_the_limit(store: Store) -> None:
+    made = [store.insert().id for _ in range(7)]
+
+    page = store.page(limit=3, offset=2)
+
+    assert [item.id for item in page.items] == made[::-1][2:5]
+
+
+def test_list_offset_past_the_end_is_empty_with_the_true_total(store: Store) -> None:
+    for _ in range(3):
+        store.insert()
+
+    for offset in (3, 4, 1000):
+        page = store.page(offset=offset, limit=10)
+        assert (page.items, page.total) == ([], 3)
+
+
+def test_service_pages_are_numbered_from_one_and_cover_every_run_once(store: Store) -> None:
+    made = [store.insert().id for _ in range(25)]
+
+    pages = [store.call(store.service.list(RunFilter(), page=n, page_size=10)) for n in (1, 2, 3, 4)]
+
+    assert [len(p.items) for p in pages] == [10, 10, 5, 0]
+    assert [item.id for p in pages for item in p.items] == made[::-1]
+    assert {p.total for p in pages} == {25}
+
+
+# ---------------------------------------------------------------- cancel
+
+
+def test_cancel_of_a_queued_run_cancels_it_at_once(store: Store) -> None:
+    run = store.insert()
+
+    cancelled = store.call(store.runs.cancel(run.id))
+
+    assert cancelled.state is RunState.CANCELLED
+    assert cancelled.completed_at is not None and cancelled.completed_at >= run.created_at
+    assert cancelled.error == "Cancelled by user"
+    assert store.call(store.runs.get(run.id)) == cancelled
+
+
+def test_cancel_of_a_delayed_run_cancels_it_at_once(store: Store) -> None:
+    run = store.insert(delay_seconds=60)
+
+    assert store.call(store.runs.cancel(run.id)).state is RunState.CANCELLED
+
+
+def test_cancel_of_a_running_run_asks_it_to_stop(store: Store) -> None:
+    run = store.insert()
+    store.set_state(run.id, RunState.RUNNING, started_at=run.created_at + 1)
+
+    cancelling = store.call(store.runs.cancel(run.id))
+
+    assert cancelling.state is RunState.CANCELLING
+    assert cancelling.completed_at is None
+    assert cancelling.error is None
+
+
+def test_cancel_of_a_finished_run_is_a_conflict_and_changes_nothing(store: Store) -> None:
+    run = store.insert()
+    store.set_state(run.id, RunState.SUCCEEDED, completed_at=run.created_at + 10)
+    before = store.call(store.runs.get(run.id))
+
+    with pytest.raises(RunConflict, match="already finished \\(succeeded\\)") as caught:
+        store.call(store.runs.cancel(run.id))
+
+    assert caught.value.run == before
+    assert store.call(store.runs.get(run.id)) == before
+
+
+def test_cancel_of_a_cancelled_run_is_a_conflict(store: Store) -> None:
+    run = store.insert()
+    store.call(store.runs.cancel(run.id))
+
+    with pytest.raises(RunConflict, match="already finished \\(cancelled\\)"):
+        store.call(store.runs.cancel(run.id))
+
+
+def test_cancel_of_an_unknown_run_raises_run_not_found(store: Store) -> None:
+    with pytest.raises(RunNotFound):
+        store.call(store.runs.cancel("run_doesnotexist"))
+
+
+# ---------------------------------------------------------------- delete
+
+
+def test_delete_removes_the_run(store: Store) -> None:
+    kept = store.insert()
+    gone = store.insert()
+
+    store.call(store.runs.delete(gone.id))
+
+    with pytest.raises(RunNotFound):
+        store.call(store.runs.get(gone.id))
+    assert store.call(store.runs.get(kept.id)) == kept
+    assert store.count_rows() == 1
+
+
+def test_delete_of_a_running_run_is_a_conflict_and_keeps_it(store: Store) -> None:
+    run = store.insert()
+    store.set_state(run.id, RunState.RUNNING)
+
+    with pytest.raises(RunConflict, match="cancel it before deleting it"):
+        store.call(store.runs.delete(run.id))
+
+    assert store.call(store.runs.get(run.id)).state is RunState.RUNNING
+
+
+def test_delete_of_an_unknown_run_raises_run_not_found(store: Store) -> None:
+    with pytest.raises(RunNotFound):
+        store.call(store.runs.delete("run_doesnotexist"))
+
+
+# ---------------------------------------------------------------- indexes
+
+SEEDED_RUNS = 3000
+SEEDED_SESSIONS = 100
+
+# One statement on both backends: a recursive series of SEEDED_RUNS rows.
+_SEED_SQL = f"""
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {SEEDED_RUNS})
+INSERT INTO runs (id, job_name, state, session_id, tags, created_at, updated_at, attempt, max_attempts, progress_percentage)
+SELECT 'run_seed_' || (1000000 + i), 'demo', 'succeeded', 'session-' || (i % {SEEDED_SESSIONS}), '[]',
+       i * 1000, i * 1000, 1, 1, 100.0
+FROM n
+"""
+
+
+async def _explain_store_queries(store: Store, flt: RunFilter) -> list[str]:
+    """Run list_page(flt), capture each SQL statement it sends, and return each one's query plan as text."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        captured.append((statement, parameters))
+
+    engine = store.db.engine
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        page = await store.runs.list_page(flt, offset=0, limit=20)
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert page.total == SEEDED_RUNS // SEEDED_SESSIONS and len(page.items) == 20
+
+    prefix = "EXPLAIN QUERY PLAN " if store.db.kind == "sqlite" else "EXPLAIN "
+    plans = []
+    async with engine.connect() as conn:
+        for statement, parameters in captured:
+            rows = (await conn.exec_driver_sql(prefix + statement, parameters)).all()
+            plans.append("\n".join(str(row[-1]) for row in rows))
+    return plans
+
+
+def test_list_by_session_is_served_by_the_session_index(store: Store) -> None:
+    """Both queries of a session-filtered page (count and rows) search ix_runs_session_*.
+
+    The table holds 3000 runs over 100 sessions (one multi-row INSERT ... SELECT),
+    then ANALYZE, so the planners choose with real statistics; the planner's own
+    choice is asserted (no enable_seqscan = off): on SQLite the plan SEARCHes
+    the index and never SCANs the table nor sorts in a temp b-tree; on
+    PostgreSQL it uses an index scan (plain, index-only or bitmap) and no Seq Scan.
+    """
+
+    async def seed() -> None:
+        async with store.db.engine.begin() as conn:
+            await conn.execute(sa.text(_SEED_SQL))
+        async with store.db.engine.begin() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+
+    store.call(seed())
+    plans = store.call(_explain_store_queries(store, RunFilter(session_id="session-7")))
+
+    assert len(plans) == 2, plans  # the count, then the page
+    for plan in plans:
+        assert "ix_runs_session" in plan, plan
+        if store.db.kind == "sqlite":
+            assert "SEARCH runs USING" in plan, plan
+            assert "SCAN runs" not in plan and "TEMP B-TREE" not in plan, plan
+        else:
+            assert "Index" in plan, plan
+            assert "Seq Scan" not in plan, plan
