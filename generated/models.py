@@ -179,6 +179,191 @@ class Tag(RootModel[str]):
     root: Annotated[str, Field(max_length=128, min_length=1)]
 
 
+class SubmitRunResponse(BaseModel):
+    """
+    An accepted run.
+    """
+
+    job_id: str
+    status: NativeStatus
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    poll_url: Annotated[str, Field(description="Where to poll the run's status.")]
+    stream_url: Annotated[str, Field(description="Where to follow the run's events.")]
+
+
+class RunLogs(BaseModel):
+    """
+    The captured output of a run's latest attempt.
+    """
+
+    job_id: str
+    attempt: Annotated[
+        int,
+        Field(
+            description="The attempt the output belongs to (0 before the first starts).",
+            ge=0,
+        ),
+    ]
+    exit_code: Annotated[
+        int | None,
+        Field(
+            description="The attempt's exit code (negative for a signal), null while running or before."
+        ),
+    ]
+    stdout: Annotated[str, Field(description="The last 64 KiB of standard output.")]
+    stderr: Annotated[str, Field(description="The last 64 KiB of standard error.")]
+
+
+class RetryPolicy(BaseModel):
+    """
+    Backoff between attempts, initial_seconds * factor ^ (attempt - 1), capped at max_seconds.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    initial_seconds: Annotated[float | None, Field(ge=0.0)] = 1
+    factor: Annotated[float | None, Field(ge=1.0)] = 2
+    max_seconds: Annotated[float | None, Field(ge=0.0)] = 60
+
+
+class CommandItem(RootModel[str]):
+    root: Annotated[str, Field(min_length=1)]
+
+
+class JobSpec(BaseModel):
+    """
+    A job's definition.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    command: Annotated[
+        list[CommandItem],
+        Field(
+            description="The argv to execute (no shell); with `shell`, exactly one command line for /bin/sh.",
+            min_length=1,
+        ),
+    ]
+    shell: Annotated[
+        bool | None,
+        Field(description="Run the single command line through /bin/sh -c."),
+    ] = False
+    env: Annotated[
+        dict[str, str] | None,
+        Field(description="Environment variables added to runyard's own."),
+    ] = None
+    cwd: Annotated[
+        str | None, Field(description="The working folder (default: the worker's).")
+    ] = None
+    timeout_seconds: Annotated[
+        float | None,
+        Field(
+            description="An attempt running longer is killed and ends timed out (null for no limit).",
+            gt=0.0,
+        ),
+    ] = 3600
+    max_attempts: Annotated[
+        int | None,
+        Field(
+            description="How many times a run is attempted before it ends failed.",
+            ge=1,
+            le=100,
+        ),
+    ] = 1
+    retry: RetryPolicy | None = None
+    concurrency: Annotated[
+        int | None,
+        Field(
+            description="At most this many runs of the job execute at once (null for no limit).",
+            ge=1,
+        ),
+    ] = None
+    kill_grace_seconds: Annotated[
+        float | None,
+        Field(
+            description="After SIGTERM (cancel, timeout), seconds before SIGKILL.",
+            ge=0.0,
+        ),
+    ] = 5
+
+
+class Job(BaseModel):
+    """
+    A job's current definition.
+    """
+
+    name: Annotated[
+        str,
+        Field(
+            description="A job's name.",
+            examples=["report"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ),
+    ]
+    version: Annotated[
+        int,
+        Field(description="Grows by one with every change of the definition.", ge=1),
+    ]
+    command: list[str]
+    shell: bool
+    env: dict[str, str]
+    cwd: str | None
+    timeout_seconds: float | None
+    max_attempts: int
+    retry: RetryPolicy
+    concurrency: int | None
+    kill_grace_seconds: float
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    updated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+
+
+class JobList(BaseModel):
+    """
+    Every defined job.
+    """
+
+    jobs: list[Job]
+
+
+class NativeError(BaseModel):
+    """
+    The native dialect's error shape.
+    """
+
+    detail: Annotated[str, Field(description="What was wrong.")]
+
+
+class Problem(BaseModel):
+    """
+    An RFC 9457 problem, as produced for routing and validation errors.
+    """
+
+    type: str | None = None
+    title: str
+    status: int
+    detail: str | None = None
+
+
 class SubmitRunRequest(BaseModel):
     """
     A run to accept.
@@ -191,7 +376,7 @@ class SubmitRunRequest(BaseModel):
         str,
         Field(
             description="The name of the job to run.",
-            examples=["demo"],
+            examples=["report"],
             pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
         ),
     ]
@@ -245,40 +430,3 @@ class SubmitRunRequest(BaseModel):
             le=100,
         ),
     ] = None
-
-
-class SubmitRunResponse(BaseModel):
-    """
-    An accepted run.
-    """
-
-    job_id: str
-    status: NativeStatus
-    created_at: Annotated[
-        AwareDatetime,
-        Field(
-            description="An ISO 8601 timestamp in UTC.",
-            examples=["2025-01-01T00:00:00Z"],
-        ),
-    ]
-    poll_url: Annotated[str, Field(description="Where to poll the run's status.")]
-    stream_url: Annotated[str, Field(description="Where to follow the run's events.")]
-
-
-class NativeError(BaseModel):
-    """
-    The native dialect's error shape.
-    """
-
-    detail: Annotated[str, Field(description="What was wrong.")]
-
-
-class Problem(BaseModel):
-    """
-    An RFC 9457 problem, as produced for routing and validation errors.
-    """
-
-    type: str | None = None
-    title: str
-    status: int
-    detail: str | None = None

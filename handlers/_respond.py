@@ -16,6 +16,8 @@ def body(model: BaseModel) -> dict[str, Any]:
 
 JSON = {"Content-Type": "application/json"}
 
+Answer = tuple[dict[str, Any], int, dict[str, str]] | Any
+
 
 def ok(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> tuple[dict[str, Any], int, dict[str, str]]:
     """A JSON answer. The content type is named because operations also document problem+json."""

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from generated import models as m
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
+from starlette.responses import StreamingResponse
 
-from handlers._respond import native_error, ok
+from generated import models as m
+
+from handlers._respond import Answer, native_error, ok
 from runyard.context import current_service
 from runyard.dialects import native
 from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound
-from runyard.service import resolve_idempotency_key
-
-Answer = dict[str, Any] | tuple[Any, ...]
-
+from runyard.service import JobNotFound, resolve_idempotency_key
 
 def _not_found(run_id: str) -> Answer:
     return native_error(404, f"Job not found: {run_id}")
@@ -40,7 +39,10 @@ async def submit_run(body: dict[str, Any]) -> Answer:
         ttl_seconds=submit.ttl,
         max_attempts=submit.max_attempts or 1,
     )
-    submitted = await current_service().submit(new)
+    try:
+        submitted = await current_service().submit(new)
+    except JobNotFound:
+        return native_error(404, native.unknown_job_message(submit.job))
     run = submitted.run
     headers = {"Location": native.status_path(run.id)}
     hint = native.retry_after(run)
@@ -87,3 +89,24 @@ async def delete_run(job_id: str) -> Answer:
     except RunConflict as exc:
         return native_error(409, str(exc))
     return ConnexionResponse(status_code=204)
+
+
+async def get_run_logs(job_id: str) -> Answer:
+    try:
+        run = await current_service().status(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    return ok(native.run_logs(run))
+
+
+async def stream_run(job_id: str) -> Answer:
+    service = current_service()
+    try:
+        await service.status(job_id)
+    except RunNotFound:
+        return _not_found(job_id)
+    return StreamingResponse(
+        native.run_events(service.watch(job_id)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -16,7 +17,10 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runyard.context import reset_service, use_service
+from runyard.executor.worker import Worker, WorkerSettings
+from runyard.jobs import JobDefinition
 from runyard.openapi_compat import to_openapi30
+from runyard.runtime import install_jobs_now, startup_jobs
 from runyard.service import RunService
 from runyard.settings import SPEC_PATH
 from runyard.store.db import Database, open_database
@@ -82,16 +86,35 @@ def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:
     return app
 
 
-def create_app(database: Database | str, *, spec_path: Path = SPEC_PATH) -> ASGIApp:
+def create_app(
+    database: Database | str,
+    *,
+    jobs: list[JobDefinition] | None = None,
+    worker: WorkerSettings | None = None,
+    spec_path: Path = SPEC_PATH,
+) -> ASGIApp:
+    """The ASGI app over a database.
+
+    `jobs` are defined at creation (default: the built-in demo job). With
+    `worker` settings, an embedded worker pool runs for the app's lifespan.
+    """
     db = open_database(database) if isinstance(database, str) else database
+    install_jobs_now(db, startup_jobs(None) if jobs is None else jobs)
     spec_text = spec_path.read_text()
     spec = yaml.safe_load(spec_text)
     service = RunService(db)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Router) -> AsyncIterator[None]:
-        yield
-        await db.close()
+        stop = asyncio.Event()
+        pool = asyncio.create_task(Worker(db, worker).run(stop)) if worker is not None and worker.concurrency > 0 else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if pool is not None:
+                await pool
+            await db.close()
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.

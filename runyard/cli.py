@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +14,34 @@ import typer
 from runyard.settings import DEFAULT_HOST, DEFAULT_PORT, default_database_url
 
 app = typer.Typer(help="runyard: a self-hosted async-runs server.", no_args_is_help=True, add_completion=False)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="RUNYARD_DATABASE_URL", help="sqlite:///FILE or postgresql://... (default: a SQLite file in the user data folder)."),
+]
+JobsFile = Annotated[Path | None, typer.Option("--jobs", help="A runyard.toml defining jobs ([jobs.NAME] tables).", exists=True, dir_okay=False)]
+LeaseSeconds = Annotated[float, typer.Option(help="How long a claimed run stays held without a heartbeat.", min=1.0)]
+ShutdownGrace = Annotated[float, typer.Option(help="Seconds running runs get to finish on SIGTERM before they are handed back.", min=0.0)]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _prepare(database_url: str | None, jobs_file: Path | None):
+    """Open the database (migrating it) and install the job definitions; clear errors for bad input."""
+    from runyard.jobs import InvalidJob
+    from runyard.runtime import startup_jobs
+    from runyard.store.db import UnsupportedDatabase, open_database
+
+    url = database_url or default_database_url()
+    try:
+        jobs = startup_jobs(jobs_file)
+        db = open_database(url)
+    except (InvalidJob, UnsupportedDatabase) as exc:
+        raise _fail(str(exc)) from None
+    return url, db, jobs
 
 
 @app.callback()
@@ -20,26 +53,57 @@ def _root() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", envvar="RUNYARD_DATABASE_URL", help="sqlite:///FILE or postgresql://... (default: a SQLite file in the user data folder)."),
-    ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    database_url: DatabaseUrl = None,
+    jobs_file: JobsFile = None,
+    workers: Annotated[int, typer.Option("--workers", help="Embedded worker concurrency (0: no embedded worker).", min=0)] = os.cpu_count() or 1,
+    lease_seconds: LeaseSeconds = 15.0,
+    shutdown_grace: ShutdownGrace = 30.0,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
 ) -> None:
-    """Serve the API (and its docs at /docs)."""
+    """Serve the API (docs at /docs) with an embedded worker pool."""
     import uvicorn
 
     from runyard.app import create_app
-    from runyard.store.db import UnsupportedDatabase
+    from runyard.executor.worker import WorkerSettings
 
-    url = database_url or default_database_url()
-    try:
-        asgi = create_app(url)
-    except UnsupportedDatabase as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"runyard serving http://{host}:{port} (docs at /docs) with {url.split('@')[-1]}", err=True)
-    uvicorn.run(asgi, host=host, port=port, log_level=log_level)
+    url, db, jobs = _prepare(database_url, jobs_file)
+    settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
+    asgi = create_app(db, jobs=jobs, worker=settings)
+    typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
+    uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10)
+
+
+@app.command()
+def worker(
+    database_url: DatabaseUrl = None,
+    jobs_file: JobsFile = None,
+    concurrency: Annotated[int, typer.Option(help="Runs executed at once.", min=1)] = os.cpu_count() or 1,
+    lease_seconds: LeaseSeconds = 15.0,
+    shutdown_grace: ShutdownGrace = 30.0,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run a worker alone against a database (any number of them may share one)."""
+    from runyard.executor.worker import Worker, WorkerSettings
+    from runyard.runtime import install_jobs
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url, db, jobs = _prepare(database_url, jobs_file)
+    settings = WorkerSettings(concurrency=concurrency, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        if jobs_file is not None:
+            await install_jobs(db, jobs)
+        try:
+            await Worker(db, settings).run(stop)
+        finally:
+            await db.close()
+
+    typer.echo(f"runyard worker on {url.split('@')[-1]}, concurrency {concurrency}", err=True)
+    asyncio.run(main())
 
 
 def main() -> None:

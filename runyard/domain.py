@@ -71,6 +71,12 @@ class Run:
     result: Any = None
     error: str | None = None
     exit_code: int | None = None
+    expires_at: int | None = None
+    retry_at: int | None = None
+    duration_ms: int | None = None
+    stdout_tail: str | None = None
+    stderr_tail: str | None = None
+    lease_owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +100,8 @@ class NewRun:
     idempotency_key: str | None = None
     delay_seconds: int = 0
     ttl_seconds: int | None = None
-    max_attempts: int = 1
+    max_attempts: int | None = None  # None: the job's own setting
+    job_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runyard.domain import NewRun, Page, Run, RunConflict, RunFilter
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+
+from runyard.domain import NewRun, Page, Run, RunConflict, RunFilter, RunNotFound
+from runyard.jobs import JobDefinition
 from runyard.store.db import Database
+from runyard.store.jobs import JobNotFound, JobStore, StoredJob
 from runyard.store.runs import RunStore
+
+__all__ = ["JobNotFound", "RunService", "Submitted"]
 
 
 @dataclass
@@ -19,6 +27,7 @@ class RunService:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.runs = RunStore(db)
+        self.jobs = JobStore(db)
 
     async def health(self) -> str:
         """The kind of store, after proving it answers a query."""
@@ -26,8 +35,23 @@ class RunService:
         return self.db.kind
 
     async def submit(self, new: NewRun) -> Submitted:
+        """Store a run of a defined job (JobNotFound otherwise, and nothing is stored)."""
+        job = await self.jobs.get(new.job_name)
+        new = dataclasses.replace(new, job_version=job.version, max_attempts=new.max_attempts or job.definition.max_attempts)
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
+
+    async def put_job(self, job: JobDefinition) -> tuple[StoredJob, bool]:
+        return await self.jobs.put(job)
+
+    async def get_job(self, name: str) -> StoredJob:
+        return await self.jobs.get(name)
+
+    async def list_jobs(self) -> list[StoredJob]:
+        return await self.jobs.list()
+
+    async def delete_job(self, name: str) -> None:
+        await self.jobs.delete(name)
 
     async def status(self, run_id: str) -> Run:
         return await self.runs.get(run_id)
@@ -40,6 +64,18 @@ class RunService:
         if not run.state.finished:
             raise RunConflict(run, f"Job {run_id} has not finished yet ({run.state.value})")
         return run
+
+    async def watch(self, run_id: str, interval: float = 0.25) -> AsyncIterator[Run]:
+        """Snapshots of a run every `interval` seconds until it has finished or is deleted."""
+        while True:
+            try:
+                run = await self.runs.get(run_id)
+            except RunNotFound:
+                return
+            yield run
+            if run.state.finished:
+                return
+            await asyncio.sleep(interval)
 
     async def cancel(self, run_id: str) -> Run:
         return await self.runs.cancel(run_id)

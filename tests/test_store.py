@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
+from ulid import ULID
 
 from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound, RunState
 from runyard.service import RunService
@@ -159,11 +160,40 @@ def test_concurrent_inserts_with_one_idempotency_key_store_exactly_one_run(store
     assert store.count_rows() == 1
 
 
+def test_insert_that_loses_the_race_for_its_key_returns_the_winners_run(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic form of the race above: another submit stores the key between
+    this insert's look-up (which found nothing) and its INSERT, so the INSERT hits
+    the unique constraint and the insert must answer with the winner's run."""
+    winner = store.insert(idempotency_key="race")
+    real_lookup = store.runs.find_by_idempotency_key
+    lookups: list[str] = []
+
+    async def stale_first_lookup(key: str):
+        lookups.append(key)
+        return None if len(lookups) == 1 else await real_lookup(key)
+
+    monkeypatch.setattr(store.runs, "find_by_idempotency_key", stale_first_lookup)
+
+    run, created = store.call(store.runs.insert(NewRun("demo", idempotency_key="race")))
+
+    assert (run, created) == (winner, False)
+    assert len(lookups) == 2  # the stale look-up, then the one after the constraint fired
+    assert store.count_rows() == 1
+
+
 def test_run_ids_sort_in_creation_order(store: Store) -> None:
     made = [store.insert().id for _ in range(30)]
 
     assert sorted(made) == made
     assert len(set(made)) == len(made)
+
+
+def test_run_id_is_a_lower_case_ulid_of_its_creation_millisecond(store: Store) -> None:
+    run = store.insert()
+
+    ulid = run.id.removeprefix("run_")
+    assert ulid == ulid.lower()
+    assert ULID.from_str(ulid.upper()).milliseconds == run.created_at // 1000
 
 
 # ---------------------------------------------------------------- get

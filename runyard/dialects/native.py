@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
 from generated import models as m
 from runyard.domain import Run, RunState, RunSummary
+from runyard.jobs import JobDefinition, job_from_data
+from runyard.store.jobs import StoredJob
 from runyard.timeutil import to_iso
 
 NATIVE_STATUS: dict[RunState, m.NativeStatus] = {
@@ -99,3 +107,66 @@ def submitted(run: Run) -> m.SubmitRunResponse:
 
 def status_path(run_id: str) -> str:
     return f"/api/v1/runs/{run_id}"
+
+
+def run_logs(run: Run) -> m.RunLogs:
+    return m.RunLogs(
+        job_id=run.id,
+        attempt=run.attempt,
+        exit_code=None if run.state in (RunState.RUNNING, RunState.CANCELLING) else run.exit_code,
+        stdout=run.stdout_tail or "",
+        stderr=run.stderr_tail or "",
+    )
+
+
+def job(stored: StoredJob) -> m.Job:
+    data = stored.definition.to_data()
+    return m.Job(name=stored.name, version=stored.version, created_at=to_iso(stored.created_at), updated_at=to_iso(stored.updated_at), **data)
+
+
+def job_definition(name: str, spec: dict[str, Any]) -> JobDefinition:
+    """A PUT body as a definition (InvalidJob when it cannot run)."""
+    return job_from_data(name, spec)
+
+
+def unknown_job_message(name: str) -> str:
+    return f"Unknown job {name!r}; define it in a jobs file or with PUT /api/v1/jobs/{name}"
+
+
+# --- Server-Sent Events -------------------------------------------------------------------
+
+HEARTBEAT_SECONDS = float(os.environ.get("RUNYARD_SSE_HEARTBEAT_SECONDS", "15"))
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(', ', ': '))}\n\n"
+
+
+async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | None = None) -> AsyncIterator[str]:
+    """The native event stream of a run, from successive snapshots of it (see the spec's stream operation)."""
+    heartbeat = HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
+    last_status = last_progress = None
+    quiet_since = time.monotonic()
+    async for run in snapshots:
+        status = NATIVE_STATUS[run.state]
+        progress = (run.progress_percentage, run.progress_step)
+        sent = False
+        if status != last_status:
+            yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
+            last_status, sent = status, True
+        if progress != last_progress:
+            if last_progress is not None or progress != (0.0, None):
+                yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
+            last_progress, sent = progress, True
+        if run.state.finished:
+            if run.state is RunState.SUCCEEDED:
+                yield _sse("result", {"result": run.result})
+            else:
+                yield _sse("error", {"error": run.error or run.state.value})
+            return
+        now = time.monotonic()
+        if sent:
+            quiet_since = now
+        elif now - quiet_since >= heartbeat:
+            yield _sse("heartbeat", {})
+            quiet_since = now

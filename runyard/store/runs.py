@@ -50,6 +50,12 @@ def _run_from_row(row: sa.Row) -> Run:
         result=m["result"],
         error=m["error"],
         exit_code=m["exit_code"],
+        expires_at=m["expires_at"],
+        retry_at=m["retry_at"],
+        duration_ms=m["duration_ms"],
+        stdout_tail=m["stdout_tail"],
+        stderr_tail=m["stderr_tail"],
+        lease_owner=m["lease_owner"],
     )
 
 
@@ -80,10 +86,12 @@ class RunStore:
                 return existing, False
         now = now_us()
         delayed_until = now + new.delay_seconds * 1_000_000 if new.delay_seconds > 0 else None
+        # The TTL counts from when the run becomes ready, so a delay does not eat into it.
+        expires_at = (delayed_until or now) + new.ttl_seconds * 1_000_000 if new.ttl_seconds else None
         values: dict[str, Any] = {
             "id": new_run_id(now // 1000),
             "job_name": new.job_name,
-            "job_version": None,
+            "job_version": new.job_version,
             "state": (RunState.DELAYED if delayed_until else RunState.QUEUED).value,
             "session_id": new.session_id,
             "tags": list(new.tags),
@@ -93,8 +101,9 @@ class RunStore:
             "updated_at": now,
             "delayed_until": delayed_until,
             "ttl_seconds": new.ttl_seconds,
+            "expires_at": expires_at,
             "attempt": 0,
-            "max_attempts": new.max_attempts,
+            "max_attempts": new.max_attempts or 1,
             "progress_percentage": 0.0,
         }
         try:

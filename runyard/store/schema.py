@@ -15,6 +15,7 @@ jobs = sa.Table(
     sa.Column("name", sa.String(128), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("concurrency", sa.Integer),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
@@ -55,6 +56,11 @@ runs = sa.Table(
     sa.Column("exit_code", sa.Integer),
     sa.Column("lease_owner", sa.String(128)),
     sa.Column("lease_expires_at", sa.BigInteger),
+    sa.Column("expires_at", sa.BigInteger),
+    sa.Column("retry_at", sa.BigInteger),
+    sa.Column("duration_ms", sa.BigInteger),
+    sa.Column("stdout_tail", sa.Text),
+    sa.Column("stderr_tail", sa.Text),
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
     sa.Index("ix_runs_created", "created_at", "id"),
@@ -62,4 +68,9 @@ runs = sa.Table(
     sa.Index("ix_runs_session_created", "session_id", "created_at", "id"),
     sa.Index("ix_runs_session_state_created", "session_id", "state", "created_at", "id"),
     sa.Index("ix_runs_job_created", "job_name", "created_at", "id"),
+    # The worker's housekeeping: due delayed/retrying runs, expired leases, TTLs.
+    sa.Index("ix_runs_state_delayed", "state", "delayed_until"),
+    sa.Index("ix_runs_state_retry", "state", "retry_at"),
+    sa.Index("ix_runs_state_lease", "state", "lease_expires_at"),
+    sa.Index("ix_runs_state_expires", "state", "expires_at"),
 )

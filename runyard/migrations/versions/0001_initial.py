@@ -18,6 +18,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(128), primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("definition", sa.JSON, nullable=False),
+        sa.Column("concurrency", sa.Integer),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
     )
@@ -53,6 +54,11 @@ def upgrade() -> None:
         sa.Column("exit_code", sa.Integer),
         sa.Column("lease_owner", sa.String(128)),
         sa.Column("lease_expires_at", sa.BigInteger),
+        sa.Column("expires_at", sa.BigInteger),
+        sa.Column("retry_at", sa.BigInteger),
+        sa.Column("duration_ms", sa.BigInteger),
+        sa.Column("stdout_tail", sa.Text),
+        sa.Column("stderr_tail", sa.Text),
         sa.UniqueConstraint("idempotency_key", name="uq_runs_idempotency_key"),
     )
     op.create_index("ix_runs_created", "runs", ["created_at", "id"])
@@ -60,6 +66,10 @@ def upgrade() -> None:
     op.create_index("ix_runs_session_created", "runs", ["session_id", "created_at", "id"])
     op.create_index("ix_runs_session_state_created", "runs", ["session_id", "state", "created_at", "id"])
     op.create_index("ix_runs_job_created", "runs", ["job_name", "created_at", "id"])
+    op.create_index("ix_runs_state_delayed", "runs", ["state", "delayed_until"])
+    op.create_index("ix_runs_state_retry", "runs", ["state", "retry_at"])
+    op.create_index("ix_runs_state_lease", "runs", ["state", "lease_expires_at"])
+    op.create_index("ix_runs_state_expires", "runs", ["state", "expires_at"])
 
 
 def downgrade() -> None:

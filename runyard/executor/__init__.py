@@ -1,0 +1,1 @@
+"""Execution: workers claim runs and run their jobs' commands as subprocesses."""

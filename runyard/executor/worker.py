@@ -1,0 +1,114 @@
+"""The worker pool: claims runs up to its concurrency, executes them, keeps the store tidy, stops gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+from runyard.domain import RunState
+from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.store.db import Database
+from runyard.store.jobs import JobNotFound, JobStore
+from runyard.store.queue import Outcome, RunQueue
+from runyard.timeutil import now_us
+
+log = logging.getLogger("runyard.worker")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class WorkerSettings:
+    concurrency: int = os.cpu_count() or 1
+    lease_seconds: float = 15.0
+    poll_interval: float = 0.2
+    housekeeping_interval: float = 0.5
+    shutdown_grace_seconds: float = 30.0
+    check_interval: float = 0.25
+    heartbeat_interval: float = 0.5
+
+
+class Worker:
+    def __init__(self, db: Database, settings: WorkerSettings | None = None, worker_id: str | None = None) -> None:
+        self.db = db
+        self.settings = settings or WorkerSettings()
+        self.worker_id = worker_id or new_worker_id()
+        self.queue = RunQueue(db)
+        self.jobs = JobStore(db)
+        self._attempts: dict[asyncio.Task[None], Attempt | None] = {}
+        self._wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set, then shut down gracefully (see shutdown)."""
+        log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
+        next_housekeeping = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_housekeeping:
+                    next_housekeeping = loop.time() + self.settings.housekeeping_interval
+                    await self.queue.housekeeping(now_us())
+                await self._fill()
+            except Exception:  # a database hiccup must not end the worker; try again shortly
+                log.exception("worker %s: claim loop error", self.worker_id)
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waiters, timeout=self.settings.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+        await self.shutdown()
+
+    async def _fill(self) -> None:
+        while len(self._attempts) < self.settings.concurrency:
+            run = await self.queue.claim(self.worker_id, now_us(), self.settings.lease_seconds)
+            if run is None:
+                return
+            task = asyncio.create_task(self._execute(run))
+            self._attempts[task] = None
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._attempts.pop(task, None)
+        self._wake.set()  # a slot is free: claim again without waiting for the poll
+        if not task.cancelled() and task.exception() is not None:
+            log.error("worker %s: attempt failed unexpectedly", self.worker_id, exc_info=task.exception())
+
+    async def _execute(self, run) -> None:
+        task = asyncio.current_task()
+        settings = AttemptSettings(
+            worker_id=self.worker_id,
+            lease_seconds=self.settings.lease_seconds,
+            check_interval=self.settings.check_interval,
+            heartbeat_interval=self.settings.heartbeat_interval,
+        )
+        try:
+            job = await self.jobs.get_version(run.job_name, run.job_version or 0)
+        except JobNotFound:
+            await self.queue.finish(
+                run.id, self.worker_id, now_us(), Outcome(RunState.SYSTEM_FAILURE, error=f"Job {run.job_name!r} version {run.job_version} is not defined")
+            )
+            return
+        attempt = Attempt(run, job, self.queue, settings)
+        if task is not None:
+            self._attempts[task] = attempt
+        await attempt.execute()
+
+    async def shutdown(self) -> None:
+        """No more claims; running attempts get the grace period to finish, then are handed back to the queue."""
+        if not self._attempts:
+            return
+        log.info("worker %s stopping: waiting up to %.0f s for %d run(s)", self.worker_id, self.settings.shutdown_grace_seconds, len(self._attempts))
+        tasks = list(self._attempts)
+        _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_grace_seconds)
+        for task in pending:
+            attempt = self._attempts.get(task)
+            if attempt is not None:
+                attempt.hand_back_requested.set()
+        if pending:
+            await asyncio.wait(pending)

@@ -1,0 +1,36 @@
+"""Start-up work shared by `runyard serve` and `runyard worker`: job definitions and the embedded worker."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from runyard.jobs import DEMO_JOB_NAME, JobDefinition, demo_job, load_jobs_file
+from runyard.store.db import Database
+from runyard.store.jobs import JobStore
+
+
+def startup_jobs(jobs_file: Path | None) -> list[JobDefinition]:
+    """The jobs file's definitions, plus the built-in `demo` unless the file defines its own."""
+    jobs = load_jobs_file(jobs_file) if jobs_file is not None else []
+    if all(job.name != DEMO_JOB_NAME for job in jobs):
+        jobs.append(demo_job())
+    return jobs
+
+
+async def install_jobs(db: Database, jobs: list[JobDefinition]) -> None:
+    store = JobStore(db)
+    for job in jobs:
+        await store.put(job)
+
+
+def install_jobs_now(db: Database, jobs: list[JobDefinition]) -> None:
+    """install_jobs from synchronous start-up code (before any server loop runs)."""
+
+    async def run() -> None:
+        try:
+            await install_jobs(db, jobs)
+        finally:
+            await db.close()
+
+    asyncio.run(run())

@@ -1,0 +1,98 @@
+"""Job definitions in the store, with every version kept for the runs that used it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from runyard.jobs import JobDefinition, job_from_data
+from runyard.store.db import Database
+from runyard.store.schema import job_versions, jobs
+from runyard.timeutil import now_us
+
+
+class JobNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    definition: JobDefinition
+    version: int
+    created_at: int
+    updated_at: int
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+def _stored(row: sa.Row) -> StoredJob:
+    m = row._mapping
+    return StoredJob(job_from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"])
+
+
+class JobStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def put(self, job: JobDefinition) -> tuple[StoredJob, bool]:
+        """Create or update a job; returns (job, changed). An identical definition keeps its version."""
+        for _ in range(3):  # another process may create the same job at the same moment
+            try:
+                return await self._put_once(job)
+            except IntegrityError:
+                continue
+        return await self._put_once(job)
+
+    async def _put_once(self, job: JobDefinition) -> tuple[StoredJob, bool]:
+        data = job.to_data()
+        now = now_us()
+        async with self._db.engine.begin() as conn:
+            row = (await conn.execute(sa.select(jobs).where(jobs.c.name == job.name).with_for_update())).first()
+            if row is not None and row._mapping["definition"] == data:
+                return _stored(row), False
+            # Versions continue past a deleted job's: runs of the old ones still name them.
+            latest = (await conn.execute(sa.select(sa.func.max(job_versions.c.version)).where(job_versions.c.name == job.name))).scalar()
+            version = (latest or 0) + 1
+            await conn.execute(job_versions.insert().values(name=job.name, version=version, definition=data, created_at=now))
+            if row is None:
+                await conn.execute(jobs.insert().values(name=job.name, version=version, definition=data, concurrency=job.concurrency, created_at=now, updated_at=now))
+                created_at = now
+            else:
+                await conn.execute(jobs.update().where(jobs.c.name == job.name).values(version=version, definition=data, concurrency=job.concurrency, updated_at=now))
+                created_at = row._mapping["created_at"]
+        return StoredJob(job, version, created_at, now), True
+
+    async def get(self, name: str) -> StoredJob:
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(jobs).where(jobs.c.name == name))).first()
+        if row is None:
+            raise JobNotFound(name)
+        return _stored(row)
+
+    async def get_version(self, name: str, version: int) -> JobDefinition:
+        """The definition a run was submitted against, even if the job changed or was deleted since."""
+        async with self._db.engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))
+            ).first()
+        if row is None:
+            raise JobNotFound(name)
+        return job_from_data(name, row.definition)
+
+    async def list(self) -> list[StoredJob]:
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(jobs).order_by(jobs.c.name))).all()
+        return [_stored(r) for r in rows]
+
+    async def delete(self, name: str) -> None:
+        """Remove a job; its versions stay for the runs that used them."""
+        async with self._db.engine.begin() as conn:
+            done = await conn.execute(jobs.delete().where(jobs.c.name == name))
+        if done.rowcount == 0:
+            raise JobNotFound(name)

@@ -1,0 +1,225 @@
+"""The execution side of the store: claims with leases, heartbeats, outcomes and housekeeping.
+
+Every change a worker makes is guarded by its lease (`lease_owner`): a worker
+that lost its lease (it stalled and another took the run over) cannot
+overwrite what happened since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from runyard.domain import Run, RunState
+from runyard.store.db import Database
+from runyard.store.runs import _run_from_row
+from runyard.store.schema import jobs, runs
+
+HELD = (RunState.RUNNING.value, RunState.CANCELLING.value)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt ended, as the worker saw it."""
+
+    state: RunState  # succeeded, failed, timed_out, system_failure, cancelled, or retrying
+    error: str | None = None
+    exit_code: int | None = None
+    result: Any = None
+    duration_ms: int | None = None
+    stdout_tail: str | None = None
+    stderr_tail: str | None = None
+    retry_at: int | None = None
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    promoted: int
+    expired: int
+    crashed: int
+    requeued: int
+
+
+def _us(seconds: float) -> int:
+    return int(seconds * 1_000_000)
+
+
+class RunQueue:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _claim_statement(self, worker_id: str, now: int, lease_seconds: float) -> sa.Update:
+        running = sa.select(sa.func.count()).select_from(runs.alias("held")).where(
+            sa.literal_column("held.job_name") == jobs.c.name, sa.literal_column("held.state").in_(HELD)
+        )
+        saturated = sa.exists().where(jobs.c.name == runs.c.job_name, jobs.c.concurrency.is_not(None), jobs.c.concurrency <= running.scalar_subquery())
+        candidate = (
+            sa.select(runs.c.id)
+            .where(runs.c.state == RunState.QUEUED.value, ~saturated)
+            .order_by(runs.c.created_at, runs.c.id)
+            .limit(1)
+        )
+        if self._db.kind == "postgresql":
+            # Workers skip each other's candidates instead of queueing on them.
+            candidate = candidate.with_for_update(skip_locked=True, of=runs)
+        return (
+            runs.update()
+            .where(runs.c.id == candidate.scalar_subquery(), runs.c.state == RunState.QUEUED.value)
+            .values(
+                state=RunState.RUNNING.value,
+                lease_owner=worker_id,
+                lease_expires_at=now + _us(lease_seconds),
+                attempt=runs.c.attempt + 1,
+                started_at=sa.func.coalesce(runs.c.started_at, now),
+                updated_at=now,
+            )
+            .returning(*runs.c)
+        )
+
+    async def claim(self, worker_id: str, now: int, lease_seconds: float) -> Run | None:
+        """Take the oldest queued run whose job is under its concurrency limit, atomically.
+
+        PostgreSQL: FOR UPDATE SKIP LOCKED picks the run; when its job has a
+        concurrency limit, an advisory lock per job serialises the recount, so
+        two workers cannot both take the last free slot. SQLite: the single
+        UPDATE runs under the database's one write lock, which is as exact.
+        """
+        async with self._db.engine.begin() as conn:
+            row = (await conn.execute(self._claim_statement(worker_id, now, lease_seconds))).first()
+            if row is None:
+                return None
+            run = _run_from_row(row)
+            if self._db.kind == "postgresql":
+                limit = (await conn.execute(sa.select(jobs.c.concurrency).where(jobs.c.name == run.job_name))).scalar()
+                if limit is not None:
+                    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(run.job_name))))
+                    held = (
+                        await conn.execute(sa.select(sa.func.count()).select_from(runs).where(runs.c.job_name == run.job_name, runs.c.state.in_(HELD)))
+                    ).scalar_one()
+                    if held > limit:
+                        await conn.rollback()
+                        return None
+        return run
+
+    async def heartbeat(self, run_id: str, worker_id: str, now: int, lease_seconds: float, **fields: Any) -> RunState | None:
+        """Renew the lease (and write any progress fields); the run's state, or None when the lease is lost."""
+        async with self._db.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.id == run_id, runs.c.lease_owner == worker_id, runs.c.state.in_(HELD))
+                    .values(lease_expires_at=now + _us(lease_seconds), updated_at=now, **fields)
+                    .returning(runs.c.state)
+                )
+            ).first()
+        return RunState(row.state) if row else None
+
+    async def finish(self, run_id: str, worker_id: str, now: int, outcome: Outcome) -> bool:
+        """Record how an attempt ended; False when this worker no longer holds the run."""
+        values: dict[str, Any] = {
+            "state": outcome.state.value,
+            "error": outcome.error,
+            "exit_code": outcome.exit_code,
+            "duration_ms": outcome.duration_ms,
+            "stdout_tail": outcome.stdout_tail,
+            "stderr_tail": outcome.stderr_tail,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": now,
+        }
+        if outcome.state is RunState.RETRYING:
+            values["retry_at"] = outcome.retry_at
+        else:
+            values["completed_at"] = now
+            values["result"] = outcome.result
+            if outcome.state is RunState.SUCCEEDED:
+                values["progress_percentage"] = 100.0
+        async with self._db.engine.begin() as conn:
+            done = await conn.execute(
+                runs.update().where(runs.c.id == run_id, runs.c.lease_owner == worker_id, runs.c.state.in_(HELD)).values(**values)
+            )
+        return done.rowcount == 1
+
+    async def hand_back(self, run_id: str, worker_id: str, now: int) -> bool:
+        """Return a run to the queue on shutdown; the interrupted attempt does not count."""
+        async with self._db.engine.begin() as conn:
+            done = await conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id, runs.c.lease_owner == worker_id, runs.c.state == RunState.RUNNING.value)
+                .values(
+                    state=RunState.QUEUED.value,
+                    attempt=runs.c.attempt - 1,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            )
+        return done.rowcount == 1
+
+    async def housekeeping(self, now: int) -> Housekeeping:
+        """Due delayed and retrying runs become queued; TTLs expire; expired leases end crashed or re-queue."""
+        async with self._db.engine.begin() as conn:
+            promoted = (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.state == RunState.DELAYED.value, runs.c.delayed_until <= now)
+                    .values(state=RunState.QUEUED.value, updated_at=now)
+                )
+            ).rowcount
+            promoted += (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.state == RunState.RETRYING.value, runs.c.retry_at <= now)
+                    .values(state=RunState.QUEUED.value, updated_at=now)
+                )
+            ).rowcount
+            expired = (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.state.in_([RunState.DELAYED.value, RunState.QUEUED.value]), runs.c.expires_at <= now)
+                    .values(
+                        state=RunState.EXPIRED.value,
+                        completed_at=now,
+                        updated_at=now,
+                        error=sa.literal("Expired: not started within its TTL of ") + sa.cast(runs.c.ttl_seconds, sa.String) + sa.literal(" s"),
+                    )
+                )
+            ).rowcount
+            lapsed = [runs.c.state.in_(HELD), runs.c.lease_expires_at < now]
+            cancelled = (
+                await conn.execute(
+                    runs.update()
+                    .where(runs.c.state == RunState.CANCELLING.value, runs.c.lease_expires_at < now)
+                    .values(state=RunState.CANCELLED.value, completed_at=now, updated_at=now, lease_owner=None, lease_expires_at=None, error="Cancelled by user")
+                )
+            ).rowcount
+            requeued = (
+                await conn.execute(
+                    runs.update()
+                    .where(*lapsed, runs.c.attempt < runs.c.max_attempts)
+                    .values(
+                        state=RunState.QUEUED.value,
+                        updated_at=now,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        error=sa.literal("Attempt ") + sa.cast(runs.c.attempt, sa.String) + sa.literal(" lost: its worker stopped renewing the lease"),
+                    )
+                )
+            ).rowcount
+            crashed = (
+                await conn.execute(
+                    runs.update()
+                    .where(*lapsed)
+                    .values(
+                        state=RunState.CRASHED.value,
+                        completed_at=now,
+                        updated_at=now,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        error="Crashed: its worker stopped renewing the lease",
+                    )
+                )
+            ).rowcount
+        return Housekeeping(promoted, expired, crashed + cancelled, requeued)
