@@ -228,9 +228,9 @@ class RetryPolicy(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    initial_seconds: Annotated[float | None, Field(ge=0.0)] = 1
-    factor: Annotated[float | None, Field(ge=1.0)] = 2
-    max_seconds: Annotated[float | None, Field(ge=0.0)] = 60
+    initial_seconds: Annotated[float | None, Field(ge=0.0, le=86400.0)] = 1
+    factor: Annotated[float | None, Field(ge=1.0, le=100.0)] = 2
+    max_seconds: Annotated[float | None, Field(ge=0.0, le=86400.0)] = 60
 
 
 class CommandItem(RootModel[str]):
@@ -248,26 +248,27 @@ class JobSpec(BaseModel):
     command: Annotated[
         list[CommandItem],
         Field(
-            description="The argv to execute (no shell); with `shell`, exactly one command line for /bin/sh.",
+            description="The argv to execute (no shell). With `shell`, the first item is a\ncommand line for `/bin/sh -c` and further items become its `$0`, `$1`, ...\n",
             min_length=1,
         ),
     ]
     shell: Annotated[
-        bool | None,
-        Field(description="Run the single command line through /bin/sh -c."),
+        bool | None, Field(description="Run the command line through /bin/sh -c.")
     ] = False
     env: Annotated[
         dict[str, str] | None,
         Field(description="Environment variables added to runyard's own."),
     ] = None
     cwd: Annotated[
-        str | None, Field(description="The working folder (default: the worker's).")
+        str | None,
+        Field(description="The working folder (default: the worker's).", min_length=1),
     ] = None
     timeout_seconds: Annotated[
         float | None,
         Field(
             description="An attempt running longer is killed and ends timed out (null for no limit).",
             gt=0.0,
+            le=2592000.0,
         ),
     ] = 3600
     max_attempts: Annotated[
@@ -284,6 +285,7 @@ class JobSpec(BaseModel):
         Field(
             description="At most this many runs of the job execute at once (null for no limit).",
             ge=1,
+            le=100000,
         ),
     ] = None
     kill_grace_seconds: Annotated[
@@ -291,6 +293,7 @@ class JobSpec(BaseModel):
         Field(
             description="After SIGTERM (cancel, timeout), seconds before SIGKILL.",
             ge=0.0,
+            le=3600.0,
         ),
     ] = 5
 

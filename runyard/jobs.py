@@ -46,9 +46,9 @@ class JobDefinition:
     kill_grace_seconds: float = 5.0
 
     def argv(self) -> list[str]:
-        """What to execute: the argv itself, or the one command line through /bin/sh when shell is asked for."""
+        """What to execute: the argv itself, or through /bin/sh -c (further items are $0, $1, ...)."""
         if self.shell:
-            return ["/bin/sh", "-c", self.command[0]]
+            return ["/bin/sh", "-c", *self.command]
         return list(self.command)
 
     def to_data(self) -> dict[str, Any]:
@@ -59,13 +59,27 @@ class JobDefinition:
         return data
 
 
-def _number(data: dict[str, Any], key: str, default: float | None, *, minimum: float, allow_none: bool = False) -> float | None:
+def _number(
+    data: dict[str, Any], key: str, default: float | None, *, minimum: float, maximum: float, exclusive: bool = False, allow_none: bool = False
+) -> float | None:
     value = data.get(key, default)
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise InvalidJob(f"{key} must be a number >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= maximum or (exclusive and value == minimum):
+        raise InvalidJob(f"{key} must be a number {'>' if exclusive else '>='} {minimum} and <= {maximum}, got {value!r}")
     return float(value)
+
+
+def _integer(data: dict[str, Any], key: str, default: int | None, *, minimum: int, maximum: int, allow_none: bool = False) -> int | None:
+    """An integer as JSON Schema 2020-12 counts them: 3 and 3.0 alike."""
+    value = data.get(key, default)
+    if value is None and allow_none:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise InvalidJob(f"{key} must be an integer from {minimum} to {maximum}, got {value!r}")
+    return value
 
 
 def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
@@ -84,27 +98,21 @@ def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
         command = [command]
     if not isinstance(command, list) or not command or not all(isinstance(a, str) and a for a in command):
         raise InvalidJob("command must be a non-empty list of non-empty strings (argv), or a string with shell = true")
-    if shell and len(command) != 1:
-        raise InvalidJob("with shell = true, command is one command line")
     env = data.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
         raise InvalidJob("env must map names to string values")
     cwd = data.get("cwd")
-    if cwd is not None and not isinstance(cwd, str):
-        raise InvalidJob("cwd must be a path")
-    max_attempts = data.get("max_attempts", 1)
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
-        raise InvalidJob("max_attempts must be an integer from 1 to 100")
-    concurrency = data.get("concurrency")
-    if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1):
-        raise InvalidJob("concurrency must be a positive integer (or absent for no limit)")
+    if cwd is not None and (not isinstance(cwd, str) or not cwd):
+        raise InvalidJob("cwd must be a non-empty path")
+    max_attempts = _integer(data, "max_attempts", 1, minimum=1, maximum=100)
+    concurrency = _integer(data, "concurrency", None, minimum=1, maximum=100_000, allow_none=True)
     retry_data = data.get("retry", {})
     if not isinstance(retry_data, dict) or set(retry_data) - {"initial_seconds", "factor", "max_seconds"}:
         raise InvalidJob("retry must be a table of initial_seconds, factor, max_seconds")
     retry = RetryPolicy(
-        initial_seconds=_number(retry_data, "initial_seconds", 1.0, minimum=0),
-        factor=_number(retry_data, "factor", 2.0, minimum=1),
-        max_seconds=_number(retry_data, "max_seconds", 60.0, minimum=0),
+        initial_seconds=_number(retry_data, "initial_seconds", 1.0, minimum=0, maximum=86400),
+        factor=_number(retry_data, "factor", 2.0, minimum=1, maximum=100),
+        max_seconds=_number(retry_data, "max_seconds", 60.0, minimum=0, maximum=86400),
     )
     return JobDefinition(
         name=name,
@@ -112,11 +120,11 @@ def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
         shell=shell,
         env=dict(env),
         cwd=cwd,
-        timeout_seconds=_number(data, "timeout_seconds", 3600.0, minimum=0.001, allow_none=True),
+        timeout_seconds=_number(data, "timeout_seconds", 3600.0, minimum=0, maximum=2592000, exclusive=True, allow_none=True),
         max_attempts=max_attempts,
         retry=retry,
         concurrency=concurrency,
-        kill_grace_seconds=_number(data, "kill_grace_seconds", 5.0, minimum=0),
+        kill_grace_seconds=_number(data, "kill_grace_seconds", 5.0, minimum=0, maximum=3600),
     )
 
 

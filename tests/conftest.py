@@ -89,12 +89,12 @@ class LiveServer:
         self.process = process
 
 
-def start_server(database_url: str, log_path: Path) -> LiveServer:
+def start_server(database_url: str, log_path: Path, *extra_args: str) -> LiveServer:
     """`runyard serve` as a real subprocess on 127.0.0.1, ready when /health answers."""
     port = free_port()
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "runyard", "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url, "--log-level", "warning"],
+        [sys.executable, "-m", "runyard", "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url, "--log-level", "warning", *extra_args],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -125,7 +125,8 @@ def stop_server(server: LiveServer) -> None:
 
 @pytest.fixture
 def live_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(sqlite_url, tmp_path / "server.log")
+    """A real server without an embedded worker: submitted runs stay queued."""
+    server = start_server(sqlite_url, tmp_path / "server.log", "--workers", "0")
     try:
         yield server
     finally:

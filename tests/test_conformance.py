@@ -35,6 +35,8 @@ class LinkedWorkflow(Workflow):  # type: ignore[misc, valid-type]
         # a workflow meets the same data it first met.
         with sqlite3.connect(_DB) as conn:
             conn.execute("DELETE FROM runs")
+            conn.execute("DELETE FROM jobs WHERE name != 'demo'")
+            conn.execute("DELETE FROM job_versions WHERE name != 'demo'")
 
 
 TestLinkedWorkflowsConform = LinkedWorkflow.TestCase

@@ -376,6 +376,15 @@ def test_invalid_submit_body_is_400_and_stores_nothing(client, body: dict[str, A
     assert client.get(RUNS).json()["total"] == 0
 
 
+def test_submit_of_an_undefined_job_is_404_and_stores_nothing(client) -> None:
+    response = submit(client, {"job": "report"})
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": "Unknown job 'report'; define it in a jobs file or with PUT /api/v1/jobs/report"}
+    assert client.get(RUNS).json()["total"] == 0
+
+
 def test_submit_with_a_body_that_is_not_json_is_400_and_stores_nothing(client) -> None:
     response = client.post(RUNS, content=b"job=demo", headers={"Content-Type": "application/json"})
 

@@ -92,6 +92,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory):
         "--host", "127.0.0.1",
         "--port", str(port),
         "--database-url", f"sqlite:///{db_path}",
+        # No embedded worker: the submitted runs stay queued, so what the client lists is stable.
+        "--workers", "0",
     ]
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
