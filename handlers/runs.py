@@ -37,7 +37,7 @@ async def submit_run(body: dict[str, Any]) -> Answer:
         idempotency_key=key,
         delay_seconds=submit.delay or 0,
         ttl_seconds=submit.ttl,
-        max_attempts=submit.max_attempts or 1,
+        max_attempts=submit.max_attempts,  # None: the job's own setting
     )
     try:
         submitted = await current_service().submit(new)

@@ -106,5 +106,71 @@ def worker(
     asyncio.run(main())
 
 
+keys_app = typer.Typer(help="Secret API keys of environments (for the /trigger API).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _with_keys(database_url: str | None, action):
+    """Run `action(KeyStore)` against the database, closing it afterwards."""
+    from runyard.store.db import UnsupportedDatabase, open_database
+    from runyard.store.keys import KeyStore
+
+    try:
+        db = open_database(database_url or default_database_url())
+    except UnsupportedDatabase as exc:
+        raise _fail(str(exc)) from None
+
+    async def run():
+        try:
+            return await action(KeyStore(db))
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+@keys_app.command("create")
+def keys_create(
+    env: Annotated[str, typer.Option("--env", help="Environment name: dev, staging, prod, ... (created on first use).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a key and print its secret once (it is stored only as a hash)."""
+    from runyard.store.keys import InvalidEnvironment
+
+    try:
+        key, secret = _with_keys(database_url, lambda store: store.create_key(env))
+    except InvalidEnvironment as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Created {key.id} for environment {key.environment.name}. Keep the secret now; it is not shown again:", err=True)
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(database_url: DatabaseUrl = None) -> None:
+    """List keys (id, environment, prefix, created, revoked)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from runyard.timeutil import to_iso
+
+    keys = _with_keys(database_url, lambda store: store.list_keys())
+    table = Table("id", "environment", "prefix", "created", "revoked")
+    for key in keys:
+        table.add_row(key.id, key.environment.name, key.prefix + "...", to_iso(key.created_at), to_iso(key.revoked_at) if key.revoked_at else "")
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `runyard keys list`).")], database_url: DatabaseUrl = None) -> None:
+    """Revoke a key: it stops working at once."""
+    from runyard.store.keys import KeyNotFound
+
+    try:
+        _with_keys(database_url, lambda store: store.revoke(key_id))
+    except KeyNotFound:
+        raise _fail(f"no key {key_id!r}") from None
+    typer.echo(f"Revoked {key_id}.", err=True)
+
+
 def main() -> None:
     app()

@@ -77,6 +77,8 @@ class Run:
     stdout_tail: str | None = None
     stderr_tail: str | None = None
     lease_owner: str | None = None
+    env_id: str | None = None
+    is_test: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +104,42 @@ class NewRun:
     ttl_seconds: int | None = None
     max_attempts: int | None = None  # None: the job's own setting
     job_version: int | None = None
+    env_id: str | None = None  # runs submitted through an environment's key belong to it
+    is_test: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class RunFilter:
-    """Filters a list may apply; None means 'any'."""
+    """Filters a list may apply; None means 'any'. Lists are 'any of'."""
 
     states: frozenset[RunState] | None = None
     session_id: str | None = None
     job_name: str | None = None
+    env_id: str | None = None
+    job_names: tuple[str, ...] | None = None
+    job_versions: tuple[int, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    created_from: int | None = None  # inclusive, epoch microseconds
+    created_to: int | None = None  # inclusive
+    is_test: bool | None = None
+    nothing: bool = False  # a filter no run can match (e.g. a bulk action runyard has none of)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the (created_at, id) order."""
+
+    created_at: int
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A cursor page: runs newest first, and whether more lie beyond each end."""
+
+    runs: list[Run]
+    has_older: bool
+    has_newer: bool
 
 
 @dataclass(frozen=True, slots=True)

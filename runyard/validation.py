@@ -5,9 +5,10 @@ Two things differ from connexion 3.3's defaults:
 * Clear 400 messages for invalid parameters. connexion answers with
   jsonschema's whole report (the schema dumped, several lines); users get one
   line naming the parameter and, for an enumerated one, every valid value.
-* `integer` as OpenAPI 3.1 (JSON Schema 2020-12) means it: any number with a
-  zero fractional part, so `3.0` is an integer. connexion validates with
-  Draft 4, where `3.0` is not.
+* In JSON bodies, `integer` as OpenAPI 3.1 (JSON Schema 2020-12) means it:
+  any number with a zero fractional part, so `3.0` is an integer. connexion
+  validates with Draft 4, where `3.0` is not. (Query strings are cast by
+  connexion before validation: `page=3.0` stays a 400.)
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from runyard.domain import (
     FINISHED_STATES,
+    Cursor,
+    Window,
     NewRun,
     Page,
     Run,
@@ -20,7 +22,7 @@ from runyard.domain import (
 )
 from runyard.ids import new_run_id
 from runyard.store.db import Database
-from runyard.store.schema import runs
+from runyard.store.schema import run_tags, runs
 from runyard.timeutil import now_us
 
 _SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
@@ -56,18 +58,47 @@ def _run_from_row(row: sa.Row) -> Run:
         stdout_tail=m["stdout_tail"],
         stderr_tail=m["stderr_tail"],
         lease_owner=m["lease_owner"],
+        env_id=m["env_id"],
+        is_test=bool(m["is_test"]),
     )
 
 
 def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
+    if flt.nothing:
+        clauses.append(sa.false())
     if flt.states is not None:
         clauses.append(runs.c.state.in_(sorted(s.value for s in flt.states)))
     if flt.session_id is not None:
         clauses.append(runs.c.session_id == flt.session_id)
     if flt.job_name is not None:
         clauses.append(runs.c.job_name == flt.job_name)
+    if flt.env_id is not None:
+        clauses.append(runs.c.env_id == flt.env_id)
+    if flt.job_names is not None:
+        clauses.append(runs.c.job_name.in_(flt.job_names))
+    if flt.job_versions is not None:
+        clauses.append(runs.c.job_version.in_(flt.job_versions))
+    if flt.tags is not None:
+        tagged = sa.select(run_tags.c.run_id).where(run_tags.c.tag.in_(flt.tags))
+        if flt.env_id is not None:
+            tagged = tagged.where(run_tags.c.env_id == flt.env_id)
+        clauses.append(runs.c.id.in_(tagged))
+    if flt.created_from is not None:
+        clauses.append(runs.c.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        clauses.append(runs.c.created_at <= flt.created_to)
+    if flt.is_test is not None:
+        clauses.append(runs.c.is_test == flt.is_test)
     return clauses
+
+
+def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
+    return sa.or_(runs.c.created_at < cursor.created_at, sa.and_(runs.c.created_at == cursor.created_at, runs.c.id < cursor.id))
+
+
+def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
+    return sa.or_(runs.c.created_at > cursor.created_at, sa.and_(runs.c.created_at == cursor.created_at, runs.c.id > cursor.id))
 
 
 class RunStore:
@@ -104,11 +135,17 @@ class RunStore:
             "expires_at": expires_at,
             "attempt": 0,
             "max_attempts": new.max_attempts or 1,
+            "env_id": new.env_id,
+            "is_test": new.is_test,
             "progress_percentage": 0.0,
         }
         try:
             async with self._db.engine.begin() as conn:
                 await conn.execute(runs.insert().values(**values))
+                if new.tags:
+                    await conn.execute(
+                        run_tags.insert(), [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
+                    )
         except IntegrityError:
             # Two submits with one key raced; the other one won and is the run to return.
             if new.idempotency_key is None:
@@ -151,6 +188,28 @@ class RunStore:
             rows = (await conn.execute(query)).all()
         items = [RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows]
         return Page(items, total)
+
+    async def window(self, flt: RunFilter, *, limit: int, after: Cursor | None = None, before: Cursor | None = None) -> Window:
+        """A keyset page, newest first: the `limit` runs older than `after`, or newer than `before`, or the newest.
+
+        Reads limit + 1 rows to know whether more lie beyond, never an offset,
+        so a page costs the same at any depth and inserts cannot shift it.
+        """
+        where = _where(flt)
+        if before is not None:
+            query = sa.select(runs).where(*where, _newer_than(before)).order_by(runs.c.created_at.asc(), runs.c.id.asc()).limit(limit + 1)
+        else:
+            if after is not None:
+                where.append(_older_than(after))
+            query = sa.select(runs).where(*where).order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit + 1)
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        more = len(rows) > limit
+        page = [_run_from_row(r) for r in rows[:limit]]
+        if before is not None:
+            page.reverse()
+            return Window(page, has_older=True, has_newer=more)
+        return Window(page, has_older=more, has_newer=after is not None)
 
     async def cancel(self, run_id: str) -> Run:
         """Cancel a waiting run at once, or ask a running one to stop (cancelling)."""

@@ -29,6 +29,28 @@ job_versions = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
+environments = sa.Table(
+    "environments",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("name", name="uq_environments_name"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("env_id", sa.String(40), sa.ForeignKey("environments.id"), nullable=False),
+    sa.Column("prefix", sa.String(32), nullable=False),
+    # Only a SHA-256 of the secret is kept: a leaked database leaks no usable key.
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger),
+    sa.UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
+)
+
 runs = sa.Table(
     "runs",
     metadata,
@@ -61,6 +83,8 @@ runs = sa.Table(
     sa.Column("duration_ms", sa.BigInteger),
     sa.Column("stdout_tail", sa.Text),
     sa.Column("stderr_tail", sa.Text),
+    sa.Column("env_id", sa.String(40)),
+    sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
     sa.Index("ix_runs_created", "created_at", "id"),
@@ -73,4 +97,18 @@ runs = sa.Table(
     sa.Index("ix_runs_state_retry", "state", "retry_at"),
     sa.Index("ix_runs_state_lease", "state", "lease_expires_at"),
     sa.Index("ix_runs_state_expires", "state", "expires_at"),
+    sa.Index("ix_runs_env_created", "env_id", "created_at", "id"),
+    sa.Index("ix_runs_env_state_created", "env_id", "state", "created_at", "id"),
+    sa.Index("ix_runs_env_job_created", "env_id", "job_name", "created_at", "id"),
+)
+
+# One row per tag of a run, so that a tag filter reads an index instead of every run's JSON.
+run_tags = sa.Table(
+    "run_tags",
+    metadata,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(128), primary_key=True),
+    sa.Column("env_id", sa.String(40)),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_run_tags_tag_created", "env_id", "tag", "created_at", "run_id"),
 )
