@@ -196,6 +196,9 @@ def test_three_workers_on_postgresql_run_each_of_300_runs_exactly_once(pg_url: s
     jobs = write_jobs_file(tmp_path / "runyard.toml", {"append": python_job(APPEND, env={"SIDE": str(side)}, timeout_seconds=60)})
     server = procs.server(pg_url, "serve", "--workers", "0", "--jobs", str(jobs))
     workers = [procs.worker(pg_url, f"worker-{i}", "--jobs", str(jobs), "--concurrency", "4") for i in range(3)]
+    # Each prints its banner once its database is open and its jobs are installed: all three compete from the first run.
+    for i in range(3):
+        wait_for(lambda: "runyard worker on" in procs.log(f"worker-{i}"), 30, f"worker-{i} to start")
 
     with httpx.Client(base_url=server.url, timeout=30) as client:
 
@@ -224,6 +227,8 @@ def test_three_workers_on_postgresql_run_each_of_300_runs_exactly_once(pg_url: s
     parents = {int(line.split()[1]) for line in lines}
     assert parents <= {w.pid for w in workers}
     assert len(parents) >= 2, f"all runs executed by one worker: {parents}"
+    for i in range(3):
+        assert "Traceback" not in procs.log(f"worker-{i}"), procs.log(f"worker-{i}")
 
 
 # --- 2. a worker killed with SIGKILL ------------------------------------------------------
@@ -313,7 +318,7 @@ print('::result {"done": true}', flush=True)
 
 def test_serve_with_embedded_workers_runs_a_submitted_run_and_stops_cleanly_on_sigterm(sqlite_url: str, tmp_path: Path, procs: Processes) -> None:
     jobs = write_jobs_file(tmp_path / "runyard.toml", {"steps": python_job(STEPS, timeout_seconds=30)})
-    server = procs.server(sqlite_url, "serve", "--workers", "2", "--jobs", str(jobs), "--shutdown-grace", "2")
+    server = procs.server(sqlite_url, "serve", "--workers", "2", "--jobs", str(jobs), "--shutdown-grace", "2", "--log-level", "info")
     response = httpx.post(f"{server.url}/api/v1/runs", json={"job": "steps", "input": {"n": 1}}, timeout=10)
     assert response.status_code == 202, response.text
     run_id = response.json()["job_id"]
@@ -337,4 +342,6 @@ def test_serve_with_embedded_workers_runs_a_submitted_run_and_stops_cleanly_on_s
     # uvicorn shuts down gracefully, then re-raises the signal it caught, so the exit is "killed by SIGTERM".
     assert code in (0, -signal.SIGTERM), procs.log("serve")
     assert time.monotonic() - stopping < 5
-    assert "Traceback" not in procs.log("serve")
+    log = procs.log("serve")
+    assert "Application shutdown complete" in log, log
+    assert "Traceback" not in log, log

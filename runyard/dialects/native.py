@@ -151,6 +151,11 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
         status = NATIVE_STATUS[run.state]
         progress = (run.progress_percentage, run.progress_step)
         sent = False
+        # Once the run has ended, its last progress comes before its final status.
+        progress_first = run.state.finished and last_status is not None
+        if progress_first and progress != last_progress:
+            yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
+            last_progress, sent = progress, True
         if status != last_status:
             yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
             last_status, sent = status, True
