@@ -3,10 +3,398 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+
+
+class TriggerError(BaseModel):
+    """
+    Trigger.dev's error shape.
+    """
+
+    error: str
+
+
+class Detail(BaseModel):
+    code: Annotated[str, Field(description="The error code", examples=["custom"])]
+    message: Annotated[
+        str,
+        Field(
+            description="The error message", examples=["Invalid status values: FOOBAR"]
+        ),
+    ]
+    path: Annotated[
+        list[str] | None,
+        Field(
+            description="The relevant path in the request",
+            examples=[["filter[status]"]],
+        ),
+    ] = None
+
+
+class TriggerErrorWithDetails(BaseModel):
+    """
+    Trigger.dev's ErrorWithDetailsResponse.
+    """
+
+    error: Annotated[str, Field(examples=["Query Error"])]
+    details: list[Detail] | None = None
+
+
+class TriggerCursor(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A page cursor as given in `pagination.next` / `pagination.previous`\n(pass it back untouched), or a run id.\n",
+            pattern="^([0-9]{1,17}_)?run_[0-7][0-9a-hjkmnp-tv-z]{25}$",
+        ),
+    ]
+
+
+class TriggerStringListItem(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1, pattern="^[^,]+$")]
+
+
+class TriggerStringList(RootModel[list[TriggerStringListItem]]):
+    """
+    Comma-separated values (so none contains a comma); any of them matches.
+    """
+
+    root: Annotated[
+        list[TriggerStringListItem],
+        Field(
+            description="Comma-separated values (so none contains a comma); any of them matches.",
+            min_length=1,
+        ),
+    ]
+
+
+class TriggerTimeFilter1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Epoch milliseconds (what the SDK sends), or an ISO 8601 / RFC 3339 date-time or date (UTC unless it says otherwise).",
+            pattern="^[0-9]{1,15}$",
+        ),
+    ]
+
+
+class TriggerTimeFilter(RootModel[TriggerTimeFilter1 | AwareDatetime | date]):
+    root: Annotated[
+        TriggerTimeFilter1 | AwareDatetime | date,
+        Field(
+            description="Epoch milliseconds (what the SDK sends), or an ISO 8601 / RFC 3339 date-time or date (UTC unless it says otherwise)."
+        ),
+    ]
+
+
+class TriggerStatusFilter(StrEnum):
+    """
+    Any run status of Trigger.dev's v3 and v4 APIs.
+    """
+
+    PENDING_VERSION = "PENDING_VERSION"
+    WAITING_FOR_DEPLOY = "WAITING_FOR_DEPLOY"
+    QUEUED = "QUEUED"
+    DEQUEUED = "DEQUEUED"
+    EXECUTING = "EXECUTING"
+    WAITING = "WAITING"
+    REATTEMPTING = "REATTEMPTING"
+    FROZEN = "FROZEN"
+    COMPLETED = "COMPLETED"
+    CANCELED = "CANCELED"
+    FAILED = "FAILED"
+    CRASHED = "CRASHED"
+    INTERRUPTED = "INTERRUPTED"
+    SYSTEM_FAILURE = "SYSTEM_FAILURE"
+    DELAYED = "DELAYED"
+    EXPIRED = "EXPIRED"
+    TIMED_OUT = "TIMED_OUT"
+
+
+class TriggerStatus(StrEnum):
+    """
+    A run's status as the Trigger.dev dialect shows it: the statuses both
+    SDK lines (v3 and v4) accept. delayed -> DELAYED; queued, retrying ->
+    QUEUED; running, cancelling -> EXECUTING; succeeded -> COMPLETED;
+    failed -> FAILED; timed_out -> TIMED_OUT; crashed -> CRASHED;
+    system_failure -> SYSTEM_FAILURE; cancelled -> CANCELED; expired -> EXPIRED.
+
+    """
+
+    QUEUED = "QUEUED"
+    DELAYED = "DELAYED"
+    EXECUTING = "EXECUTING"
+    COMPLETED = "COMPLETED"
+    CANCELED = "CANCELED"
+    FAILED = "FAILED"
+    CRASHED = "CRASHED"
+    SYSTEM_FAILURE = "SYSTEM_FAILURE"
+    EXPIRED = "EXPIRED"
+    TIMED_OUT = "TIMED_OUT"
+
+
+class TriggerEnv(BaseModel):
+    """
+    The environment of the run.
+    """
+
+    id: Annotated[str, Field(description="The unique ID of the environment")]
+    name: Annotated[
+        str, Field(description="The name of the environment", examples=["dev"])
+    ]
+
+
+class TriggerRunCommon(BaseModel):
+    """
+    What every run representation of the Trigger.dev dialect carries. Absent values are left out, never null.
+    """
+
+    id: Annotated[
+        str, Field(description="The unique ID of the run, prefixed with `run_`")
+    ]
+    status: TriggerStatus
+    taskIdentifier: Annotated[
+        str, Field(description="The identifier of the task that was run")
+    ]
+    version: Annotated[
+        str | None,
+        Field(description="The version of the task that ran (runyard's job version)"),
+    ] = None
+    idempotencyKey: Annotated[
+        str | None,
+        Field(
+            description="The idempotency key used to prevent creating duplicate runs, if provided"
+        ),
+    ] = None
+    isTest: bool
+    createdAt: AwareDatetime
+    updatedAt: AwareDatetime
+    startedAt: Annotated[
+        AwareDatetime | None, Field(description="The time the run started")
+    ] = None
+    finishedAt: Annotated[
+        AwareDatetime | None, Field(description="The time the run finished")
+    ] = None
+    delayedUntil: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="If the run was triggered with a delay, when it becomes ready"
+        ),
+    ] = None
+    ttl: Annotated[
+        str | None,
+        Field(
+            description="The time-to-live, e.g. `600s`: not started within it, the run expires"
+        ),
+    ] = None
+    expiredAt: Annotated[
+        AwareDatetime | None, Field(description="When the run expired, if it did")
+    ] = None
+    tags: list[str]
+    costInCents: Annotated[float, Field(description="Always 0 (runyard does not bill)")]
+    baseCostInCents: Annotated[float, Field(description="Always 0")]
+    durationMs: Annotated[
+        float, Field(description="Milliseconds the last attempt ran (0 before)")
+    ]
+    isQueued: bool
+    isExecuting: bool
+    isWaiting: Annotated[
+        bool, Field(description="Always false (runyard runs do not wait)")
+    ]
+    isCompleted: bool
+    isSuccess: bool
+    isFailed: bool
+    isCancelled: bool
+
+
+class TriggerListRunItem(TriggerRunCommon):
+    """
+    One run in a list.
+    """
+
+    env: TriggerEnv
+
+
+class Pagination(BaseModel):
+    next: Annotated[
+        str | None,
+        Field(description="Pass as `page[after]` for the next (older) page."),
+    ] = None
+    previous: Annotated[
+        str | None,
+        Field(description="Pass as `page[before]` for the previous (newer) page."),
+    ] = None
+
+
+class TriggerListRunsResult(BaseModel):
+    """
+    A page of runs; `next`/`previous` are absent at the ends.
+    """
+
+    data: list[TriggerListRunItem]
+    pagination: Pagination
+
+
+class TriggerFunction(StrEnum):
+    trigger = "trigger"
+
+
+class Error(BaseModel):
+    message: str
+
+
+class TriggerRetrieveRunResponse(TriggerRunCommon):
+    """
+    One run with its payload, output and error.
+    """
+
+    depth: Annotated[float, Field(description="Always 0 (runyard runs are not nested)")]
+    triggerFunction: TriggerFunction
+    relatedRuns: Annotated[
+        dict[str, Any], Field(description="Always {} (no parent or child runs)")
+    ]
+    attempts: Annotated[
+        list[Any], Field(description="Always empty; see attemptCount.", max_length=0)
+    ]
+    attemptCount: Annotated[int, Field(ge=0)]
+    payload: Annotated[Any | None, Field(description="The run's input.")] = None
+    output: Annotated[
+        Any | None, Field(description="The run's result, once it succeeded.")
+    ] = None
+    error: Error | None = None
+
+
+class TriggerDuration1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A duration such as `30s`, `10m`, `1h42m`, `2d`, or a number of seconds.",
+            pattern="^([0-9]{1,9}[wdhms])+$",
+        ),
+    ]
+
+
+class TriggerDuration2(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description="A duration such as `30s`, `10m`, `1h42m`, `2d`, or a number of seconds.",
+            ge=1,
+            le=31536000,
+        ),
+    ]
+
+
+class PayloadType(StrEnum):
+    application_json = "application/json"
+    application_super_json = "application/super+json"
+    text_plain = "text/plain"
+
+
+class Delay(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A duration (`1h`) or an ISO date-time to start at.",
+            pattern="^([0-9]{1,9}[wdhms])+$",
+        ),
+    ]
+
+
+class Tags(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="At most 10 tags of 1-128 characters (one tag may be given as a string).",
+            max_length=128,
+            min_length=1,
+        ),
+    ]
+
+
+class Tags1Item(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class Tags1(RootModel[list[Tags1Item]]):
+    root: Annotated[
+        list[Tags1Item],
+        Field(
+            description="At most 10 tags of 1-128 characters (one tag may be given as a string).",
+            max_length=10,
+        ),
+    ]
+
+
+class TriggerTaskOptions(BaseModel):
+    """
+    Trigger options runyard acts on; the SDK's others are accepted and ignored.
+    """
+
+    payloadType: PayloadType | None = None
+    idempotencyKey: Annotated[str | None, Field(max_length=256, min_length=1)] = None
+    delay: Annotated[
+        Delay | AwareDatetime | None,
+        Field(description="A duration (`1h`) or an ISO date-time to start at."),
+    ] = None
+    ttl: Annotated[
+        TriggerDuration1 | TriggerDuration2 | None,
+        Field(
+            description="A duration such as `30s`, `10m`, `1h42m`, `2d`, or a number of seconds."
+        ),
+    ] = None
+    tags: Annotated[
+        Tags | Tags1 | None,
+        Field(
+            description="At most 10 tags of 1-128 characters (one tag may be given as a string)."
+        ),
+    ] = None
+    maxAttempts: Annotated[int | None, Field(ge=1, le=100)] = None
+    test: bool | None = None
+
+
+class TriggerTaskRequest(BaseModel):
+    """
+    A trigger as the SDK sends it.
+    """
+
+    payload: Annotated[
+        Any | None,
+        Field(
+            description="SuperJSON or JSON text (per options.payloadType), or any JSON value."
+        ),
+    ] = None
+    context: Annotated[Any | None, Field(description="Ignored.")] = None
+    options: TriggerTaskOptions | None = None
+
+
+class TriggerReplayRequest(TriggerTaskOptions):
+    """
+    Overrides for the new run (all optional).
+    """
+
+    payload: Annotated[
+        Any | None,
+        Field(
+            description="A new payload (SuperJSON or JSON text per payloadType, or a JSON value)."
+        ),
+    ] = None
+
+
+class TriggerRunId(BaseModel):
+    """
+    A run's id.
+    """
+
+    id: str
+    isCached: Annotated[
+        bool | None,
+        Field(description="True when an idempotency key returned an existing run."),
+    ] = None
 
 
 class Database(StrEnum):

@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import re
 from pathlib import Path
 from typing import Any
 
 import connexion
 import yaml
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runyard.context import reset_service, use_service
+from runyard import errors
+from runyard.context import current_service, reset_service, use_service
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.jobs import JobDefinition
 from runyard.openapi_compat import to_openapi30
@@ -46,8 +46,8 @@ class _ServiceScope:
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def _allowed_methods(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str]]:
-    """For each path template, a matcher and the methods it documents (HEAD goes with GET)."""
+def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
+    """The methods the spec documents for a concrete path (HEAD goes with GET)."""
     table = []
     for template, item in spec.get("paths", {}).items():
         methods = [m.upper() for m in _HTTP_METHODS if m in item]
@@ -55,34 +55,34 @@ def _allowed_methods(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str]]:
             methods.append("HEAD")
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         table.append((re.compile(f"^{pattern}$"), ", ".join(methods)))
-    return table
+
+    def allowed(path: str) -> str:
+        return next((methods for pattern, methods in table if pattern.match(path)), "")
+
+    return allowed
 
 
-def _method_not_allowed_handler(spec: dict[str, Any]):
-    """405 with an `Allow` header listing every method the spec documents for the path.
+def _connexion_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The 3.0.3 rendition connexion loads, with the bearer check wired to runyard's keys."""
+    rendition = to_openapi30(spec)
+    for scheme in rendition.get("components", {}).get("securitySchemes", {}).values():
+        if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
+            scheme["x-bearerInfoFunc"] = "runyard.app.bearer_info"
+    return rendition
 
-    connexion routes each operation separately, so its own 405 names only the
-    methods of one operation of the path.
-    """
-    table = _allowed_methods(spec)
 
-    def handle(request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
-        allow = next((methods for pattern, methods in table if pattern.match(request.url.path)), "")
-        problem = {"type": "about:blank", "title": "Method Not Allowed", "detail": f"{request.method} is not allowed here; allowed: {allow}", "status": 405}
-        return ConnexionResponse(
-            status_code=405,
-            content_type="application/problem+json",
-            headers={"Allow": allow},
-            body=json.dumps(problem),
-        )
-
-    return handle
+async def bearer_info(token: str) -> dict[str, Any] | None:
+    """connexion's bearer check: the key's environment, or None (401) for an unknown or revoked key."""
+    environment = await current_service().authenticate(token)
+    if environment is None:
+        return None
+    return {"sub": environment.id, "environment": environment, "secret": token}
 
 
 def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:
     app = connexion.AsyncApp(__name__, swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False))
-    app.add_api(to_openapi30(spec), strict_validation=True, validate_responses=False, validator_map=validator_map())
-    app.add_error_handler(405, _method_not_allowed_handler(spec))
+    app.add_api(_connexion_spec(spec), strict_validation=True, validate_responses=False, validator_map=validator_map())
+    errors.register(app, _allowed_methods(spec))
     return app
 
 

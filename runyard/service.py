@@ -8,10 +8,11 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 
-from runyard.domain import NewRun, Page, Run, RunConflict, RunFilter, RunNotFound
+from runyard.domain import Cursor, NewRun, Page, Run, RunConflict, RunFilter, RunNotFound, Window
 from runyard.jobs import JobDefinition
 from runyard.store.db import Database
 from runyard.store.jobs import JobNotFound, JobStore, StoredJob
+from runyard.store.keys import Environment, KeyStore
 from runyard.store.runs import RunStore
 
 __all__ = ["JobNotFound", "RunService", "Submitted"]
@@ -28,6 +29,7 @@ class RunService:
         self.db = db
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
+        self.keys = KeyStore(db)
 
     async def health(self) -> str:
         """The kind of store, after proving it answers a query."""
@@ -40,6 +42,27 @@ class RunService:
         new = dataclasses.replace(new, job_version=job.version, max_attempts=new.max_attempts or job.definition.max_attempts)
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
+
+    async def authenticate(self, secret: str) -> Environment | None:
+        return await self.keys.authenticate(secret)
+
+    async def run_in_environment(self, run_id: str, env_id: str) -> Run:
+        """A run of this environment; another environment's run is not found, as if it did not exist."""
+        run = await self.runs.get(run_id)
+        if run.env_id != env_id:
+            raise RunNotFound(run_id)
+        return run
+
+    async def window(self, flt: RunFilter, *, limit: int, after: Cursor | None = None, before: Cursor | None = None) -> Window:
+        return await self.runs.window(flt, limit=limit, after=after, before=before)
+
+    async def cancel_if_unfinished(self, run_id: str, env_id: str) -> Run:
+        """Cancel unless already finished, in which case nothing changes."""
+        await self.run_in_environment(run_id, env_id)
+        try:
+            return await self.runs.cancel(run_id)
+        except RunConflict as exc:
+            return exc.run
 
     async def put_job(self, job: JobDefinition) -> tuple[StoredJob, bool]:
         return await self.jobs.put(job)

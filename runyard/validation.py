@@ -26,17 +26,39 @@ from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, Parame
 from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 from starlette.types import Scope
 
-_FORMAT_CHECKER = Draft4Validator.FORMAT_CHECKER
+# Formats as 3.1 (JSON Schema 2020-12) knows them: Draft 4 has no `date` and would let anything through.
+_FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 _TYPES_2020 = Draft4Validator.TYPE_CHECKER.redefine("integer", lambda checker, value: Draft202012Validator.TYPE_CHECKER.is_type(value, "integer"))
 ParameterSchemaValidator = jsonschema.validators.extend(Draft4Validator, type_checker=_TYPES_2020)
 BodySchemaValidator = jsonschema.validators.extend(Draft4RequestValidator, type_checker=_TYPES_2020)
 
 
-def parameter_message(parameter_type: str, name: str, value: Any, error: ValidationError) -> str:
+class ParameterProblem(BadRequestProblem):
+    """An invalid parameter, with what dialects need to word it their way."""
+
+    def __init__(self, *, parameter: str, detail: str, invalid: list[Any] | None = None) -> None:
+        super().__init__(detail=detail)
+        self.parameter = parameter
+        self.invalid = invalid or []
+
+
+def _short_name(name: str) -> str:
+    """`filter[status]` -> `status`: how Trigger.dev names a parameter in its messages."""
+    return name.rstrip("]").rsplit("[", 1)[-1]
+
+
+def parameter_problem(parameter_type: str, name: str, value: Any, schema: dict[str, Any]) -> ParameterProblem | None:
+    errors = list(ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER).iter_errors(value))
+    if not errors:
+        return None
+    error = errors[0]
     enum = error.schema.get("enum") if isinstance(error.schema, dict) else None
     if error.validator == "enum" and enum:
-        return f"Invalid {name} {value!r}; valid values are: {', '.join(map(str, enum))}"
-    return f"Invalid {parameter_type} parameter {name!r}: {error.message}"
+        if isinstance(value, list):
+            bad = [e.instance for e in errors if e.validator == "enum"]
+            return ParameterProblem(parameter=name, invalid=bad, detail=f"Invalid {_short_name(name)} values: {', '.join(map(str, bad))}")
+        return ParameterProblem(parameter=name, invalid=[value], detail=f"Invalid {name} {value!r}; valid values are: {', '.join(map(str, enum))}")
+    return ParameterProblem(parameter=name, detail=f"Invalid {parameter_type} parameter {name!r}: {error.message}")
 
 
 class ClearParameterValidator(ParameterValidator):
@@ -44,15 +66,14 @@ class ClearParameterValidator(ParameterValidator):
     def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
+        name = param.get("name", param_name or "?")
         if value is not None:
-            schema = copy.deepcopy(param.get("schema", param))
-            try:
-                ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER).validate(value)
-            except ValidationError as error:
-                return parameter_message(parameter_type, param.get("name", param_name or "?"), value, error)
+            problem = parameter_problem(parameter_type, name, value, copy.deepcopy(param.get("schema", param)))
+            if problem is not None:
+                raise problem
             return None
         if param.get("required"):
-            return f"Missing {parameter_type} parameter {param['name']!r}"
+            raise ParameterProblem(parameter=name, detail=f"Missing {parameter_type} parameter {name!r}")
         return None
 
 
@@ -63,6 +84,13 @@ class JSONBodyValidator(JSONRequestBodyValidator):
             return await super()._parse(stream, scope)
         except UnicodeDecodeError as exc:
             raise BadRequestProblem(detail=f"The body is not valid {self._encoding}: {exc.reason} at byte {exc.start}") from None
+
+    def _validate(self, body: Any) -> dict | None:
+        # An optional body may be absent even when the client says it sends JSON:
+        # Trigger.dev's SDK posts `content-type: application/json` with no body at all.
+        if body is None and not self._required:
+            return None
+        return super()._validate(body)
 
     @property
     def _validator(self) -> jsonschema.protocols.Validator:

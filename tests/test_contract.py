@@ -69,10 +69,13 @@ VALIDATING = [(p, m, op) for p, m, op in OPERATIONS if _validates_input(op)]
 
 
 @pytest.mark.parametrize(("path", "method", "op"), VALIDATING, ids=[f"{m.upper()} {p}" for p, m, _ in VALIDATING])
-def test_operations_that_validate_input_document_problem_json_for_400(path: str, method: str, op: dict[str, Any]):
-    """connexion answers validation errors as application/problem+json: the contract must say so."""
+def test_operations_that_validate_input_document_their_400(path: str, method: str, op: dict[str, Any]):
+    """Validation errors are problem+json, except under /trigger, where they take Trigger.dev's ErrorWithDetailsResponse."""
     bad_request = _resolve(op["responses"]["400"])
-    assert "application/problem+json" in bad_request["content"]
+    if path.startswith("/trigger/"):
+        assert bad_request["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TriggerErrorWithDetails"}
+    else:
+        assert "application/problem+json" in bad_request["content"]
 
 
 def test_submit_links_to_status_result_and_cancel():
