@@ -10,6 +10,255 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
+class TrueFoundryHttpError(BaseModel):
+    """
+    TrueFoundry's HttpError.
+    """
+
+    statusCode: Annotated[int, Field(description="HTTP Status Code")]
+    message: Annotated[str, Field(description="Error Message")]
+    code: Annotated[int | str | None, Field(description="Error code")] = None
+    details: Annotated[
+        list[dict[str, Any]] | None, Field(description="Error details")
+    ] = None
+
+
+class TrueFoundryJobRunsSortBy(StrEnum):
+    startTime = "startTime"
+    duration = "duration"
+    deploymentVersion = "deploymentVersion"
+    triggeredBy = "triggeredBy"
+    status = "status"
+
+
+class TrueFoundrySortDirection(StrEnum):
+    asc = "asc"
+    desc = "desc"
+
+
+class TrueFoundryJobRunStatus(StrEnum):
+    """
+    A run's status as the TrueFoundry dialect shows it: delayed ->
+    SCHEDULED; queued -> CREATED; running, retrying -> RUNNING;
+    cancelling -> TERMINATION_REQUESTED; succeeded -> FINISHED; failed,
+    timed_out, crashed, system_failure -> FAILED; cancelled, expired ->
+    TERMINATED. (TERMINATING and UNKNOWN are never shown.)
+
+    """
+
+    CREATED = "CREATED"
+    SCHEDULED = "SCHEDULED"
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    TERMINATION_REQUESTED = "TERMINATION_REQUESTED"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
+    UNKNOWN = "UNKNOWN"
+
+
+class SubjectType(StrEnum):
+    serviceaccount = "serviceaccount"
+
+
+class TrueFoundrySubject(BaseModel):
+    """
+    Who triggered a run.
+    """
+
+    subjectId: str
+    subjectType: SubjectType
+    subjectSlug: str | None = None
+
+
+class TrueFoundryJobRun(BaseModel):
+    """
+    A job run.
+    """
+
+    id: Annotated[str, Field(description="The run's id")]
+    name: Annotated[str, Field(description="The run's name, `<job>-<n>`")]
+    applicationName: Annotated[str, Field(description="The job's name")]
+    applicationId: Annotated[str | None, Field(description="The job's id")] = None
+    deploymentVersion: Annotated[
+        str, Field(description="The job version the run executes")
+    ]
+    deploymentId: Annotated[
+        str | None, Field(description="The job version, as `<job id>:<version>`")
+    ] = None
+    createdAt: Annotated[float, Field(description="Created at, epoch milliseconds")]
+    endTime: Annotated[
+        float | None, Field(description="Finished at, epoch milliseconds")
+    ] = None
+    duration: Annotated[
+        int | None, Field(description="Seconds the last attempt ran", ge=0)
+    ] = None
+    command: Annotated[str, Field(description="The command line the run executes")]
+    totalRetries: Annotated[int, Field(description="Attempts after the first", ge=0)]
+    error: str | None = None
+    status: TrueFoundryJobRunStatus
+    triggeredBy: Annotated[
+        str | None, Field(description="The API key that triggered the run")
+    ] = None
+    triggeredBySubject: TrueFoundrySubject | None = None
+    exitCode: int | None = None
+
+
+class Pagination(BaseModel):
+    total: Annotated[int, Field(description="Total number of items", ge=0)]
+    offset: Annotated[int | None, Field(description="Number of items skipped")] = None
+    limit: Annotated[int | None, Field(description="Number of items per page")] = None
+
+
+class TrueFoundryListJobRunResponse(BaseModel):
+    data: list[TrueFoundryJobRun]
+    pagination: Pagination
+
+
+class TrueFoundryGetJobRunResponse(BaseModel):
+    data: TrueFoundryJobRun
+
+
+class TrueFoundryMessage(BaseModel):
+    message: str
+
+
+class Command(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run.",
+            min_length=1,
+        ),
+    ]
+
+
+class Command1Item(RootModel[str]):
+    root: Annotated[str, Field(min_length=1)]
+
+
+class Command1(RootModel[list[Command1Item]]):
+    root: Annotated[
+        list[Command1Item],
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run.",
+            min_length=1,
+        ),
+    ]
+
+
+class Input(BaseModel):
+    command: Annotated[
+        Command | Command1 | None,
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run."
+        ),
+    ] = None
+    params: Annotated[
+        dict[str, Any] | None, Field(description="Handed to the run as its JSON input.")
+    ] = None
+
+
+class TrueFoundryTriggerJobRequest1(BaseModel):
+    """
+    Which job to run (applicationId or deploymentId), with optional overrides.
+    """
+
+    applicationId: Annotated[
+        str, Field(description="The job's id or name", min_length=1)
+    ]
+    deploymentId: Annotated[
+        str | None,
+        Field(
+            description="A job version, `<job id>:<version>` (or a job's id or name)",
+            min_length=1,
+        ),
+    ] = None
+    input: Input | None = None
+    metadata: Annotated[
+        dict[str, Any] | None, Field(description="Accepted and ignored.")
+    ] = None
+
+
+class Command2(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run.",
+            min_length=1,
+        ),
+    ]
+
+
+class Command3Item(RootModel[str]):
+    root: Annotated[str, Field(min_length=1)]
+
+
+class Command3(RootModel[list[Command3Item]]):
+    root: Annotated[
+        list[Command3Item],
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run.",
+            min_length=1,
+        ),
+    ]
+
+
+class Input1(BaseModel):
+    command: Annotated[
+        Command2 | Command3 | None,
+        Field(
+            description="A command line for /bin/sh -c, or an argv, replacing the job's command for this run."
+        ),
+    ] = None
+    params: Annotated[
+        dict[str, Any] | None, Field(description="Handed to the run as its JSON input.")
+    ] = None
+
+
+class TrueFoundryTriggerJobRequest2(BaseModel):
+    """
+    Which job to run (applicationId or deploymentId), with optional overrides.
+    """
+
+    applicationId: Annotated[
+        str | None, Field(description="The job's id or name", min_length=1)
+    ] = None
+    deploymentId: Annotated[
+        str,
+        Field(
+            description="A job version, `<job id>:<version>` (or a job's id or name)",
+            min_length=1,
+        ),
+    ]
+    input: Input1 | None = None
+    metadata: Annotated[
+        dict[str, Any] | None, Field(description="Accepted and ignored.")
+    ] = None
+
+
+class TrueFoundryTriggerJobRequest(
+    RootModel[TrueFoundryTriggerJobRequest1 | TrueFoundryTriggerJobRequest2]
+):
+    root: Annotated[
+        TrueFoundryTriggerJobRequest1 | TrueFoundryTriggerJobRequest2,
+        Field(
+            description="Which job to run (applicationId or deploymentId), with optional overrides."
+        ),
+    ]
+
+
+class TrueFoundryTriggerJobRunResponse(BaseModel):
+    message: str
+    jobRunName: str
+    data: TrueFoundryJobRun
+
+
+class TrueFoundryTerminateJobResponse(BaseModel):
+    message: str
+    jobRunStatus: TrueFoundryJobRunStatus
+
+
 class TriggerError(BaseModel):
     """
     Trigger.dev's error shape.
@@ -219,7 +468,7 @@ class TriggerListRunItem(TriggerRunCommon):
     env: TriggerEnv
 
 
-class Pagination(BaseModel):
+class Pagination1(BaseModel):
     next: Annotated[
         str | None,
         Field(description="Pass as `page[after]` for the next (older) page."),
@@ -236,7 +485,7 @@ class TriggerListRunsResult(BaseModel):
     """
 
     data: list[TriggerListRunItem]
-    pagination: Pagination
+    pagination: Pagination1
 
 
 class TriggerFunction(StrEnum):
@@ -625,6 +874,10 @@ class CommandItem(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
 
+class Environment(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9-]{0,31}$")]
+
+
 class JobSpec(BaseModel):
     """
     A job's definition.
@@ -684,6 +937,12 @@ class JobSpec(BaseModel):
             le=3600.0,
         ),
     ] = 5
+    environments: Annotated[
+        list[Environment] | None,
+        Field(
+            description="Environments whose keys may see the job through the TrueFoundry API (null for every one)."
+        ),
+    ] = None
 
 
 class Job(BaseModel):
@@ -712,6 +971,7 @@ class Job(BaseModel):
     retry: RetryPolicy
     concurrency: int | None
     kill_grace_seconds: float
+    environments: list[str] | None
     created_at: Annotated[
         AwareDatetime,
         Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from connexion import request
@@ -13,12 +14,8 @@ from generated import models as m
 from handlers._respond import Answer, native_error, ok
 from runyard.context import current_service
 from runyard.dialects import native
-from runyard.domain import NewRun, RunConflict, RunFilter, RunNotFound
+from runyard.domain import NewRun, Run, RunConflict, RunFilter, RunNotFound
 from runyard.service import JobNotFound, resolve_idempotency_key
-
-def _not_found(run_id: str) -> Answer:
-    return native_error(404, f"Job not found: {run_id}")
-
 
 async def list_runs(status: str | None = None, session_id: str | None = None, page: int = 1, page_size: int = 20) -> Answer:
     flt = RunFilter(states=native.states_for(status) if status is not None else None, session_id=session_id)
@@ -51,52 +48,47 @@ async def submit_run(body: dict[str, Any]) -> Answer:
     return ok(native.submitted(run), 202 if submitted.created else 200, headers)
 
 
-async def get_run_status(job_id: str) -> Answer:
+async def _about_run(job_id: str, answer: Callable[[], Awaitable[Answer]]) -> Answer:
+    """`answer()`, or the native 404 / 409 when the run is unknown or in the wrong state."""
     try:
-        run = await current_service().status(job_id)
+        return await answer()
     except RunNotFound:
-        return _not_found(job_id)
-    hint = native.retry_after(run)
-    headers = {"Retry-After": str(hint)} if hint is not None else {}
-    return ok(native.run_status(run), 200, headers)
+        return native_error(404, f"Job not found: {job_id}")
+    except RunConflict as exc:
+        return native_error(409, str(exc))
+
+
+async def get_run_status(job_id: str) -> Answer:
+    async def answer() -> Answer:
+        run = await current_service().status(job_id)
+        hint = native.retry_after(run)
+        return ok(native.run_status(run), 200, {"Retry-After": str(hint)} if hint is not None else {})
+
+    return await _about_run(job_id, answer)
 
 
 async def get_run_result(job_id: str) -> Answer:
-    try:
-        run = await current_service().result(job_id)
-    except RunNotFound:
-        return _not_found(job_id)
-    except RunConflict as exc:
-        return native_error(409, str(exc))
-    return ok(native.run_result(run))
+    return await _about_run(job_id, lambda: _ok_with(native.run_result, current_service().result(job_id)))
 
 
 async def cancel_run(job_id: str) -> Answer:
-    try:
-        run = await current_service().cancel(job_id)
-    except RunNotFound:
-        return _not_found(job_id)
-    except RunConflict as exc:
-        return native_error(409, str(exc))
-    return ok(native.run_status(run))
-
-
-async def delete_run(job_id: str) -> Answer:
-    try:
-        await current_service().delete(job_id)
-    except RunNotFound:
-        return _not_found(job_id)
-    except RunConflict as exc:
-        return native_error(409, str(exc))
-    return ConnexionResponse(status_code=204)
+    return await _about_run(job_id, lambda: _ok_with(native.run_status, current_service().cancel(job_id)))
 
 
 async def get_run_logs(job_id: str) -> Answer:
-    try:
-        run = await current_service().status(job_id)
-    except RunNotFound:
-        return _not_found(job_id)
-    return ok(native.run_logs(run))
+    return await _about_run(job_id, lambda: _ok_with(native.run_logs, current_service().status(job_id)))
+
+
+async def delete_run(job_id: str) -> Answer:
+    async def answer() -> Answer:
+        await current_service().delete(job_id)
+        return ConnexionResponse(status_code=204)
+
+    return await _about_run(job_id, answer)
+
+
+async def _ok_with(model: Callable[[Run], Any], run: Awaitable[Run]) -> Answer:
+    return ok(model(await run))
 
 
 async def stream_run(job_id: str) -> Answer:
@@ -104,7 +96,7 @@ async def stream_run(job_id: str) -> Answer:
     try:
         await service.status(job_id)
     except RunNotFound:
-        return _not_found(job_id)
+        return native_error(404, f"Job not found: {job_id}")
     return StreamingResponse(
         native.run_events(service.watch(job_id)),
         media_type="text/event-stream",

@@ -67,17 +67,23 @@ async def _list_request(params: dict[str, Any], env: Environment) -> tuple[RunFi
         lower.append(now_us() - trigger.duration_seconds(period) * 1_000_000)
     statuses = params.get("filter_status")
     versions = params.get("filter_version")
+    tasks = list(params.get("filter_taskIdentifier") or [])
+    queues = params.get("filter_queue")
+    queued_tasks = [q.removeprefix("task/") for q in queues or [] if q.startswith("task/")]
+    if queues:
+        # Each task has one queue, `task/<name>`: a queue filter is a task filter (ANDed with any given).
+        tasks = [t for t in tasks if t in queued_tasks] if tasks else queued_tasks
     flt = RunFilter(
         env_id=env.id,
         states=trigger.states_for(statuses) if statuses else None,
-        job_names=tuple(params["filter_taskIdentifier"]) if params.get("filter_taskIdentifier") else None,
-        job_versions=tuple(int(v) for v in versions if v.isdigit()) if versions else None,
+        job_names=tuple(tasks) if tasks or queues else None,
+        job_versions=tuple(int(v) for v in versions if v.isascii() and v.isdigit() and len(v) <= 9) if versions else None,
         tags=tuple(params["filter_tag"]) if params.get("filter_tag") else None,
-        created_from=max(lower) if lower else None,
+        created_from=max(0, *lower) if lower else None,
         created_to=trigger.time_filter_us("filter[createdAt][to]", created_to) if created_to else None,
         is_test=params.get("filter_isTest"),
-        # runyard has no bulk actions or schedules: such a filter matches nothing.
-        nothing=bool(params.get("filter_bulkAction") or params.get("filter_schedule")),
+        # runyard has no bulk actions, schedules, batches, machine presets or regions: such a filter matches nothing.
+        nothing=any(params.get(f"filter_{key}") for key in ("bulkAction", "schedule", "batch", "machine", "region")),
     )
     before = await _cursor(params.get("page_before"), env)
     after = None if before is not None else await _cursor(params.get("page_after"), env)

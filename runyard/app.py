@@ -73,10 +73,10 @@ def _connexion_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 async def bearer_info(token: str) -> dict[str, Any] | None:
     """connexion's bearer check: the key's environment, or None (401) for an unknown or revoked key."""
-    environment = await current_service().authenticate(token)
-    if environment is None:
+    credential = await current_service().authenticate(token)
+    if credential is None:
         return None
-    return {"sub": environment.id, "environment": environment, "secret": token}
+    return {"sub": credential.environment.id, "environment": credential.environment, "key_id": credential.key_id, "secret": token}
 
 
 def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:

@@ -149,12 +149,13 @@ def keys_create(
 def keys_list(database_url: DatabaseUrl = None) -> None:
     """List keys (id, environment, prefix, created, revoked)."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from runyard.timeutil import to_iso
 
     keys = _with_keys(database_url, lambda store: store.list_keys())
-    table = Table("id", "environment", "prefix", "created", "revoked")
+    # An id is what `keys revoke` takes: it keeps its full width, the other columns give way.
+    table = Table(Column("id", no_wrap=True, min_width=30), "environment", "prefix", "created", "revoked")
     for key in keys:
         table.add_row(key.id, key.environment.name, key.prefix + "...", to_iso(key.created_at), to_iso(key.revoked_at) if key.revoked_at else "")
     Console().print(table)

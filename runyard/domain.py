@@ -79,6 +79,9 @@ class Run:
     lease_owner: str | None = None
     env_id: str | None = None
     is_test: bool = False
+    name: str | None = None
+    triggered_by: str | None = None
+    command_override: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,8 @@ class NewRun:
     job_version: int | None = None
     env_id: str | None = None  # runs submitted through an environment's key belong to it
     is_test: bool = False
+    triggered_by: str | None = None
+    command_override: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,8 @@ class RunFilter:
     created_from: int | None = None  # inclusive, epoch microseconds
     created_to: int | None = None  # inclusive
     is_test: bool | None = None
+    search_prefix: str | None = None  # runs whose name or id starts with it
+    triggered_by: tuple[str, ...] | None = None
     nothing: bool = False  # a filter no run can match (e.g. a bulk action runyard has none of)
 
 

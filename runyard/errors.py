@@ -1,6 +1,7 @@
 """Errors connexion raises itself (routing, validation, auth), worded as each dialect documents them.
 
 Under /trigger they take Trigger.dev's shapes (`{error}` and ErrorWithDetailsResponse);
+under /api/svc TrueFoundry's HttpError (validation answered 422, as TrueFoundry does);
 elsewhere they are RFC 9457 `application/problem+json`, as the spec says.
 """
 
@@ -18,6 +19,11 @@ from starlette.exceptions import HTTPException
 from runyard.validation import ParameterProblem
 
 TRIGGER_PREFIX = "/trigger/"
+TRUEFOUNDRY_PREFIX = "/api/svc/"
+
+
+def _http_error(status: int, message: str, **extra: Any) -> ConnexionResponse:
+    return _json(status, {"statusCode": status, "message": message, **extra})
 _EXTRA = re.compile(r"Extra (\w+) parameter\(s\) (.+) not in spec")
 
 
@@ -44,12 +50,18 @@ def bad_request(request: ConnexionRequest, exc: BadRequestProblem) -> ConnexionR
     if request.url.path.startswith(TRIGGER_PREFIX):
         label = "Query Error" if request.method == "GET" else "Invalid request"
         return _json(400, {"error": label, "details": _trigger_details(exc)})
+    if request.url.path.startswith(TRUEFOUNDRY_PREFIX):
+        # TrueFoundry answers missing or invalid values with 422 and details.
+        details = [{"parameter": d["path"][0] if d["path"] else None, "message": d["message"]} for d in _trigger_details(exc)]
+        return _http_error(422, str(exc.detail), code="VALIDATION_ERROR", details=details)
     return _problem(exc.status_code, exc.title, str(exc.detail))
 
 
 def unauthorized(request: ConnexionRequest, exc: Unauthorized) -> ConnexionResponse:
     if request.url.path.startswith(TRIGGER_PREFIX):
         return _json(401, {"error": "Invalid or Missing API key"})
+    if request.url.path.startswith(TRUEFOUNDRY_PREFIX):
+        return _http_error(401, "Missing or invalid API key")
     return _problem(401, "Unauthorized", str(exc.detail))
 
 
@@ -59,6 +71,8 @@ def other_problem(request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     detail = str(getattr(exc, "detail", "") or exc)
     if request.url.path.startswith(TRIGGER_PREFIX):
         return _json(status, {"error": "Not found" if status == 404 else detail})
+    if request.url.path.startswith(TRUEFOUNDRY_PREFIX):
+        return _http_error(status, "Not found" if status == 404 else detail)
     title = getattr(exc, "title", None) or {404: "Not Found", 415: "Unsupported Media Type"}.get(status, "Error")
     return _problem(status, title, detail)
 
@@ -75,6 +89,8 @@ def method_not_allowed(allowed: Callable[[str], str]) -> Callable[[ConnexionRequ
         detail = f"{request.method} is not allowed here; allowed: {allow}"
         if request.url.path.startswith(TRIGGER_PREFIX):
             return _json(405, {"error": detail}, headers={"Allow": allow})
+        if request.url.path.startswith(TRUEFOUNDRY_PREFIX):
+            return _json(405, {"statusCode": 405, "message": detail}, headers={"Allow": allow})
         return _problem(405, "Method Not Allowed", detail, {"Allow": allow})
 
     return handle

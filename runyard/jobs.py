@@ -44,6 +44,7 @@ class JobDefinition:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     concurrency: int | None = None
     kill_grace_seconds: float = 5.0
+    environments: tuple[str, ...] | None = None  # who may see it through keys (None: every environment)
 
     def argv(self) -> list[str]:
         """What to execute: the argv itself, or through /bin/sh -c (further items are $0, $1, ...)."""
@@ -56,6 +57,7 @@ class JobDefinition:
         data = asdict(self)
         data.pop("name")
         data["command"] = list(self.command)
+        data["environments"] = list(self.environments) if self.environments is not None else None
         return data
 
 
@@ -86,7 +88,7 @@ def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
     """Validate a definition given as data (jobs file table or API body)."""
     if not isinstance(data, dict):
         raise InvalidJob(f"job {name!r} must be a table/object")
-    known = {"command", "shell", "env", "cwd", "timeout_seconds", "max_attempts", "retry", "concurrency", "kill_grace_seconds"}
+    known = {"command", "shell", "env", "cwd", "timeout_seconds", "max_attempts", "retry", "concurrency", "kill_grace_seconds", "environments"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidJob(f"job {name!r}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -106,6 +108,9 @@ def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
         raise InvalidJob("cwd must be a non-empty path")
     max_attempts = _integer(data, "max_attempts", 1, minimum=1, maximum=100)
     concurrency = _integer(data, "concurrency", None, minimum=1, maximum=100_000, allow_none=True)
+    environments = data.get("environments")
+    if environments is not None and (not isinstance(environments, list) or not all(isinstance(e, str) and e for e in environments)):
+        raise InvalidJob("environments must be a list of environment names (or absent for every environment)")
     retry_data = data.get("retry", {})
     if not isinstance(retry_data, dict) or set(retry_data) - {"initial_seconds", "factor", "max_seconds"}:
         raise InvalidJob("retry must be a table of initial_seconds, factor, max_seconds")
@@ -125,6 +130,7 @@ def job_from_data(name: str, data: dict[str, Any]) -> JobDefinition:
         retry=retry,
         concurrency=concurrency,
         kill_grace_seconds=_number(data, "kill_grace_seconds", 5.0, minimum=0, maximum=3600),
+        environments=tuple(environments) if environments is not None else None,
     )
 
 

@@ -56,7 +56,8 @@ def parameter_problem(parameter_type: str, name: str, value: Any, schema: dict[s
     if error.validator == "enum" and enum:
         if isinstance(value, list):
             bad = [e.instance for e in errors if e.validator == "enum"]
-            return ParameterProblem(parameter=name, invalid=bad, detail=f"Invalid {_short_name(name)} values: {', '.join(map(str, bad))}")
+            shown = ", ".join(str(v) if v != "" else "''" for v in bad)
+            return ParameterProblem(parameter=name, invalid=bad, detail=f"Invalid {_short_name(name)} values: {shown}")
         return ParameterProblem(parameter=name, invalid=[value], detail=f"Invalid {name} {value!r}; valid values are: {', '.join(map(str, enum))}")
     return ParameterProblem(parameter=name, detail=f"Invalid {parameter_type} parameter {name!r}: {error.message}")
 

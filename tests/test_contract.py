@@ -70,7 +70,12 @@ VALIDATING = [(p, m, op) for p, m, op in OPERATIONS if _validates_input(op)]
 
 @pytest.mark.parametrize(("path", "method", "op"), VALIDATING, ids=[f"{m.upper()} {p}" for p, m, _ in VALIDATING])
 def test_operations_that_validate_input_document_their_400(path: str, method: str, op: dict[str, Any]):
-    """Validation errors are problem+json, except under /trigger, where they take Trigger.dev's ErrorWithDetailsResponse."""
+    """Validation errors are problem+json, except in the Trigger.dev dialect (ErrorWithDetailsResponse)
+    and the TrueFoundry dialect (422 HttpError)."""
+    if path.startswith("/api/svc/"):
+        unprocessable = _resolve(op["responses"]["422"])
+        assert unprocessable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TrueFoundryHttpError"}
+        return
     bad_request = _resolve(op["responses"]["400"])
     if path.startswith("/trigger/"):
         assert bad_request["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TriggerErrorWithDetails"}

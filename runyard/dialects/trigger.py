@@ -67,7 +67,7 @@ def duration_seconds(value: str | int | float) -> int:
 def time_filter_us(parameter: str, value: str) -> int:
     """Epoch milliseconds (what the SDK sends) or ISO 8601, as epoch microseconds."""
     if value.isdigit():
-        return int(value) * 1000
+        return int(value) * 1000  # at most 15 digits (the spec's pattern): within a 64-bit integer
     text = value.upper().replace("Z", "+00:00")
     text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text)  # a leap second is valid RFC 3339 but not for Python
     try:
@@ -156,8 +156,11 @@ def list_item(run: Run, env: Environment) -> m.TriggerListRunItem:
 
 def retrieved(run: Run) -> m.TriggerRetrieveRunResponse:
     fields = _common(run)
-    fields.update(depth=0, triggerFunction="trigger", relatedRuns={}, attempts=[], attemptCount=run.attempt, payload=run.input)
-    if run.state is RunState.SUCCEEDED:
+    fields.update(depth=0, triggerFunction="trigger", relatedRuns={}, attempts=[], attemptCount=run.attempt)
+    # Like every absent value, no input (or no result) is left out rather than sent as null.
+    if run.input is not None:
+        fields["payload"] = run.input
+    if run.state is RunState.SUCCEEDED and run.result is not None:
         fields["output"] = run.result
     if run.state.finished and run.state is not RunState.SUCCEEDED and run.error:
         fields["error"] = {"message": run.error}
@@ -177,7 +180,16 @@ def decode_payload(payload: Any, payload_type: str | None) -> Any:
     return decoded
 
 
+# The spec lets durations be as long as one likes; the store cannot. Longer ones mean "practically never":
+MAX_TTL_SECONDS = 2**31 - 1  # the store keeps a TTL as a 32-bit integer (68 years)
+_LAST_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()  # ISO 8601, as times are shown, ends with the year 9999
+
+
 def _delay_seconds(delay: str | None, now: float) -> int:
+    return min(_requested_delay_seconds(delay, now), int(_LAST_DUE - now))
+
+
+def _requested_delay_seconds(delay: str | None, now: float) -> int:
     if delay is None:
         return 0
     if _DURATION.fullmatch(delay) or re.fullmatch(r"(?:[0-9]+[wdhms])+", delay):
@@ -201,9 +213,9 @@ def new_run(task: str, body: dict[str, Any], env: Environment, *, base: Run | No
         tags = [tags]
     key = options.get("idempotencyKey")
     ttl = options.get("ttl")
-    ttl_seconds = duration_seconds(ttl) if ttl is not None else None
-    if ttl_seconds is not None and ttl_seconds < 1:
-        raise TriggerInputError("options.ttl", f"Invalid ttl {ttl!r}: at least 1 second")
+    ttl_seconds = (duration_seconds(ttl) or None) if ttl is not None else None  # a zero TTL is no TTL
+    if ttl_seconds is not None:
+        ttl_seconds = min(ttl_seconds, MAX_TTL_SECONDS)
     return NewRun(
         job_name=task,
         input=run_input,

@@ -66,7 +66,7 @@ class Attempt:
         started = time.monotonic()
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.job.argv(),
+                *self._argv(),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -75,7 +75,7 @@ class Attempt:
                 preexec_fn=_child_setup,
             )
         except (OSError, ValueError) as exc:
-            await self._finish(Outcome(RunState.SYSTEM_FAILURE, error=f"Could not start {self.job.argv()[0]!r}: {exc}"))
+            await self._finish(Outcome(RunState.SYSTEM_FAILURE, error=f"Could not start {self._argv()[0]!r}: {exc}"))
             return
         readers = [
             asyncio.create_task(self._feed_stdin(process)),
@@ -91,6 +91,10 @@ class Attempt:
             await self.queue.hand_back(self.run.id, self.settings.worker_id, now_us())
             return
         await self._finish(self._outcome(stop, process.returncode, duration_ms))
+
+    def _argv(self) -> list[str]:
+        """The job's command, or the one this run was submitted with."""
+        return list(self.run.command_override) if self.run.command_override else self.job.argv()
 
     def _environment(self) -> dict[str, str]:
         return {

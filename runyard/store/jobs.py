@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ class StoredJob:
     version: int
     created_at: int
     updated_at: int
+    id: str
 
     @property
     def name(self) -> str:
@@ -33,7 +35,7 @@ class StoredJob:
 
 def _stored(row: sa.Row) -> StoredJob:
     m = row._mapping
-    return StoredJob(job_from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"])
+    return StoredJob(job_from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"], m["id"])
 
 
 class JobStore:
@@ -60,19 +62,29 @@ class JobStore:
             latest = (await conn.execute(sa.select(sa.func.max(job_versions.c.version)).where(job_versions.c.name == job.name))).scalar()
             version = (latest or 0) + 1
             await conn.execute(job_versions.insert().values(name=job.name, version=version, definition=data, created_at=now))
+            columns = {"version": version, "definition": data, "concurrency": job.concurrency, "environments": data["environments"], "updated_at": now}
             if row is None:
-                await conn.execute(jobs.insert().values(name=job.name, version=version, definition=data, concurrency=job.concurrency, created_at=now, updated_at=now))
+                job_id = f"job_{secrets.token_hex(10)}"
+                await conn.execute(jobs.insert().values(name=job.name, id=job_id, created_at=now, **columns))
                 created_at = now
             else:
-                await conn.execute(jobs.update().where(jobs.c.name == job.name).values(version=version, definition=data, concurrency=job.concurrency, updated_at=now))
-                created_at = row._mapping["created_at"]
-        return StoredJob(job, version, created_at, now), True
+                await conn.execute(jobs.update().where(jobs.c.name == job.name).values(**columns))
+                created_at, job_id = row._mapping["created_at"], row._mapping["id"]
+        return StoredJob(job, version, created_at, now, job_id), True
 
     async def get(self, name: str) -> StoredJob:
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(jobs).where(jobs.c.name == name))).first()
         if row is None:
             raise JobNotFound(name)
+        return _stored(row)
+
+    async def get_by_reference(self, reference: str) -> StoredJob:
+        """A job by its id or its name."""
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(jobs).where(sa.or_(jobs.c.id == reference, jobs.c.name == reference)))).first()
+        if row is None:
+            raise JobNotFound(reference)
         return _stored(row)
 
     async def get_version(self, name: str, version: int) -> JobDefinition:

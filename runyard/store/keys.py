@@ -29,6 +29,14 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """Who a request's key says it is."""
+
+    key_id: str
+    environment: Environment
+
+
+@dataclass(frozen=True)
 class ApiKey:
     id: str
     environment: Environment
@@ -69,16 +77,16 @@ class KeyStore:
             )
         return key, secret
 
-    async def authenticate(self, secret: str) -> Environment | None:
-        """The environment a live (not revoked) key belongs to."""
+    async def authenticate(self, secret: str) -> Credential | None:
+        """The key and environment of a live (not revoked) secret."""
         query = (
-            sa.select(environments.c.id, environments.c.name)
+            sa.select(api_keys.c.id.label("key_id"), environments.c.id, environments.c.name)
             .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
             .where(api_keys.c.secret_hash == secret_hash(secret), api_keys.c.revoked_at.is_(None))
         )
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return Environment(row.id, row.name) if row else None
+        return Credential(row.key_id, Environment(row.id, row.name)) if row else None
 
     async def list_keys(self) -> list[ApiKey]:
         query = (

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runyard.domain import (
     FINISHED_STATES,
@@ -22,7 +23,7 @@ from runyard.domain import (
 )
 from runyard.ids import new_run_id
 from runyard.store.db import Database
-from runyard.store.schema import run_tags, runs
+from runyard.store.schema import job_counters, run_tags, runs
 from runyard.timeutil import now_us
 
 _SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
@@ -60,6 +61,9 @@ def _run_from_row(row: sa.Row) -> Run:
         lease_owner=m["lease_owner"],
         env_id=m["env_id"],
         is_test=bool(m["is_test"]),
+        name=m["name"],
+        triggered_by=m["triggered_by"],
+        command_override=tuple(m["command_override"]) if m["command_override"] else None,
     )
 
 
@@ -90,7 +94,28 @@ def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
         clauses.append(runs.c.created_at <= flt.created_to)
     if flt.is_test is not None:
         clauses.append(runs.c.is_test == flt.is_test)
+    if flt.triggered_by is not None:
+        clauses.append(runs.c.triggered_by.in_(flt.triggered_by))
+    if flt.search_prefix is not None:
+        pattern = _like_prefix(flt.search_prefix)
+        clauses.append(sa.or_(runs.c.name.like(pattern, escape="\\"), runs.c.id.like(pattern, escape="\\")))
     return clauses
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered_by", "state")
+
+
+def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
+    """ORDER BY a column, then id for a stable order among ties; runs lacking the value come last."""
+    column = runs.c[sort or "created_at"]
+    ordered = column.desc() if descending else column.asc()
+    if sort not in (None, "created_at"):
+        ordered = ordered.nulls_last()  # runs without the value last, the same on SQLite and PostgreSQL
+    return [ordered, runs.c.id.desc() if descending else runs.c.id.asc()]
 
 
 def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
@@ -99,6 +124,20 @@ def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
 
 def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
     return sa.or_(runs.c.created_at > cursor.created_at, sa.and_(runs.c.created_at == cursor.created_at, runs.c.id > cursor.id))
+
+
+async def _next_run_number(conn: AsyncConnection, job_name: str) -> int:
+    """The job's next run number, counted in the same transaction as the insert (so it is never handed out twice)."""
+    bumped = (
+        await conn.execute(
+            job_counters.update().where(job_counters.c.name == job_name).values(last_number=job_counters.c.last_number + 1).returning(job_counters.c.last_number)
+        )
+    ).scalar()
+    if bumped is not None:
+        return bumped
+    # First run of this name; a concurrent first insert makes ours fail on the key and the submit is retried.
+    await conn.execute(job_counters.insert().values(name=job_name, last_number=1))
+    return 1
 
 
 class RunStore:
@@ -137,24 +176,27 @@ class RunStore:
             "max_attempts": new.max_attempts or 1,
             "env_id": new.env_id,
             "is_test": new.is_test,
+            "triggered_by": new.triggered_by,
+            "command_override": list(new.command_override) if new.command_override else None,
             "progress_percentage": 0.0,
         }
-        try:
-            async with self._db.engine.begin() as conn:
-                await conn.execute(runs.insert().values(**values))
-                if new.tags:
-                    await conn.execute(
-                        run_tags.insert(), [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
-                    )
-        except IntegrityError:
-            # Two submits with one key raced; the other one won and is the run to return.
-            if new.idempotency_key is None:
-                raise
-            existing = await self.find_by_idempotency_key(new.idempotency_key)
-            if existing is None:
-                raise
-            return existing, False
-        return await self.get(values["id"]), True
+        for _ in range(5):
+            try:
+                async with self._db.engine.begin() as conn:
+                    number = await _next_run_number(conn, new.job_name)
+                    await conn.execute(runs.insert().values(**values, name=f"{new.job_name}-{number}"))
+                    if new.tags:
+                        tag_rows = [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
+                        await conn.execute(run_tags.insert(), tag_rows)
+                return await self.get(values["id"]), True
+            except IntegrityError:
+                # Either two submits with one key raced and the other one won (return its run),
+                # or two first runs of a job raced for its counter (try again: it exists now).
+                if new.idempotency_key is not None:
+                    existing = await self.find_by_idempotency_key(new.idempotency_key)
+                    if existing is not None:
+                        return existing, False
+        raise RuntimeError(f"could not store a run of {new.job_name!r}: conflicting concurrent inserts kept winning")
 
     async def find_by_idempotency_key(self, key: str) -> Run | None:
         async with self._db.engine.connect() as conn:
@@ -168,26 +210,39 @@ class RunStore:
             raise RunNotFound(run_id)
         return _run_from_row(row)
 
-    async def list_page(self, flt: RunFilter, *, offset: int, limit: int) -> Page:
-        """One page, newest first, and the total matching the filter.
+    async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
+        """One page, and the total matching the filter: newest first, or by `sort` (a runs column), ties by id.
 
         Only the page's rows are read; past the end no row query is made at all.
         """
         where = _where(flt)
+        order = _order(sort, descending)
         async with self._db.engine.connect() as conn:
             total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
             if offset >= total:
                 return Page([], total)
-            query = (
-                sa.select(*_SUMMARY_COLUMNS)
-                .where(*where)
-                .order_by(runs.c.created_at.desc(), runs.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
+            query = sa.select(*_SUMMARY_COLUMNS).where(*where).order_by(*order).limit(limit).offset(offset)
             rows = (await conn.execute(query)).all()
         items = [RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows]
         return Page(items, total)
+
+    async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
+        """As list_page, with whole runs (for dialects whose items carry every field)."""
+        where = _where(flt)
+        async with self._db.engine.connect() as conn:
+            total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
+            if offset >= total:
+                return [], total
+            query = sa.select(runs).where(*where).order_by(*_order(sort, descending)).limit(limit).offset(offset)
+            rows = (await conn.execute(query)).all()
+        return [_run_from_row(r) for r in rows], total
+
+    async def get_by_name(self, job_name: str, name: str) -> Run:
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.job_name == job_name, runs.c.name == name))).first()
+        if row is None:
+            raise RunNotFound(name)
+        return _run_from_row(row)
 
     async def window(self, flt: RunFilter, *, limit: int, after: Cursor | None = None, before: Cursor | None = None) -> Window:
         """A keyset page, newest first: the `limit` runs older than `after`, or newer than `before`, or the newest.

@@ -13,11 +13,21 @@ jobs = sa.Table(
     "jobs",
     metadata,
     sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(40), unique=True),
+    # Environment names whose keys may see the job through the TrueFoundry dialect (null: every one).
+    sa.Column("environments", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("definition", sa.JSON, nullable=False),
     sa.Column("concurrency", sa.Integer),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+job_counters = sa.Table(
+    "job_counters",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("last_number", sa.BigInteger, nullable=False),
 )
 
 job_versions = sa.Table(
@@ -61,7 +71,7 @@ runs = sa.Table(
     sa.Column("session_id", sa.String(256)),
     sa.Column("tags", sa.JSON, nullable=False),
     sa.Column("input", sa.JSON),
-    sa.Column("idempotency_key", sa.String(256)),
+    sa.Column("idempotency_key", sa.String(320)),  # a client key of up to 256, scoped by environment
     sa.UniqueConstraint("idempotency_key", name="uq_runs_idempotency_key"),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
@@ -85,6 +95,9 @@ runs = sa.Table(
     sa.Column("stderr_tail", sa.Text),
     sa.Column("env_id", sa.String(40)),
     sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("name", sa.String(160)),  # `<job>-<n>`, readable and unique per job
+    sa.Column("triggered_by", sa.String(128)),  # the API key that submitted the run, if any
+    sa.Column("command_override", sa.JSON),  # an argv replacing the job's command for this run
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
     sa.Index("ix_runs_created", "created_at", "id"),
@@ -100,6 +113,9 @@ runs = sa.Table(
     sa.Index("ix_runs_env_created", "env_id", "created_at", "id"),
     sa.Index("ix_runs_env_state_created", "env_id", "state", "created_at", "id"),
     sa.Index("ix_runs_env_job_created", "env_id", "job_name", "created_at", "id"),
+    sa.Index("ix_runs_job_name", "job_name", "name"),
+    # One index per TrueFoundry sort key, each ending in id: sorted pages with stable ties.
+    *(sa.Index(f"ix_runs_env_job_{c}", "env_id", "job_name", c, "id") for c in ("started_at", "duration_ms", "job_version", "triggered_by", "state")),
 )
 
 # One row per tag of a run, so that a tag filter reads an index instead of every run's JSON.

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(256)),
         sa.Column("tags", sa.JSON, nullable=False),
         sa.Column("input", sa.JSON),
-        sa.Column("idempotency_key", sa.String(256)),
+        sa.Column("idempotency_key", sa.String(320)),  # a client key of up to 256, scoped by environment
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
         sa.Column("delayed_until", sa.BigInteger),

@@ -1,0 +1,53 @@
+"""What the TrueFoundry dialect needs: job ids, readable run names, who triggered a run, command overrides.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import secrets
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("id", sa.String(40)))
+        batch.add_column(sa.Column("environments", sa.JSON))
+    conn = op.get_bind()
+    for (name,) in conn.execute(sa.text("SELECT name FROM jobs")).all():
+        conn.execute(sa.text("UPDATE jobs SET id = :id WHERE name = :name"), {"id": f"job_{secrets.token_hex(10)}", "name": name})
+    op.create_index("ix_jobs_id", "jobs", ["id"], unique=True)
+    # Run numbers per job name, never reset, so `<job>-<n>` names stay unique across delete and re-create.
+    op.create_table(
+        "job_counters",
+        sa.Column("name", sa.String(128), primary_key=True),
+        sa.Column("last_number", sa.BigInteger, nullable=False),
+    )
+    with op.batch_alter_table("runs") as batch:
+        batch.add_column(sa.Column("name", sa.String(160)))
+        batch.add_column(sa.Column("triggered_by", sa.String(128)))
+        batch.add_column(sa.Column("command_override", sa.JSON))
+    op.create_index("ix_runs_job_name", "runs", ["job_name", "name"])
+    for column in ("started_at", "duration_ms", "job_version", "triggered_by", "state"):
+        op.create_index(f"ix_runs_env_job_{column}", "runs", ["env_id", "job_name", column, "id"])
+
+
+def downgrade() -> None:
+    for column in ("started_at", "duration_ms", "job_version", "triggered_by", "state"):
+        op.drop_index(f"ix_runs_env_job_{column}", "runs")
+    op.drop_index("ix_runs_job_name", "runs")
+    with op.batch_alter_table("runs") as batch:
+        batch.drop_column("command_override")
+        batch.drop_column("triggered_by")
+        batch.drop_column("name")
+    op.drop_table("job_counters")
+    op.drop_index("ix_jobs_id", "jobs")
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("environments")
+        batch.drop_column("id")
