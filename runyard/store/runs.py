@@ -114,7 +114,9 @@ def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
     column = runs.c[sort or "created_at"]
     ordered = column.desc() if descending else column.asc()
     if sort not in (None, "created_at"):
-        ordered = ordered.nulls_last()  # runs without the value last, the same on SQLite and PostgreSQL
+        # A missing value sorts as the smallest, on SQLite and PostgreSQL alike: the
+        # order the sort indexes hold (see migration 0003), so no sort step is needed.
+        ordered = ordered.nulls_last() if descending else ordered.nulls_first()
     return [ordered, runs.c.id.desc() if descending else runs.c.id.asc()]
 
 

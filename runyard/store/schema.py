@@ -114,7 +114,8 @@ runs = sa.Table(
     sa.Index("ix_runs_env_state_created", "env_id", "state", "created_at", "id"),
     sa.Index("ix_runs_env_job_created", "env_id", "job_name", "created_at", "id"),
     sa.Index("ix_runs_job_name", "job_name", "name"),
-    # One index per TrueFoundry sort key, each ending in id: sorted pages with stable ties.
+    # One index per TrueFoundry sort key, each ending in id: sorted pages with stable ties
+    # (on PostgreSQL created NULLS FIRST by migration 0003, matching SQLite's NULL order).
     *(sa.Index(f"ix_runs_env_job_{c}", "env_id", "job_name", c, "id") for c in ("started_at", "duration_ms", "job_version", "triggered_by", "state")),
 )
 

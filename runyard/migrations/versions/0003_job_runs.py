@@ -34,8 +34,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("triggered_by", sa.String(128)))
         batch.add_column(sa.Column("command_override", sa.JSON))
     op.create_index("ix_runs_job_name", "runs", ["job_name", "name"])
+    # Sort indexes keep NULLs first, as SQLite always does, so that both directions
+    # (ASC NULLS FIRST, and DESC NULLS LAST read backwards) are index scans on both databases.
+    nulls_first = " NULLS FIRST" if conn.dialect.name == "postgresql" else ""
     for column in ("started_at", "duration_ms", "job_version", "triggered_by", "state"):
-        op.create_index(f"ix_runs_env_job_{column}", "runs", ["env_id", "job_name", column, "id"])
+        op.create_index(f"ix_runs_env_job_{column}", "runs", ["env_id", "job_name", sa.text(f"{column}{nulls_first}"), "id"])
 
 
 def downgrade() -> None:
