@@ -17,8 +17,8 @@ from runyard.dialects import native
 from runyard.domain import NewRun, Run, RunConflict, RunFilter, RunNotFound
 from runyard.service import JobNotFound, resolve_idempotency_key
 
-async def list_runs(status: str | None = None, session_id: str | None = None, page: int = 1, page_size: int = 20) -> Answer:
-    flt = RunFilter(states=native.states_for(status) if status is not None else None, session_id=session_id)
+async def list_runs(status: str | None = None, session_id: str | None = None, job: str | None = None, page: int = 1, page_size: int = 20) -> Answer:
+    flt = RunFilter(states=native.states_for(status) if status is not None else None, session_id=session_id, job_name=job)
     result = await current_service().list(flt, page=page, page_size=page_size)
     return ok(m.RunList(jobs=[native.list_item(s) for s in result.items], total=result.total, page=page, page_size=page_size))
 

@@ -106,6 +106,11 @@ def worker(
     asyncio.run(main())
 
 
+from runyard.cli_client import jobs_app, runs_app  # noqa: E402  (the client commands, on the generated client)
+
+app.add_typer(runs_app, name="runs")
+app.add_typer(jobs_app, name="jobs")
+
 keys_app = typer.Typer(help="Secret API keys of environments (for the /trigger API).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 

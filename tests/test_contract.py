@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -89,21 +90,72 @@ def test_submit_links_to_status_result_and_cancel():
     assert {"handlers.runs.get_run_status", "handlers.runs.get_run_result", "handlers.runs.cancel_run"} <= targets
 
 
-def test_generated_models_match_the_spec(tmp_path: Path):
-    generate = runpy.run_path(str(ROOT / "scripts" / "generate"))
-    fresh = tmp_path / "generated"
-    generate["generate"](fresh)
-    assert generate["differences"](fresh, ROOT / "generated") == []
+@pytest.fixture(scope="module")
+def generator() -> dict[str, Any]:
+    """scripts/generate's functions (generate, differences, ...)."""
+    return runpy.run_path(str(ROOT / "scripts" / "generate"))
 
 
-def test_drift_check_notices_a_changed_model(tmp_path: Path):
-    generate = runpy.run_path(str(ROOT / "scripts" / "generate"))
-    fresh = tmp_path / "generated"
-    generate["generate"](fresh)
+@pytest.fixture(scope="module")
+def fresh(generator: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh generation of everything in generated/: models, the Python client, the TypeScript types."""
+    out = tmp_path_factory.mktemp("fresh") / "generated"
+    generator["generate"](out)
+    return out
+
+
+def test_generated_files_match_the_spec(generator: dict[str, Any], fresh: Path):
+    assert generator["differences"](fresh, ROOT / "generated") == []
+
+
+def test_generation_writes_models_the_python_client_and_the_typescript_types(fresh: Path):
+    client = fresh / "python_client" / "runyard_client"
+    for name in ("models.py", "typescript/schema.d.ts", "typescript/package.json", "typescript/package-lock.json"):
+        assert (fresh / name).is_file(), name
+    for name in ("client.py", "py.typed", "models/run_status.py", "api/runs/submit_run.py", "api/jobs/put_job.py", "api/health/get_health.py"):
+        assert (client / name).is_file(), name
+    # The client covers the native API only; the TypeScript types cover every dialect.
+    assert sorted(p.name for p in (client / "api").iterdir() if p.is_dir()) == ["health", "jobs", "runs"]
+    schema = (fresh / "typescript" / "schema.d.ts").read_text()
+    for path in ("/api/v1/runs/{job_id}/result", "/trigger/api/v1/runs", "/api/svc/v1/jobs/{jobId}/runs"):
+        assert f'"{path}": {{' in schema, path
+
+
+def test_python_client_document_is_a_valid_native_subset_of_the_spec(generator: dict[str, Any]):
+    document = generator["python_client_spec"](SPEC)
+    validate(document)
+    assert {path for path in document["paths"]} == {path for path, _, op in OPERATIONS if set(op["tags"]) <= {"health", "runs", "jobs"}}
+    assert not any(name.startswith(("Trigger", "TrueFoundry")) for section in document["components"].values() for name in section)
+    assert SPEC["paths"]["/health"]["get"]["operationId"] == "handlers.health.get_health"  # the spec itself is untouched
+
+
+def test_python_client_operations_are_the_native_operations_of_the_spec(fresh: Path):
+    native = {op["operationId"].rsplit(".", 1)[-1] for _, _, op in OPERATIONS if set(op["tags"]) <= {"health", "runs", "jobs"}}
+    api = fresh / "python_client" / "runyard_client" / "api"
+    generated = {module.stem for module in api.glob("*/*.py") if module.stem != "__init__"}
+    assert generated == native
+
+
+@pytest.mark.parametrize(
+    "edited",
+    ["models.py", "python_client/runyard_client/models/run_status.py", "python_client/runyard_client/api/runs/submit_run.py", "typescript/schema.d.ts"],
+)
+def test_drift_check_notices_an_edited_file(generator: dict[str, Any], fresh: Path, tmp_path: Path, edited: str):
     copy = tmp_path / "edited"
-    copy.mkdir()
-    for file in fresh.iterdir():
-        if file.is_file():
-            (copy / file.name).write_text(file.read_text())
-    (copy / "models.py").write_text((copy / "models.py").read_text() + "\n# edited by hand\n")
-    assert generate["differences"](fresh, copy) == ["models.py"]
+    shutil.copytree(fresh, copy)
+    assert generator["differences"](fresh, copy) == []
+    (copy / edited).write_text((copy / edited).read_text() + "\n// edited by hand\n")
+    assert generator["differences"](fresh, copy) == [edited]
+
+
+def test_drift_check_notices_added_and_removed_files_and_ignores_caches(generator: dict[str, Any], fresh: Path, tmp_path: Path):
+    copy = tmp_path / "edited"
+    shutil.copytree(fresh, copy)
+    (copy / "python_client" / "runyard_client" / "__pycache__").mkdir(exist_ok=True)
+    (copy / "python_client" / "runyard_client" / "__pycache__" / "client.cpython-311.pyc").write_bytes(b"\0")
+    (copy / "typescript" / "node_modules" / "openapi-typescript").mkdir(parents=True)
+    (copy / "typescript" / "node_modules" / "openapi-typescript" / "package.json").write_text("{}")
+    assert generator["differences"](fresh, copy) == []
+    (copy / "python_client" / "runyard_client" / "api" / "runs" / "extra.py").write_text("")
+    (copy / "python_client" / "runyard_client" / "models" / "job.py").unlink()
+    assert generator["differences"](fresh, copy) == ["python_client/runyard_client/api/runs/extra.py", "python_client/runyard_client/models/job.py"]

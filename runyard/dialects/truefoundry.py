@@ -31,7 +31,7 @@ SORT_COLUMNS = {
     "duration": "duration_ms",
     "deploymentVersion": "job_version",
     "triggeredBy": "triggered_by",
-    "status": "state",
+    "status": "shown_status",  # the status a client sees, not the internal state
 }
 
 

@@ -97,23 +97,29 @@ def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
     if flt.triggered_by is not None:
         clauses.append(runs.c.triggered_by.in_(flt.triggered_by))
     if flt.search_prefix is not None:
-        pattern = _like_prefix(flt.search_prefix)
-        clauses.append(sa.or_(runs.c.name.like(pattern, escape="\\"), runs.c.id.like(pattern, escape="\\")))
+        # substr, not LIKE: exact and case-sensitive on both databases (SQLite's LIKE ignores case).
+        length = len(flt.search_prefix)
+        clauses.append(sa.or_(sa.func.substr(runs.c.name, 1, length) == flt.search_prefix, sa.func.substr(runs.c.id, 1, length) == flt.search_prefix))
     return clauses
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered_by", "state")
+# The TrueFoundry status each internal state is shown as (runyard.dialects.truefoundry.JOB_RUN_STATUS),
+# as SQL: sorting by it orders runs by the status a client sees. It is written out as literal text
+# because an index on this very expression (migration 0003) serves the sort.
+SHOWN_STATUS_SQL = (
+    "CASE state WHEN 'delayed' THEN 'SCHEDULED' WHEN 'queued' THEN 'CREATED' WHEN 'running' THEN 'RUNNING' "
+    "WHEN 'retrying' THEN 'RUNNING' WHEN 'cancelling' THEN 'TERMINATION_REQUESTED' WHEN 'succeeded' THEN 'FINISHED' "
+    "WHEN 'failed' THEN 'FAILED' WHEN 'timed_out' THEN 'FAILED' WHEN 'crashed' THEN 'FAILED' "
+    "WHEN 'system_failure' THEN 'FAILED' WHEN 'cancelled' THEN 'TERMINATED' WHEN 'expired' THEN 'TERMINATED' END"
+)
+SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered_by", "shown_status")
 
 
 def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
     """ORDER BY a column, then id for a stable order among ties; runs lacking the value come last."""
-    column = runs.c[sort or "created_at"]
+    column = sa.literal_column(SHOWN_STATUS_SQL) if sort == "shown_status" else runs.c[sort or "created_at"]
     ordered = column.desc() if descending else column.asc()
-    if sort not in (None, "created_at"):
+    if sort not in (None, "created_at", "shown_status"):  # (those two are never NULL)
         # A missing value sorts as the smallest, on SQLite and PostgreSQL alike: the
         # order the sort indexes hold (see migration 0003), so no sort step is needed.
         ordered = ordered.nulls_last() if descending else ordered.nulls_first()

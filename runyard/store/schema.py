@@ -116,7 +116,8 @@ runs = sa.Table(
     sa.Index("ix_runs_job_name", "job_name", "name"),
     # One index per TrueFoundry sort key, each ending in id: sorted pages with stable ties
     # (on PostgreSQL created NULLS FIRST by migration 0003, matching SQLite's NULL order).
-    *(sa.Index(f"ix_runs_env_job_{c}", "env_id", "job_name", c, "id") for c in ("started_at", "duration_ms", "job_version", "triggered_by", "state")),
+    *(sa.Index(f"ix_runs_env_job_{c}", "env_id", "job_name", c, "id") for c in ("started_at", "duration_ms", "job_version", "triggered_by")),
+    # and ix_runs_env_job_shown_status on (env_id, job_name, SHOWN_STATUS_SQL, id), see runyard.store.runs
 )
 
 # One row per tag of a run, so that a tag filter reads an index instead of every run's JSON.

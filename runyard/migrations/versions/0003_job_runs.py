@@ -9,6 +9,14 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
+# A migration keeps its own copy: it must create the same index whatever the code says later.
+SHOWN_STATUS_SQL = (
+    "CASE state WHEN 'delayed' THEN 'SCHEDULED' WHEN 'queued' THEN 'CREATED' WHEN 'running' THEN 'RUNNING' "
+    "WHEN 'retrying' THEN 'RUNNING' WHEN 'cancelling' THEN 'TERMINATION_REQUESTED' WHEN 'succeeded' THEN 'FINISHED' "
+    "WHEN 'failed' THEN 'FAILED' WHEN 'timed_out' THEN 'FAILED' WHEN 'crashed' THEN 'FAILED' "
+    "WHEN 'system_failure' THEN 'FAILED' WHEN 'cancelled' THEN 'TERMINATED' WHEN 'expired' THEN 'TERMINATED' END"
+)
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -37,12 +45,14 @@ def upgrade() -> None:
     # Sort indexes keep NULLs first, as SQLite always does, so that both directions
     # (ASC NULLS FIRST, and DESC NULLS LAST read backwards) are index scans on both databases.
     nulls_first = " NULLS FIRST" if conn.dialect.name == "postgresql" else ""
-    for column in ("started_at", "duration_ms", "job_version", "triggered_by", "state"):
+    for column in ("started_at", "duration_ms", "job_version", "triggered_by"):
         op.create_index(f"ix_runs_env_job_{column}", "runs", ["env_id", "job_name", sa.text(f"{column}{nulls_first}"), "id"])
+    # Sorting by status orders by the status TrueFoundry shows (runyard.store.runs.SHOWN_STATUS_SQL, the same text).
+    op.create_index("ix_runs_env_job_shown_status", "runs", ["env_id", "job_name", sa.text(f"({SHOWN_STATUS_SQL})"), "id"])
 
 
 def downgrade() -> None:
-    for column in ("started_at", "duration_ms", "job_version", "triggered_by", "state"):
+    for column in ("started_at", "duration_ms", "job_version", "triggered_by", "shown_status"):
         op.drop_index(f"ix_runs_env_job_{column}", "runs")
     op.drop_index("ix_runs_job_name", "runs")
     with op.batch_alter_table("runs") as batch:

@@ -1,0 +1,273 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.native_error import NativeError
+from ...models.native_status import NativeStatus
+from ...models.run_list import RunList
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    status: NativeStatus | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    job: str | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status
+
+    params["status"] = json_status
+
+    params["session_id"] = session_id
+
+    params["job"] = job
+
+    params["page"] = page
+
+    params["page_size"] = page_size
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/runs",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NativeError | RunList | None:
+    if response.status_code == 200:
+        response_200 = RunList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = NativeError.from_dict(response.json())
+
+        return response_400
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[NativeError | RunList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    status: NativeStatus | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    job: str | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> Response[NativeError | RunList]:
+    """List runs
+
+     A page of runs, newest first (by creation time, then id), with the total
+    number of runs matching the filters. Pages are numbered from 1; a page
+    past the end is an empty `jobs` list with the true `total`.
+
+    `status` selects every internal state shown under that native status
+    (for example `queued` also selects delayed and retrying runs).
+
+    Args:
+        status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
+            states map as:
+            delayed, queued, retrying -> queued; running, cancelling -> running;
+            succeeded -> succeeded; failed, timed_out, crashed, system_failure ->
+            failed; cancelled, expired -> cancelled.
+        session_id (str | Unset):
+        job (str | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | RunList]
+    """
+
+    kwargs = _get_kwargs(
+        status=status,
+        session_id=session_id,
+        job=job,
+        page=page,
+        page_size=page_size,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    status: NativeStatus | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    job: str | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> NativeError | RunList | None:
+    """List runs
+
+     A page of runs, newest first (by creation time, then id), with the total
+    number of runs matching the filters. Pages are numbered from 1; a page
+    past the end is an empty `jobs` list with the true `total`.
+
+    `status` selects every internal state shown under that native status
+    (for example `queued` also selects delayed and retrying runs).
+
+    Args:
+        status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
+            states map as:
+            delayed, queued, retrying -> queued; running, cancelling -> running;
+            succeeded -> succeeded; failed, timed_out, crashed, system_failure ->
+            failed; cancelled, expired -> cancelled.
+        session_id (str | Unset):
+        job (str | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | RunList
+    """
+
+    return sync_detailed(
+        client=client,
+        status=status,
+        session_id=session_id,
+        job=job,
+        page=page,
+        page_size=page_size,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    status: NativeStatus | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    job: str | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> Response[NativeError | RunList]:
+    """List runs
+
+     A page of runs, newest first (by creation time, then id), with the total
+    number of runs matching the filters. Pages are numbered from 1; a page
+    past the end is an empty `jobs` list with the true `total`.
+
+    `status` selects every internal state shown under that native status
+    (for example `queued` also selects delayed and retrying runs).
+
+    Args:
+        status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
+            states map as:
+            delayed, queued, retrying -> queued; running, cancelling -> running;
+            succeeded -> succeeded; failed, timed_out, crashed, system_failure ->
+            failed; cancelled, expired -> cancelled.
+        session_id (str | Unset):
+        job (str | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | RunList]
+    """
+
+    kwargs = _get_kwargs(
+        status=status,
+        session_id=session_id,
+        job=job,
+        page=page,
+        page_size=page_size,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    status: NativeStatus | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    job: str | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 20,
+) -> NativeError | RunList | None:
+    """List runs
+
+     A page of runs, newest first (by creation time, then id), with the total
+    number of runs matching the filters. Pages are numbered from 1; a page
+    past the end is an empty `jobs` list with the true `total`.
+
+    `status` selects every internal state shown under that native status
+    (for example `queued` also selects delayed and retrying runs).
+
+    Args:
+        status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
+            states map as:
+            delayed, queued, retrying -> queued; running, cancelling -> running;
+            succeeded -> succeeded; failed, timed_out, crashed, system_failure ->
+            failed; cancelled, expired -> cancelled.
+        session_id (str | Unset):
+        job (str | Unset):
+        page (int | Unset):  Default: 1.
+        page_size (int | Unset):  Default: 20.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | RunList
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            status=status,
+            session_id=session_id,
+            job=job,
+            page=page,
+            page_size=page_size,
+        )
+    ).parsed

@@ -1,0 +1,195 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.native_error import NativeError
+from ...types import Response
+
+
+def _get_kwargs(
+    job_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/runs/{job_id}/stream".format(
+            job_id=quote(str(job_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NativeError | str | None:
+    if response.status_code == 200:
+        response_200 = response.text
+        return response_200
+
+    if response.status_code == 404:
+        response_404 = NativeError.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[NativeError | str]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[NativeError | str]:
+    """Follow a run's events
+
+     Server-Sent Events until the run ends, then the stream closes. Each
+    event's `data` is one JSON object:
+
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
+    change of status;
+    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
+    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
+    not; the last event;
+    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+
+    Args:
+        job_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | str]
+    """
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> NativeError | str | None:
+    """Follow a run's events
+
+     Server-Sent Events until the run ends, then the stream closes. Each
+    event's `data` is one JSON object:
+
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
+    change of status;
+    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
+    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
+    not; the last event;
+    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+
+    Args:
+        job_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | str
+    """
+
+    return sync_detailed(
+        job_id=job_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[NativeError | str]:
+    """Follow a run's events
+
+     Server-Sent Events until the run ends, then the stream closes. Each
+    event's `data` is one JSON object:
+
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
+    change of status;
+    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
+    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
+    not; the last event;
+    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+
+    Args:
+        job_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | str]
+    """
+
+    kwargs = _get_kwargs(
+        job_id=job_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> NativeError | str | None:
+    """Follow a run's events
+
+     Server-Sent Events until the run ends, then the stream closes. Each
+    event's `data` is one JSON object:
+
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
+    change of status;
+    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
+    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
+    not; the last event;
+    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+
+    Args:
+        job_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | str
+    """
+
+    return (
+        await asyncio_detailed(
+            job_id=job_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,239 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.native_error import NativeError
+from ...models.submit_run_request import SubmitRunRequest
+from ...models.submit_run_response import SubmitRunResponse
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: SubmitRunRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/runs",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> NativeError | SubmitRunResponse | None:
+    if response.status_code == 200:
+        response_200 = SubmitRunResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 202:
+        response_202 = SubmitRunResponse.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = NativeError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 404:
+        response_404 = NativeError.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[NativeError | SubmitRunResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SubmitRunRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[NativeError | SubmitRunResponse]:
+    """Submit a run
+
+     Accepts a run of a defined job and answers at once (202) with its id;
+    poll the `Location` for its status, waiting `Retry-After` seconds
+    between polls, or follow its `stream_url`. The built-in job `demo`
+    (a few seconds of progress, then a result echoing the input) always
+    exists.
+
+    An idempotency key (the `Idempotency-Key` header or the body's
+    `idempotency_key`; when both are given, the header wins) makes a
+    retried submit safe: the same key again answers 200 with the run
+    created first, and nothing new is stored.
+
+    Args:
+        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
+            first.
+        body (SubmitRunRequest): A run to accept.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | SubmitRunResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SubmitRunRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> NativeError | SubmitRunResponse | None:
+    """Submit a run
+
+     Accepts a run of a defined job and answers at once (202) with its id;
+    poll the `Location` for its status, waiting `Retry-After` seconds
+    between polls, or follow its `stream_url`. The built-in job `demo`
+    (a few seconds of progress, then a result echoing the input) always
+    exists.
+
+    An idempotency key (the `Idempotency-Key` header or the body's
+    `idempotency_key`; when both are given, the header wins) makes a
+    retried submit safe: the same key again answers 200 with the run
+    created first, and nothing new is stored.
+
+    Args:
+        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
+            first.
+        body (SubmitRunRequest): A run to accept.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | SubmitRunResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SubmitRunRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[NativeError | SubmitRunResponse]:
+    """Submit a run
+
+     Accepts a run of a defined job and answers at once (202) with its id;
+    poll the `Location` for its status, waiting `Retry-After` seconds
+    between polls, or follow its `stream_url`. The built-in job `demo`
+    (a few seconds of progress, then a result echoing the input) always
+    exists.
+
+    An idempotency key (the `Idempotency-Key` header or the body's
+    `idempotency_key`; when both are given, the header wins) makes a
+    retried submit safe: the same key again answers 200 with the run
+    created first, and nothing new is stored.
+
+    Args:
+        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
+            first.
+        body (SubmitRunRequest): A run to accept.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NativeError | SubmitRunResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: SubmitRunRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> NativeError | SubmitRunResponse | None:
+    """Submit a run
+
+     Accepts a run of a defined job and answers at once (202) with its id;
+    poll the `Location` for its status, waiting `Retry-After` seconds
+    between polls, or follow its `stream_url`. The built-in job `demo`
+    (a few seconds of progress, then a result echoing the input) always
+    exists.
+
+    An idempotency key (the `Idempotency-Key` header or the body's
+    `idempotency_key`; when both are given, the header wins) makes a
+    retried submit safe: the same key again answers 200 with the run
+    created first, and nothing new is stored.
+
+    Args:
+        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
+            first.
+        body (SubmitRunRequest): A run to accept.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NativeError | SubmitRunResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

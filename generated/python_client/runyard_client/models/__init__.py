@@ -1,0 +1,43 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .health import Health
+from .health_database import HealthDatabase
+from .job import Job
+from .job_env import JobEnv
+from .job_list import JobList
+from .job_spec import JobSpec
+from .job_spec_env import JobSpecEnv
+from .native_error import NativeError
+from .native_status import NativeStatus
+from .problem import Problem
+from .progress import Progress
+from .retry_policy import RetryPolicy
+from .run_list import RunList
+from .run_list_item import RunListItem
+from .run_logs import RunLogs
+from .run_result import RunResult
+from .run_status import RunStatus
+from .submit_run_request import SubmitRunRequest
+from .submit_run_response import SubmitRunResponse
+
+__all__ = (
+    "Health",
+    "HealthDatabase",
+    "Job",
+    "JobEnv",
+    "JobList",
+    "JobSpec",
+    "JobSpecEnv",
+    "NativeError",
+    "NativeStatus",
+    "Problem",
+    "Progress",
+    "RetryPolicy",
+    "RunList",
+    "RunListItem",
+    "RunLogs",
+    "RunResult",
+    "RunStatus",
+    "SubmitRunRequest",
+    "SubmitRunResponse",
+)

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.job_env import JobEnv
+    from ..models.retry_policy import RetryPolicy
+
+
+T = TypeVar("T", bound="Job")
+
+
+@_attrs_define
+class Job:
+    """A job's current definition.
+
+    Attributes:
+        name (str): A job's name.
+        version (int): Grows by one with every change of the definition.
+        command (list[str]):
+        shell (bool):
+        env (JobEnv):
+        cwd (None | str):
+        timeout_seconds (float | None):
+        max_attempts (int):
+        retry (RetryPolicy): Backoff between attempts, initial_seconds * factor ^ (attempt - 1), capped at max_seconds.
+        concurrency (int | None):
+        kill_grace_seconds (float):
+        environments (list[str] | None):
+        created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
+        updated_at (datetime.datetime): An ISO 8601 timestamp in UTC.
+    """
+
+    name: str
+    version: int
+    command: list[str]
+    shell: bool
+    env: JobEnv
+    cwd: None | str
+    timeout_seconds: float | None
+    max_attempts: int
+    retry: RetryPolicy
+    concurrency: int | None
+    kill_grace_seconds: float
+    environments: list[str] | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        version = self.version
+
+        command = self.command
+
+        shell = self.shell
+
+        env = self.env.to_dict()
+
+        cwd: None | str
+        cwd = self.cwd
+
+        timeout_seconds: float | None
+        timeout_seconds = self.timeout_seconds
+
+        max_attempts = self.max_attempts
+
+        retry = self.retry.to_dict()
+
+        concurrency: int | None
+        concurrency = self.concurrency
+
+        kill_grace_seconds = self.kill_grace_seconds
+
+        environments: list[str] | None
+        if isinstance(self.environments, list):
+            environments = self.environments
+
+        else:
+            environments = self.environments
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+                "version": version,
+                "command": command,
+                "shell": shell,
+                "env": env,
+                "cwd": cwd,
+                "timeout_seconds": timeout_seconds,
+                "max_attempts": max_attempts,
+                "retry": retry,
+                "concurrency": concurrency,
+                "kill_grace_seconds": kill_grace_seconds,
+                "environments": environments,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.job_env import JobEnv  # noqa: PLC0415
+        from ..models.retry_policy import RetryPolicy  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        version = d.pop("version")
+
+        command = cast(list[str], d.pop("command"))
+
+        shell = d.pop("shell")
+
+        env = JobEnv.from_dict(d.pop("env"))
+
+        def _parse_cwd(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        cwd = _parse_cwd(d.pop("cwd"))
+
+        def _parse_timeout_seconds(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        timeout_seconds = _parse_timeout_seconds(d.pop("timeout_seconds"))
+
+        max_attempts = d.pop("max_attempts")
+
+        retry = RetryPolicy.from_dict(d.pop("retry"))
+
+        def _parse_concurrency(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        concurrency = _parse_concurrency(d.pop("concurrency"))
+
+        kill_grace_seconds = d.pop("kill_grace_seconds")
+
+        def _parse_environments(data: object) -> list[str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                environments_type_0 = cast(list[str], data)
+
+                return environments_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None, data)
+
+        environments = _parse_environments(d.pop("environments"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        job = cls(
+            name=name,
+            version=version,
+            command=command,
+            shell=shell,
+            env=env,
+            cwd=cwd,
+            timeout_seconds=timeout_seconds,
+            max_attempts=max_attempts,
+            retry=retry,
+            concurrency=concurrency,
+            kill_grace_seconds=kill_grace_seconds,
+            environments=environments,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+        job.additional_properties = d
+        return job
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
