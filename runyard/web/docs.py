@@ -8,6 +8,7 @@ which cannot render OpenAPI 3.1.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,22 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).resolve().parent / "static"
+# fastapi-offline ships ReDoc's standalone bundle; find its folder without importing it (and FastAPI).
+REDOC_STATIC = Path(importlib.util.find_spec("fastapi_offline").submodule_search_locations[0]) / "static"
+
+_REDOC_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>runyard API reference</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body>
+  <redoc spec-url="/openapi.json"></redoc>
+  <script src="/redoc/static/redoc.standalone.js"></script>
+</body>
+</html>
+"""
 
 _SWAGGER_PAGE = """<!doctype html>
 <html lang="en">
@@ -55,9 +72,14 @@ def docs_routes(spec_text: str, spec: dict[str, Any]) -> list[Route | Mount]:
     async def swagger_page(_: Request) -> Response:
         return HTMLResponse(_SWAGGER_PAGE)
 
+    async def redoc_page(_: Request) -> Response:
+        return HTMLResponse(_REDOC_PAGE)
+
     return [
         Route("/openapi.yaml", openapi_yaml, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", swagger_page, methods=["GET"]),
         Mount("/docs/static", app=StaticFiles(directory=SWAGGER_STATIC), name="swagger-static"),
+        Route("/redoc", redoc_page, methods=["GET"]),
+        Mount("/redoc/static", app=StaticFiles(directory=REDOC_STATIC), name="redoc-static"),
     ]
