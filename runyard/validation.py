@@ -13,7 +13,6 @@ Two things differ from connexion 3.3's defaults:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,8 +46,20 @@ def _short_name(name: str) -> str:
     return name.rstrip("]").rsplit("[", 1)[-1]
 
 
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A compiled validator per parameter schema: building one per request cost more than validating."""
+    entry = _validators.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER))
+        _validators[id(schema)] = entry
+    return entry[1]
+
+
 def parameter_problem(parameter_type: str, name: str, value: Any, schema: dict[str, Any]) -> ParameterProblem | None:
-    errors = list(ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER).iter_errors(value))
+    errors = list(_validator(schema).iter_errors(value))
     if not errors:
         return None
     error = errors[0]
@@ -69,7 +80,8 @@ class ClearParameterValidator(ParameterValidator):
             return None
         name = param.get("name", param_name or "?")
         if value is not None:
-            problem = parameter_problem(parameter_type, name, value, copy.deepcopy(param.get("schema", param)))
+            # The schema is only read, never changed, so it is not copied (connexion deep-copies it per request).
+            problem = parameter_problem(parameter_type, name, value, param.get("schema", param))
             if problem is not None:
                 raise problem
             return None

@@ -1821,7 +1821,7 @@ export interface operations {
                 sortBy?: components["schemas"]["TrueFoundryJobRunsSortBy"];
                 /** @description Sorting order (default desc). */
                 order?: components["schemas"]["TrueFoundrySortDirection"];
-                /** @description Runs triggered by any of these subjects (API key ids). */
+                /** @description Runs triggered by any of these subjects (API key ids); repeated keys or a comma-separated list. */
                 triggeredBy?: string[];
                 /**
                  * @description Runs with any of these statuses.

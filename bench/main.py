@@ -1,0 +1,387 @@
+"""The benchmark's command line and its run: seed, start the servers, drive each case, report.
+
+`python scripts/bench [--runs N] [--db sqlite|postgresql|both] [--duration S] [--requests N] [--no-peer] [--out DIR]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import sqlalchemy as sa
+
+from bench import peer as peer_mod
+from bench import report, servers
+from bench.seed import SeedInfo, seed
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = os.environ.get("RUNYARD_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DEEP_PAGE = 2000  # native deep page (page_size 20): rows 39,981-40,000 by OFFSET
+CURSOR_DEPTH = 10_000  # Trigger.dev cursor page: the page after the 10,000th newest run, 500 pages of 20 deep
+
+
+def deep_page(runs: int) -> int:
+    """Page 2000 of 20, or for a small store a page 80% of the way down (a page past the end would read nothing)."""
+    return max(1, min(DEEP_PAGE, runs * 4 // 5 // 20))
+
+
+def cursor_depth(env_runs: int) -> int:
+    """The 10,000th newest run, or for a small store the one half-way down the environment's list."""
+    return max(1, min(CURSOR_DEPTH, env_runs // 2))
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    title: str
+    servers: tuple[str, ...]  # which of runyard / floor / peer answer it
+    requests: list[dict[str, Any]]  # the load generator's pool: {method, path, headers, body}
+
+
+def cases(info: SeedInfo) -> list[Case]:
+    auth = {"Authorization": f"Bearer {info.dev_secret}"}
+    status_pool = [{"method": "GET", "path": f"/api/v1/runs/{run_id}"} for run_id in info.sample_ids]
+    session = quote(info.top_session)
+    cursor = quote(info.deep_cursor)
+    page = deep_page(info.runs)
+    depth = info.deep_cursor_depth
+    all3 = ("runyard", "floor", "peer")
+    two = ("runyard", "floor")
+    get = lambda path, headers=None: [{"method": "GET", "path": path, "headers": headers or {}}]
+    return [
+        Case("status", "native status by id (random existing ids)", all3, status_pool),
+        Case("list_status", "native list, status=failed, page 1 of 20", all3, get("/api/v1/runs?status=failed&page=1&page_size=20")),
+        Case(
+            "list_status_session",
+            f"native list, status=succeeded & session_id={info.top_session}, page 1 of 20",
+            all3,
+            get(f"/api/v1/runs?status=succeeded&session_id={session}&page=1&page_size=20"),
+        ),
+        Case("list_deep", f"native list, no filter, page {page:,} of 20 (OFFSET {(page - 1) * 20:,})", all3, get(f"/api/v1/runs?page={page}&page_size=20")),
+        Case("trigger_first", "Trigger.dev list (dev key), first page of 20", two, get("/trigger/api/v1/runs?page%5Bsize%5D=20", auth)),
+        Case(
+            "trigger_deep",
+            f"Trigger.dev list, page of 20 after the {depth:,}th newest dev run (a cursor {depth // 20:,} pages deep)",
+            two,
+            get(f"/trigger/api/v1/runs?page%5Bsize%5D=20&page%5Bafter%5D={cursor}", auth),
+        ),
+        Case("tf_start", f"TrueFoundry list of {info.top_job}, sortBy=startTime, limit 20", two, get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=startTime&limit=20", auth)),
+        Case("tf_duration", f"TrueFoundry list of {info.top_job}, sortBy=duration, limit 20", two, get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=duration&limit=20", auth)),
+        # Last: it adds runs, which every later read would see.
+        Case("submit", 'submit POST /api/v1/runs {"job": "demo"}', two, [{"method": "POST", "path": "/api/v1/runs", "body": {"job": "demo"}}]),
+    ]
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    kind: str
+    url: str
+    cleanup: Any  # a callable dropping it
+
+
+def make_store(kind: str, work: Path, pg_admin: str) -> Store:
+    """A fresh, empty database of this kind for one benchmark section."""
+    if kind == "sqlite":
+        path = work / f"runyard-{uuid.uuid4().hex[:8]}.db"
+
+        def drop_file() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        return Store(kind, f"sqlite:///{path}", drop_file)
+    name = f"runyard_bench_{uuid.uuid4().hex[:10]}"
+    admin_url = sa.engine.make_url(pg_admin).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop_db() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    url = admin_url.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    return Store(kind, url, drop_db)
+
+
+def pg_unavailable(pg_admin: str) -> str | None:
+    try:
+        engine = sa.create_engine(sa.engine.make_url(pg_admin).set(drivername="postgresql+psycopg"))
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except Exception as exc:  # any failure to connect: no PostgreSQL section
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def deep_cursor(url: str, env_id: str) -> tuple[str, int]:
+    """(`<created_at>_<run id>` of the cursor_depth()-th newest run of the environment, that depth), read from the database.
+
+    The same cursor a client walking 500 pages of 20 would hold, without walking them.
+    """
+    from runyard.store.db import normalise_url
+
+    engine = sa.create_engine(normalise_url(url).sync)
+    try:
+        with engine.connect() as conn:
+            env_runs = conn.execute(sa.text("SELECT count(*) FROM runs WHERE env_id = :env"), {"env": env_id}).scalar_one()
+            depth = cursor_depth(env_runs)
+            row = conn.execute(
+                sa.text("SELECT created_at, id FROM runs WHERE env_id = :env ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET :off"),
+                {"env": env_id, "off": depth - 1},
+            ).first()
+    finally:
+        engine.dispose()
+    return (f"{row[0]}_{row[1]}" if row else "0_run_00000000000000000000000000"), depth
+
+
+def runs_for_peer(url: str) -> Iterator[dict[str, Any]]:
+    """The store's runs with the columns the peer's documents need, streamed."""
+    from runyard.store.db import normalise_url
+    from runyard.store.schema import runs
+
+    engine = sa.create_engine(normalise_url(url).sync)
+    columns = [runs.c[n] for n in ("id", "job_name", "state", "session_id", "idempotency_key", "input", "created_at", "started_at", "completed_at", "progress_percentage", "progress_step", "result", "error")]
+    try:
+        with engine.connect() as conn:
+            for row in conn.execution_options(stream_results=True, yield_per=5000).execute(sa.select(*columns)):
+                yield dict(row._mapping)
+    finally:
+        engine.dispose()
+
+
+# --- driving ----------------------------------------------------------------------------------
+
+
+def drive(server: servers.Server, case: Case, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One load generator process against one server for one case; waits for the server to go idle after."""
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "concurrency": concurrency,
+        "duration": args.duration,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "timeout": max(30.0, args.duration * 2),
+        "requests_pool": case.requests,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=args.duration + args.warmup + 120,
+    )
+    if done.returncode != 0:
+        return {"error": f"load generator failed: {done.stderr.strip()[-500:]}"}
+    result = json.loads(done.stdout)
+    result["idle_wait_s"] = round(server.wait_idle(), 2)
+    return result
+
+
+def preflight(srv: servers.Server, case: Case) -> dict[str, Any]:
+    """One request of the case, so a broken case shows its answer instead of a silent zero; lists report their totals."""
+    item = case.requests[0]
+    response = httpx.request(item["method"], srv.url + item["path"], headers=item.get("headers"), json=item.get("body"), timeout=300)
+    check: dict[str, Any] = {"status": response.status_code}
+    try:
+        body = response.json()
+    except ValueError:
+        return check | {"body": response.text[:200]}
+    if response.status_code >= 400:
+        check["body"] = str(body)[:300]
+    elif isinstance(body, dict):
+        if "total" in body:
+            check["total"] = body["total"]
+        if isinstance(body.get("pagination"), dict) and "total" in body["pagination"]:
+            check["total"] = body["pagination"]["total"]
+        items = body.get("jobs", body.get("data"))
+        if isinstance(items, list):
+            check["items"] = len(items)
+            if items and isinstance(items[0], dict):
+                check["first"] = items[0].get("job_id") or items[0].get("id")
+    return check
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = {"db": kind, "servers": {}, "cases": [], "checks": {}}
+    store = make_store(kind, work, args.pg_url)
+    started: list[servers.Server] = []
+    try:
+        log(f"[{kind}] seeding {args.runs:,} runs ...")
+        t0 = time.perf_counter()
+        info = seed(store.url, args.runs, seed=args.seed, end_us=args.end_us)
+        info.deep_cursor, info.deep_cursor_depth = deep_cursor(store.url, info.dev_env_id)
+        section["seed"] = {"runs": info.runs, "run_tags": info.run_tags, "seconds": round(time.perf_counter() - t0, 1), "phases": {k: round(v, 2) for k, v in info.seconds.items()}, "states": info.counts_by_state}
+        log(f"[{kind}] seeded in {section['seed']['seconds']} s ({section['seed']['phases']})")
+
+        if peer_state.get("python") and not peer_state.get("db"):
+            log(f"[peer] seeding its SQLite store with the same {info.runs:,} runs ...")
+            t0 = time.perf_counter()
+            path = work / "praisonai-jobs.db"
+            count = peer_mod.seed(peer_state["python"], path, runs_for_peer(store.url))
+            peer_state.update(db=path, seed={"runs": count, "seconds": round(time.perf_counter() - t0, 1)})
+            log(f"[peer] seeded in {peer_state['seed']['seconds']} s")
+
+        port = servers.free_port()
+        started.append(
+            servers.start(
+                "runyard",
+                [sys.executable, "-m", "runyard", "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", store.url, "--workers", "0", "--log-level", "warning"],
+                port,
+                work / f"runyard-{kind}.log",
+                cwd=ROOT,
+            )
+        )
+        port = servers.free_port()
+        started.append(
+            servers.start("floor", [sys.executable, "-m", "bench.floor", "--database-url", store.url, "--port", str(port)], port, work / f"floor-{kind}.log", cwd=ROOT)
+        )
+        if peer_state.get("db"):
+            port = servers.free_port()
+            try:
+                started.append(
+                    servers.start("peer", peer_mod.command(peer_state["python"], port, peer_state["db"]), port, work / f"peer-{kind}.log", cwd=work)
+                )
+            except RuntimeError as exc:
+                peer_state["error"] = str(exc)
+                log(f"[peer] not measured: {exc}")
+        by_name = {s.name: s for s in started}
+
+        selected = [c for c in cases(info) if not args.only or c.key in args.only]
+        for case in selected:
+            section["checks"][case.key] = {name: preflight(by_name[name], case) for name in case.servers if name in by_name}
+        for case in selected:
+            for concurrency in args.concurrency:
+                row: dict[str, Any] = {"case": case.key, "title": case.title, "concurrency": concurrency}
+                for name in case.servers:  # interleaved: the three servers one after the other, under the same noise
+                    if name not in by_name:
+                        continue
+                    row[name] = drive(by_name[name], case, concurrency, args)
+                    r = row[name]
+                    log(f"[{kind}] {case.key:<20} c={concurrency:<3} {name:<8} " + (r["error"] if "error" in r else f"{r['rps']:>9.1f} rps  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  non-2xx {r['non_2xx']} errors {r['errors']}"))
+                section["cases"].append(row)
+        for srv in started:
+            section["servers"][srv.name] = {"memory_kib": srv.memory()}
+    finally:
+        for srv in started:
+            srv.stop()
+        if not args.keep:
+            store.cleanup()
+    return section
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description="Benchmark runyard against a bare-Starlette floor and PraisonAI's jobs server.")
+    parser.add_argument("--runs", type=int, default=100_000, help="runs seeded into each store (default 100,000)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both", help="stores to benchmark (default both)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per case, server and concurrency (default 5)")
+    parser.add_argument("--requests", type=int, default=20_000, help="at most this many answers per measurement (default 20,000)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured load before each measurement (default 1)")
+    parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 32], help="comma-separated (default 1,32)")
+    parser.add_argument("--no-peer", action="store_true", help="skip PraisonAI's jobs server")
+    parser.add_argument("--only", type=lambda s: set(s.split(",")), default=None, help="comma-separated case keys (default all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results", help="results folder (default bench-results/)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL database to create the benchmark's databases from")
+    parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded databases (printed at the end)")
+    return parser.parse_args(argv)
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "commit": commit + ("-dirty" if dirty else ""),
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.end_us = time.time_ns() // 1000  # one "now" for every store, so they hold the same runs
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    results: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "settings": {k: (sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "sections": [],
+        "notes": [],
+    }
+    if "postgresql" in kinds:
+        reason = pg_unavailable(args.pg_url)
+        if reason:
+            kinds.remove("postgresql")
+            results["notes"].append(f"PostgreSQL skipped: no server answers at {args.pg_url} ({reason})")
+            log(results["notes"][-1])
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="runyard-bench-"))
+    peer_state: dict[str, Any] = {}
+    if args.no_peer:
+        results["peer"] = {"status": "skipped (--no-peer)"}
+    else:
+        try:
+            log(f"[peer] preparing praisonai[api]=={peer_mod.PRAISONAI_VERSION} in {peer_mod.cache_root()} ...")
+            peer_state["python"] = peer_mod.ensure_venv(args.out / "peer-install.log")
+        except peer_mod.PeerUnavailable as exc:
+            peer_state["error"] = str(exc)
+            log(f"[peer] not measured: {exc}")
+    try:
+        for kind in kinds:
+            try:
+                results["sections"].append(run_section(kind, args, work, peer_state))
+            except Exception as exc:  # one store failing must not lose the other's figures
+                results["sections"].append({"db": kind, "error": f"{type(exc).__name__}: {exc}", "cases": []})
+                log(f"[{kind}] failed: {exc}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"kept: {work}")
+    if not args.no_peer:
+        results["peer"] = {
+            "status": "measured" if peer_state.get("db") and "error" not in peer_state else f"not measured: {peer_state.get('error', 'unknown')}",
+            "version": peer_mod.PRAISONAI_VERSION,
+            "seed": peer_state.get("seed"),
+        }
+    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["machine"]["load_average_at_end"] = list(os.getloadavg())
+    markdown = report.markdown(results)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "results.md").write_text(markdown)
+    print(markdown)
+    log(f"written: {args.out / 'results.md'}, {args.out / 'results.json'}")
+    return 0
