@@ -1,4 +1,4 @@
-"""Schemathesis proves the server obeys openapi/runyard.yaml: every operation, and the links between them.
+"""Schemathesis proves the server obeys openapi/runyard.yaml: every operation (the links: test_conformance_stateful.py).
 
 Responses are validated against the 3.1 document: no 5xx, documented status
 codes, media types, headers and bodies only.
@@ -7,7 +7,6 @@ codes, media types, headers and bodies only.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -49,28 +48,3 @@ def _excluded_checks(case: schemathesis.Case) -> list:
     if case.operation.path == "/trigger/api/v1/runs" and case.meta and case.meta.generation.mode.name == "NEGATIVE":
         return [schemathesis.checks.negative_data_rejection]
     return []
-
-
-Workflow = schema.as_state_machine()
-
-
-class LinkedWorkflow(Workflow):  # type: ignore[misc, valid-type]
-    def get_call_kwargs(self, case: schemathesis.Case) -> dict:
-        return {"headers": AUTH}
-
-    def setup(self) -> None:
-        # Each generated workflow starts from an empty store, so that replaying
-        # a workflow meets the same data it first met.
-        with sqlite3.connect(_DB) as conn:
-            conn.execute("DELETE FROM run_tags")
-            conn.execute("DELETE FROM runs")
-            conn.execute("DELETE FROM jobs WHERE name != 'demo'")
-            conn.execute("DELETE FROM job_versions WHERE name != 'demo'")
-
-
-TestLinkedWorkflowsConform = LinkedWorkflow.TestCase
-# A fixed seed: the same workflows every run, so a failure here always reproduces.
-TestLinkedWorkflowsConform.settings = settings(
-    max_examples=80, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
-)
-TestLinkedWorkflowsConform.__doc__ = "Submit, then follow the links to status, result, cancel and delete."
