@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from generated import models as m
@@ -20,6 +21,20 @@ def _credential(token_info: dict[str, Any]) -> Credential:
 
 def _error(status: int, message: str, **extra: Any) -> Answer:
     return ok(m.TrueFoundryHttpError(statusCode=status, message=message, **extra), status)
+
+
+async def _guarded(answer: Callable[[], Awaitable[Answer]], job: str, run: str | None = None) -> Answer:
+    """`answer()`, or TrueFoundry's HttpError for an unknown or forbidden job, an unknown run, a running run."""
+    try:
+        return await answer()
+    except JobNotFound:
+        return _error(404, f"Job not found: {job}")
+    except JobForbidden as exc:
+        return _error(403, str(exc))
+    except RunNotFound:
+        return _error(404, f"Job run not found: {run}")
+    except RunConflict:
+        return _error(409, f"Job run {run} is running; terminate it first")
 
 
 async def _job(token_info: dict[str, Any], reference: str) -> StoredJob:
@@ -43,13 +58,23 @@ async def list_job_runs(
     status: list[str] | None = None,
     versionNumbers: list[float] | None = None,
 ) -> Answer:
+    return await _guarded(lambda: _list_job_runs(token_info, jobId, limit, offset, searchPrefix, sortBy, order, triggeredBy, status, versionNumbers), jobId)
+
+
+async def _list_job_runs(
+    token_info: dict[str, Any],
+    jobId: str,
+    limit: int,
+    offset: int,
+    searchPrefix: str | None,
+    sortBy: str | None,
+    order: str | None,
+    triggeredBy: list[str] | None,
+    status: list[str] | None,
+    versionNumbers: list[float] | None,
+) -> Answer:
     service = current_service()
-    try:
-        job = await _job(token_info, jobId)
-    except JobNotFound:
-        return _error(404, f"Job not found: {jobId}")
-    except JobForbidden as exc:
-        return _error(403, str(exc))
+    job = await _job(token_info, jobId)
     statuses = tf.split_values(status)
     flt = RunFilter(
         env_id=_credential(token_info).environment.id,
@@ -65,33 +90,22 @@ async def list_job_runs(
 
 
 async def get_job_run(token_info: dict[str, Any], jobId: str, jobRunName: str) -> Answer:
-    try:
+    async def answer() -> Answer:
         job = await _job(token_info, jobId)
         run = await current_service().job_run(job, _credential(token_info).environment.id, jobRunName)
-    except JobNotFound:
-        return _error(404, f"Job not found: {jobId}")
-    except JobForbidden as exc:
-        return _error(403, str(exc))
-    except RunNotFound:
-        return _error(404, f"Job run not found: {jobRunName}")
-    return ok(m.TrueFoundryGetJobRunResponse(data=await _job_run(job, run)))
+        return ok(m.TrueFoundryGetJobRunResponse(data=await _job_run(job, run)))
+
+    return await _guarded(answer, jobId, jobRunName)
 
 
 async def delete_job_run(token_info: dict[str, Any], jobId: str, jobRunName: str) -> Answer:
-    service = current_service()
-    try:
-        job = await _job(token_info, jobId)
-        run = await service.job_run(job, _credential(token_info).environment.id, jobRunName)
+    async def answer() -> Answer:
+        service = current_service()
+        run = await service.job_run(await _job(token_info, jobId), _credential(token_info).environment.id, jobRunName)
         await service.delete_run(run)
-    except JobNotFound:
-        return _error(404, f"Job not found: {jobId}")
-    except JobForbidden as exc:
-        return _error(403, str(exc))
-    except RunNotFound:
-        return _error(404, f"Job run not found: {jobRunName}")
-    except RunConflict:
-        return _error(409, f"Job run {jobRunName} is running; terminate it first")
-    return ok(m.TrueFoundryMessage(message=f"Job run {run.name or run.id} deleted"))
+        return ok(m.TrueFoundryMessage(message=f"Job run {run.name or run.id} deleted"))
+
+    return await _guarded(answer, jobId, jobRunName)
 
 
 async def trigger_job(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
@@ -102,31 +116,25 @@ async def trigger_job(token_info: dict[str, Any], body: dict[str, Any]) -> Answe
         details = [{"field": "applicationId", "message": "applicationId or deploymentId is required"}]
         return _error(422, "applicationId or deploymentId is required", code="VALIDATION_ERROR", details=details)
     job_reference, version = (reference, None) if body.get("applicationId") else tf.parse_deployment_id(reference)
-    try:
+
+    async def answer() -> Answer:
         job = await service.visible_job(job_reference, credential.environment)
-        submitted = await service.submit(tf.new_run(job, version, body, credential))
-    except JobNotFound:
-        return _error(404, f"Job not found: {reference}")
-    except JobForbidden as exc:
-        return _error(403, str(exc))
-    run = submitted.run
-    return ok(m.TrueFoundryTriggerJobRunResponse(message="Job triggered", jobRunName=run.name or run.id, data=await _job_run(job, run)))
+        run = (await service.submit(tf.new_run(job, version, body, credential))).run
+        return ok(m.TrueFoundryTriggerJobRunResponse(message="Job triggered", jobRunName=run.name or run.id, data=await _job_run(job, run)))
+
+    return await _guarded(answer, reference)
 
 
 async def terminate_job(token_info: dict[str, Any], deploymentId: str, jobRunName: str) -> Answer:
     service = current_service()
     environment = _credential(token_info).environment
     job_reference, _ = tf.parse_deployment_id(deploymentId)
-    try:
-        job = await service.visible_job(job_reference, environment)
-        run = await service.job_run(job, environment.id, jobRunName)
+
+    async def answer() -> Answer:
+        run = await service.job_run(await service.visible_job(job_reference, environment), environment.id, jobRunName)
         run = await service.cancel_if_unfinished(run.id, environment.id)
-    except JobNotFound:
-        return _error(404, f"Job not found: {deploymentId}")
-    except JobForbidden as exc:
-        return _error(403, str(exc))
-    except RunNotFound:
-        return _error(404, f"Job run not found: {jobRunName}")
-    status = tf.JOB_RUN_STATUS[run.state]
-    message = "Termination requested" if status is m.TrueFoundryJobRunStatus.TERMINATION_REQUESTED else f"Job run is {status.value}"
-    return ok(m.TrueFoundryTerminateJobResponse(message=message, jobRunStatus=status))
+        status = tf.JOB_RUN_STATUS[run.state]
+        message = "Termination requested" if status is m.TrueFoundryJobRunStatus.TERMINATION_REQUESTED else f"Job run is {status.value}"
+        return ok(m.TrueFoundryTerminateJobResponse(message=message, jobRunStatus=status))
+
+    return await _guarded(answer, deploymentId, jobRunName)

@@ -6,31 +6,13 @@ codes, media types, headers and bodies only.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from runyard.app import create_app
-from runyard.store.db import open_database
-from runyard.store.keys import KeyStore
+from tests._conformance import conformance_app
 
-_DB = Path(tempfile.mkdtemp(prefix="runyard-conformance-")) / "runyard.db"
-app = create_app(f"sqlite:///{_DB}")
-
-
-async def _make_key() -> str:
-    db = open_database(f"sqlite:///{_DB}")
-    try:
-        return (await KeyStore(db).create_key("dev"))[1]
-    finally:
-        await db.close()
-
-
-# The /trigger operations need an environment's key; the others ignore it.
-AUTH = {"Authorization": f"Bearer {asyncio.run(_make_key())}"}
+_DB, app, AUTH = conformance_app("runyard-conformance-")
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

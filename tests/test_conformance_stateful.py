@@ -7,31 +7,14 @@ workflow replayed by Hypothesis meets the same data it first met.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import tempfile
-from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from runyard.app import create_app
-from runyard.store.db import open_database
-from runyard.store.keys import KeyStore
+from tests._conformance import conformance_app
 
-_DB = Path(tempfile.mkdtemp(prefix="runyard-stateful-")) / "runyard.db"
-app = create_app(f"sqlite:///{_DB}")
-
-
-async def _make_key() -> str:
-    db = open_database(f"sqlite:///{_DB}")
-    try:
-        return (await KeyStore(db).create_key("dev"))[1]
-    finally:
-        await db.close()
-
-
-AUTH = {"Authorization": f"Bearer {asyncio.run(_make_key())}"}
+_DB, app, AUTH = conformance_app("runyard-stateful-")
 _TABLES = ("jobs", "job_versions", "environments", "api_keys")
 
 
