@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
+from bench import plans as plans_mod
 from bench import peer as peer_mod
 from bench import report, servers
 from bench.seed import SeedInfo, seed
@@ -238,6 +239,9 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
         info.deep_cursor, info.deep_cursor_depth = deep_cursor(store.url, info.dev_env_id)
         section["seed"] = {"runs": info.runs, "run_tags": info.run_tags, "seconds": round(time.perf_counter() - t0, 1), "phases": {k: round(v, 2) for k, v in info.seconds.items()}, "states": info.counts_by_state}
         log(f"[{kind}] seeded in {section['seed']['seconds']} s ({section['seed']['phases']})")
+        section["plans"] = plans_mod.plans(store.url, info.dev_env_id)
+        sorted_steps = [key for key, plan in section["plans"].items() if plans_mod.uses_sort_step(kind, plan)]
+        log(f"[{kind}] TrueFoundry sort plans: " + ("every one reads an index" if not sorted_steps else f"a sort step in {', '.join(sorted_steps)}"))
 
         if peer_state.get("python") and not peer_state.get("db"):
             log(f"[peer] seeding its SQLite store with the same {info.runs:,} runs ...")

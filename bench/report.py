@@ -72,6 +72,10 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {name} | {_num(mem.get('VmHWM', 0) / 1024, 1)} | {_num(mem.get('VmRSS', 0) / 1024, 1)} |")
         titles = dict.fromkeys((row["case"], row["title"]) for row in section["cases"])
         lines += ["", "Cases: " + "; ".join(f"`{key}`: {title}" for key, title in titles) + "."]
+        if section.get("plans"):
+            lines += ["", "Query plan of the TrueFoundry list (busiest job, page 1 of 20) for each sort key:", ""]
+            for key, plan in section["plans"].items():
+                lines.append(f"- `{key}`: " + " / ".join(line.strip() for line in plan[:3]))
         mismatches = _total_mismatches(section.get("checks", {}))
         lines += ["", "List totals agree between the servers." if not mismatches else "List totals differ: " + "; ".join(mismatches), ""]
     return "\n".join(lines) + "\n"

@@ -2,7 +2,8 @@
 
 The plans are taken on 100,000 runs of one environment (5 jobs), with ANALYZE
 run, for the exact statements the store sends (runyard.store.runs._order and
-_where). The benchmark prints the same plans on 1,000,000 runs.
+_where). `scripts/bench` prints the same plans for the runs it seeds
+(README, Benchmarks: 1,000,000 runs).
 """
 
 from __future__ import annotations
