@@ -126,12 +126,14 @@ def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
     return [ordered, runs.c.id.desc() if descending else runs.c.id.asc()]
 
 
+# Row values, not `a < x OR (a = x AND b < y)`: both databases turn a row-value comparison
+# into one index range, so a page far down the list starts where the cursor is.
 def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
-    return sa.or_(runs.c.created_at < cursor.created_at, sa.and_(runs.c.created_at == cursor.created_at, runs.c.id < cursor.id))
+    return sa.tuple_(runs.c.created_at, runs.c.id) < sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
 
 
 def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
-    return sa.or_(runs.c.created_at > cursor.created_at, sa.and_(runs.c.created_at == cursor.created_at, runs.c.id > cursor.id))
+    return sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
 
 
 async def _next_run_number(conn: AsyncConnection, job_name: str) -> int:
