@@ -195,8 +195,8 @@ def make_app(url: str) -> Starlette:
         after = q.get("page[after]")
         if after:
             created, _, run_id = after.rpartition("_run_")
-            where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
-            params += [int(created), int(created), "run_" + run_id]
+            where += " AND (created_at, id) < (?, ?)"  # the row-value condition runyard's store sends
+            params += [int(created), "run_" + run_id]
         rows = await db.rows(f"SELECT {RUN_COLUMNS} FROM runs WHERE {where} ORDER BY created_at DESC, id DESC LIMIT ?", [*params, size + 1])
         page = rows[:size]
         pagination = {"next": f"{page[-1][6]}_{page[-1][0]}"} if len(rows) > size else {}
