@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from runyard.domain import Cursor, NewRun, Page, Run, RunConflict, RunFilter, RunNotFound, Window
 from runyard.jobs import JobDefinition

@@ -88,3 +88,16 @@ def test_a_sorted_job_runs_page_is_read_from_an_index(seeded, sort: str, descend
     else:
         assert "Sort" not in text, text
         assert "Index Scan" in text, text
+
+
+def test_the_status_sort_expression_shows_what_the_truefoundry_dialect_shows() -> None:
+    """SHOWN_STATUS_SQL is written out for its index; it must say what JOB_RUN_STATUS says, state by state."""
+    import sqlite3
+
+    from runyard.dialects.truefoundry import JOB_RUN_STATUS
+    from runyard.store.runs import SHOWN_STATUS_SQL
+
+    with sqlite3.connect(":memory:") as conn:
+        for state, shown in JOB_RUN_STATUS.items():
+            (value,) = conn.execute(f"SELECT {SHOWN_STATUS_SQL} FROM (SELECT ? AS state)", (state.value,)).fetchone()
+            assert value == shown.value, state

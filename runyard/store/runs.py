@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -116,7 +117,7 @@ SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered
 
 
 def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
-    """ORDER BY a column, then id for a stable order among ties; runs lacking the value come last."""
+    """ORDER BY a column (or the shown status), then id for a stable order among ties."""
     column = sa.literal_column(SHOWN_STATUS_SQL) if sort == "shown_status" else runs.c[sort or "created_at"]
     ordered = column.desc() if descending else column.asc()
     if sort not in (None, "created_at", "shown_status"):  # (those two are never NULL)
@@ -194,11 +195,11 @@ class RunStore:
             try:
                 async with self._db.engine.begin() as conn:
                     number = await _next_run_number(conn, new.job_name)
-                    await conn.execute(runs.insert().values(**values, name=f"{new.job_name}-{number}"))
+                    row = (await conn.execute(runs.insert().values(**values, name=f"{new.job_name}-{number}").returning(*runs.c))).one()
                     if new.tags:
                         tag_rows = [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
                         await conn.execute(run_tags.insert(), tag_rows)
-                return await self.get(values["id"]), True
+                return _run_from_row(row), True
             except IntegrityError:
                 # Either two submits with one key raced and the other one won (return its run),
                 # or two first runs of a job raced for its counter (try again: it exists now).
@@ -220,31 +221,26 @@ class RunStore:
             raise RunNotFound(run_id)
         return _run_from_row(row)
 
-    async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
-        """One page, and the total matching the filter: newest first, or by `sort` (a runs column), ties by id.
-
-        Only the page's rows are read; past the end no row query is made at all.
-        """
-        where = _where(flt)
-        order = _order(sort, descending)
-        async with self._db.engine.connect() as conn:
-            total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
-            if offset >= total:
-                return Page([], total)
-            query = sa.select(*_SUMMARY_COLUMNS).where(*where).order_by(*order).limit(limit).offset(offset)
-            rows = (await conn.execute(query)).all()
-        items = [RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows]
-        return Page(items, total)
-
-    async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
-        """As list_page, with whole runs (for dialects whose items carry every field)."""
+    async def _counted_rows(
+        self, columns: Sequence[Any], flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
+    ) -> tuple[list[sa.Row], int]:
+        """The page's rows and the total matching the filter; past the end no row query is made at all."""
         where = _where(flt)
         async with self._db.engine.connect() as conn:
             total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
             if offset >= total:
                 return [], total
-            query = sa.select(runs).where(*where).order_by(*_order(sort, descending)).limit(limit).offset(offset)
-            rows = (await conn.execute(query)).all()
+            query = sa.select(*columns).where(*where).order_by(*_order(sort, descending)).limit(limit).offset(offset)
+            return list((await conn.execute(query)).all()), total
+
+    async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
+        """One page of summaries and the total: newest first, or by `sort` (see SORTABLE), ties by id."""
+        rows, total = await self._counted_rows(_SUMMARY_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
+        return Page([RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows], total)
+
+    async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
+        """As list_page, with whole runs (for dialects whose items carry every field)."""
+        rows, total = await self._counted_rows(runs.c, flt, offset=offset, limit=limit, sort=sort, descending=descending)
         return [_run_from_row(r) for r in rows], total
 
     async def get_by_name(self, job_name: str, name: str) -> Run:
