@@ -22,7 +22,7 @@ from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
+from jsonschema import Draft4Validator, Draft202012Validator
 from starlette.types import Scope
 
 # Formats as 3.1 (JSON Schema 2020-12) knows them: Draft 4 has no `date` and would let anything through.
