@@ -59,13 +59,16 @@ class Server:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         return Client(base_url=self.url.rstrip("/"), headers=headers, timeout=httpx.Timeout(30.0), raise_on_unexpected_status=False)
 
+    def unreachable(self) -> NoReturn:
+        fail(f"cannot reach runyard at {self.url} (is `runyard serve` running? set --url or RUNYARD_URL)")
+
     def call(self, operation: Callable[..., Response[Any]], **kwargs: Any) -> Any:
         """Call a generated operation: its parsed 2xx body, or a one-line error."""
         try:
             with self.client() as client:
                 response = operation(client=client, **kwargs)
         except httpx.ConnectError:
-            fail(f"cannot reach runyard at {self.url} (is `runyard serve` running? set --url or RUNYARD_URL)")
+            self.unreachable()
         except httpx.HTTPError as exc:
             fail(f"request to {self.url} failed: {exc}")
         return parsed_or_fail(response)
@@ -295,7 +298,7 @@ def sse_events(server: Server, job_id: str) -> Iterator[tuple[str, Any]]:
                     yield event, json.loads("\n".join(data))
                     event, data = "message", []
     except httpx.ConnectError:
-        fail(f"cannot reach runyard at {server.url} (is `runyard serve` running? set --url or RUNYARD_URL)")
+        server.unreachable()
     except httpx.HTTPError as exc:
         fail(f"the event stream broke: {exc}")
 
