@@ -7,11 +7,13 @@ import contextlib
 import ctypes
 import enum
 import json
+import logging
 import os
 import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from runyard.domain import Run, RunState
@@ -22,6 +24,7 @@ from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 
 _PR_SET_PDEATHSIG = 1
+log = logging.getLogger("runyard.worker")
 
 
 def _child_setup() -> None:
@@ -38,6 +41,15 @@ class Stop(enum.Enum):
     TIMED_OUT = "timed_out"
     HANDED_BACK = "handed_back"
     LEASE_LOST = "lease_lost"
+
+
+class _Unrenewed(enum.Enum):
+    """A heartbeat that could not reach the store (it raised or did not answer in time)."""
+
+    UNRENEWED = "unrenewed"
+
+
+UNRENEWED = _Unrenewed.UNRENEWED
 
 
 @dataclass
@@ -61,6 +73,24 @@ class Attempt:
     progress: ProgressLine | None = None
     progress_dirty: bool = False
     hand_back_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    # When the lease was last taken or renewed (monotonic): the worker passes the moment
+    # before its claim, so the attempt never believes its lease lasts longer than it does.
+    lease_renewed_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def _lease_ends(self) -> float:
+        return self.lease_renewed_at + self.settings.lease_seconds
+
+    @property
+    def _stop_grace(self) -> float:
+        """The grace a process gets when supervision gives up: small enough to end within the lease."""
+        return min(self.job.kill_grace_seconds, self.settings.lease_seconds / 4)
+
+    @property
+    def _give_up_at(self) -> float:
+        """When unrenewed heartbeats stop the process: early enough that it is dead before the
+        lease runs out and housekeeping may hand the run to another worker."""
+        return self._lease_ends - self._stop_grace - self.settings.lease_seconds / 4
 
     async def execute(self) -> None:
         started = time.monotonic()
@@ -82,15 +112,29 @@ class Attempt:
             asyncio.create_task(self._read(process.stdout, self.stdout, protocol=True)),
             asyncio.create_task(self._read(process.stderr, self.stderr, protocol=False)),
         ]
-        stop = await self._watch(process, started)
-        await asyncio.gather(*readers, return_exceptions=True)
+        try:
+            stop = await self._watch(process, started)
+            await asyncio.gather(*readers, return_exceptions=True)
+        except BaseException:
+            # Whatever broke supervision (a bug, a cancelled task), the process must not go on
+            # unwatched: its run would be handed to another worker while it still runs.
+            await asyncio.shield(self._stop_unsupervised(process, readers))
+            raise
         duration_ms = int((time.monotonic() - started) * 1000)
         if stop is Stop.LEASE_LOST:
-            return  # another worker or the housekeeping owns the run now; write nothing
+            return  # another worker or the housekeeping owns the run now (or will); write nothing
         if stop is Stop.HANDED_BACK:
-            await self.queue.hand_back(self.run.id, self.settings.worker_id, now_us())
+            await self._write("hand back", lambda: self.queue.hand_back(self.run.id, self.settings.worker_id, now_us()))
             return
         await self._finish(self._outcome(stop, process.returncode, duration_ms))
+
+    async def _stop_unsupervised(self, process: asyncio.subprocess.Process, readers: list[asyncio.Task[None]]) -> None:
+        if process.returncode is None:
+            log.error("run %s: supervision failed; stopping its process group", self.run.id)
+            await self._terminate(process, self._stop_grace)
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
 
     def _argv(self) -> list[str]:
         """The job's command, or the one this run was submitted with."""
@@ -142,7 +186,7 @@ class Attempt:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(process.wait()), self.settings.check_interval)
             if process.returncode is not None:
-                await self._beat()  # the last progress the job printed is recorded
+                await self._beat()  # the last progress the job printed is recorded (best effort: finish follows)
                 return None
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -154,6 +198,13 @@ class Attempt:
             if now >= next_beat or self.progress_dirty:
                 next_beat = now + self.settings.heartbeat_interval
                 state = await self._beat()
+                if state is UNRENEWED:
+                    if time.monotonic() < self._give_up_at:
+                        next_beat = 0.0  # try again at the next check, while the lease still holds
+                        continue
+                    log.error("run %s: the store did not renew the lease in time; stopping the process", self.run.id)
+                    await self._terminate(process, self._stop_grace)
+                    return Stop.LEASE_LOST
                 if state is None:
                     await self._terminate(process)
                     return Stop.LEASE_LOST
@@ -161,20 +212,34 @@ class Attempt:
                     await self._terminate(process)
                     return Stop.CANCELLED
 
-    async def _beat(self) -> RunState | None:
+    async def _beat(self) -> RunState | None | _Unrenewed:
+        """Renew the lease: the run's state, None when the lease is lost, UNRENEWED when the store failed."""
         fields: dict[str, Any] = {"stdout_tail": self.stdout.text(), "stderr_tail": self.stderr.text()}
         if self.progress is not None:
             fields["progress_percentage"] = self.progress.percentage
             fields["progress_step"] = self.progress.step
         self.progress_dirty = False
-        return await self.queue.heartbeat(self.run.id, self.settings.worker_id, now_us(), self.settings.lease_seconds, **fields)
+        asked_at = time.monotonic()
+        # A stalled store must not hold the watch past the point where the process has to stop.
+        patience = max(self._give_up_at - asked_at, self.settings.check_interval)
+        try:
+            state = await asyncio.wait_for(
+                self.queue.heartbeat(self.run.id, self.settings.worker_id, now_us(), self.settings.lease_seconds, **fields), patience
+            )
+        except Exception as exc:  # a database hiccup, a lost connection, a timeout
+            log.warning("run %s: heartbeat failed: %s", self.run.id, exc)
+            self.progress_dirty = self.progress is not None
+            return UNRENEWED
+        if state is not None:
+            self.lease_renewed_at = asked_at
+        return state
 
-    async def _terminate(self, process: asyncio.subprocess.Process) -> None:
-        """SIGTERM to the process group, then SIGKILL after the job's grace period."""
+    async def _terminate(self, process: asyncio.subprocess.Process, grace: float | None = None) -> None:
+        """SIGTERM to the process group, then SIGKILL after the grace period (default: the job's)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), self.job.kill_grace_seconds)
+            await asyncio.wait_for(process.wait(), self.job.kill_grace_seconds if grace is None else grace)
         except asyncio.TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
@@ -211,4 +276,20 @@ class Attempt:
         return Outcome(final, error=error, **common)
 
     async def _finish(self, outcome: Outcome) -> None:
-        await self.queue.finish(self.run.id, self.settings.worker_id, now_us(), outcome)
+        await self._write("outcome", lambda: self.queue.finish(self.run.id, self.settings.worker_id, now_us(), outcome))
+
+    async def _write(self, what: str, write: Callable[[], Awaitable[bool]]) -> None:
+        """A final write, retried while the lease holds. Past it the run is housekeeping's
+        (re-queued or crashed); the process has ended by then, so nothing runs twice."""
+        pause = 0.05
+        while True:
+            try:
+                await asyncio.wait_for(write(), max(self._lease_ends - time.monotonic(), self.settings.check_interval))
+                return
+            except Exception as exc:  # a database hiccup, a lost connection, a timeout
+                if time.monotonic() + pause >= self._lease_ends:
+                    log.error("run %s: could not record the %s within the lease, giving up: %s", self.run.id, what, exc)
+                    return
+                log.warning("run %s: recording the %s failed, retrying: %s", self.run.id, what, exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)

@@ -6,10 +6,11 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 
-from runyard.domain import RunState
+from runyard.domain import Run, RunState
 from runyard.executor.attempt import Attempt, AttemptSettings
 from runyard.store.db import Database
 from runyard.store.jobs import JobNotFound, JobStore
@@ -66,10 +67,11 @@ class Worker:
 
     async def _fill(self) -> None:
         while len(self._attempts) < self.settings.concurrency:
+            claimed_at = time.monotonic()  # the lease counts from no later than this
             run = await self.queue.claim(self.worker_id, now_us(), self.settings.lease_seconds)
             if run is None:
                 return
-            task = asyncio.create_task(self._execute(run))
+            task = asyncio.create_task(self._execute(run, claimed_at))
             self._attempts[task] = None
             task.add_done_callback(self._done)
 
@@ -79,7 +81,7 @@ class Worker:
         if not task.cancelled() and task.exception() is not None:
             log.error("worker %s: attempt failed unexpectedly", self.worker_id, exc_info=task.exception())
 
-    async def _execute(self, run) -> None:
+    async def _execute(self, run: Run, claimed_at: float) -> None:
         task = asyncio.current_task()
         settings = AttemptSettings(
             worker_id=self.worker_id,
@@ -94,7 +96,7 @@ class Worker:
                 run.id, self.worker_id, now_us(), Outcome(RunState.SYSTEM_FAILURE, error=f"Job {run.job_name!r} version {run.job_version} is not defined")
             )
             return
-        attempt = Attempt(run, job, self.queue, settings)
+        attempt = Attempt(run, job, self.queue, settings, lease_renewed_at=claimed_at)
         if task is not None:
             self._attempts[task] = attempt
         await attempt.execute()
