@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from generated import models as m
-from handlers._respond import ok
 from runyard import __version__
-from runyard.context import current_service
+from runyard.web.context import current_service
+from runyard.web.replies import Reply, reply
 
 
-async def get_health() -> tuple:
-    service = current_service()
-    database = await service.health()
-    return ok(m.Health(status="ok", version=__version__, database=database))
+async def get_health() -> Reply:
+    return reply(m.Health(status="ok", version=__version__, database=await current_service().health()))

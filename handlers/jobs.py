@@ -1,4 +1,4 @@
-"""Job definitions (native dialect)."""
+"""Job definitions (native dialect). Errors are the native dialect's (runyard.dialects.native.error_response)."""
 
 from __future__ import annotations
 
@@ -6,37 +6,24 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
-from generated import models as m
-from handlers._respond import Answer, native_error, ok
-from runyard.context import current_service
 from runyard.dialects import native
-from runyard.jobs import InvalidJob
-from runyard.service import JobNotFound
+from runyard.web.context import current_service
+from runyard.web.replies import Reply, no_content
 
 
-async def list_jobs() -> Answer:
-    return ok(m.JobList(jobs=[native.job(j) for j in await current_service().list_jobs()]))
+async def list_jobs() -> Reply:
+    return native.jobs_reply(await current_service().list_jobs())
 
 
-async def get_job(name: str) -> Answer:
-    try:
-        return ok(native.job(await current_service().get_job(name)))
-    except JobNotFound:
-        return native_error(404, f"Unknown job {name!r}")
+async def get_job(name: str) -> Reply:
+    return native.job_reply(await current_service().get_job(name))
 
 
-async def put_job(name: str, body: dict[str, Any]) -> Answer:
-    try:
-        definition = native.job_definition(name, body)
-    except InvalidJob as exc:
-        return native_error(400, str(exc))
-    stored, changed = await current_service().put_job(definition)
-    return ok(native.job(stored), 201 if changed and stored.version == 1 else 200)
+async def put_job(name: str, body: dict[str, Any]) -> Reply:
+    stored, changed = await current_service().put_job(native.job_definition(name, body))
+    return native.job_reply(stored, changed)
 
 
-async def delete_job(name: str) -> Answer:
-    try:
-        await current_service().delete_job(name)
-    except JobNotFound:
-        return native_error(404, f"Unknown job {name!r}")
-    return ConnexionResponse(status_code=204)
+async def delete_job(name: str) -> ConnexionResponse:
+    await current_service().delete_job(name)
+    return no_content()

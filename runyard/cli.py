@@ -63,7 +63,7 @@ def serve(
     """Serve the API (docs at /docs) with an embedded worker pool."""
     import uvicorn
 
-    from runyard.app import create_app
+    from runyard.web.app import create_app
     from runyard.executor.worker import WorkerSettings
 
     url, db, jobs = _prepare(database_url, jobs_file)
@@ -140,7 +140,7 @@ def keys_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key and print its secret once (it is stored only as a hash)."""
-    from runyard.store.keys import InvalidEnvironment
+    from runyard.domain import InvalidEnvironment
 
     try:
         key, secret = _with_keys(database_url, lambda store: store.create_key(env))
@@ -169,7 +169,7 @@ def keys_list(database_url: DatabaseUrl = None) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `runyard keys list`).")], database_url: DatabaseUrl = None) -> None:
     """Revoke a key: it stops working at once."""
-    from runyard.store.keys import KeyNotFound
+    from runyard.domain import KeyNotFound
 
     try:
         _with_keys(database_url, lambda store: store.revoke(key_id))

@@ -32,3 +32,12 @@ def new_run_id(now_ms: int | None = None) -> str:
         _last_ms, _last_random = ms, rand
     raw = ms.to_bytes(6, "big") + rand.to_bytes(10, "big")
     return "run_" + str(ULID.from_bytes(raw)).lower()
+
+
+def run_id_created_at(run_id: str) -> int:
+    """The creation time (epoch microseconds, to the millisecond) a run id carries; 0 for one that is not a run id."""
+    try:
+        ms = int.from_bytes(ULID.from_str(run_id.removeprefix("run_").upper()).bytes[:6], "big")
+    except ValueError:
+        return 0
+    return ms * 1000

@@ -1,33 +1,58 @@
-"""The core's entry points for the API: one call per request, no HTTP in sight."""
+"""The core's use cases: one call per request, no HTTP and no dialect in sight."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from runyard.domain import Cursor, NewRun, Page, Run, RunConflict, RunFilter, RunNotFound, Window
-from runyard.jobs import JobDefinition
+from runyard.domain import (
+    Credential,
+    Cursor,
+    Environment,
+    JobDefinition,
+    JobForbidden,
+    JobNotFound,
+    NewRun,
+    Page,
+    Run,
+    RunConflict,
+    RunFilter,
+    RunNotFound,
+    StoredJob,
+    Window,
+)
+from runyard.ids import run_id_created_at
 from runyard.store.db import Database
-from runyard.store.jobs import JobNotFound, JobStore, StoredJob
-from runyard.store.keys import Credential, Environment, KeyStore
+from runyard.store.jobs import JobStore
+from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
 
-__all__ = ["JobForbidden", "JobNotFound", "RunService", "Submitted"]
+# A position in the newest-first order: a cursor, or the id of a run to start from.
+Position = Cursor | str
 
 
-class JobForbidden(PermissionError):
-    """The caller's environment may not see this job."""
-
-    def __init__(self, job: StoredJob, environment: Environment) -> None:
-        super().__init__(f"The {environment.name} environment may not access job {job.name!r}")
-
-
-@dataclass
+@dataclass(frozen=True)
 class Submitted:
     run: Run
     created: bool
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """A run of a job, with the argv it executes."""
+
+    job: StoredJob
+    run: Run
+    command: list[str]
+
+
+@dataclass(frozen=True)
+class JobRunsPage:
+    job: StoredJob
+    runs: list[JobRun]
+    total: int
 
 
 class RunService:
@@ -42,6 +67,11 @@ class RunService:
         await self.runs.ping()
         return self.db.kind
 
+    async def authenticate(self, secret: str) -> Credential | None:
+        return await self.keys.authenticate(secret)
+
+    # --- runs -----------------------------------------------------------------------------
+
     async def submit(self, new: NewRun) -> Submitted:
         """Store a run of a defined job (JobNotFound otherwise, and nothing is stored)."""
         job = await self.jobs.get(new.job_name)
@@ -52,71 +82,89 @@ class RunService:
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
 
-    async def authenticate(self, secret: str) -> Credential | None:
-        return await self.keys.authenticate(secret)
-
-    async def run_in_environment(self, run_id: str, env_id: str) -> Run:
-        """A run of this environment; another environment's run is not found, as if it did not exist."""
+    async def run(self, run_id: str, *, env_id: str | None = None) -> Run:
+        """A run; with `env_id`, only that environment's (another's is not found, as if it did not exist)."""
         run = await self.runs.get(run_id)
-        if run.env_id != env_id:
+        if env_id is not None and run.env_id != env_id:
             raise RunNotFound(run_id)
         return run
 
-    async def window(self, flt: RunFilter, *, limit: int, after: Cursor | None = None, before: Cursor | None = None) -> Window:
-        return await self.runs.window(flt, limit=limit, after=after, before=before)
+    async def result(self, run_id: str) -> Run:
+        """A finished run (RunConflict while it has not finished)."""
+        run = await self.runs.get(run_id)
+        if not run.state.finished:
+            raise RunConflict(run, f"Job {run_id} has not finished yet ({run.state.value})")
+        return run
 
-    async def cancel_if_unfinished(self, run_id: str, env_id: str) -> Run:
-        """Cancel unless already finished, in which case nothing changes."""
-        await self.run_in_environment(run_id, env_id)
+    async def cancel(self, run_id: str, *, env_id: str | None = None, finished_ok: bool = False) -> Run:
+        """Cancel a waiting run, or ask a running one to stop. A finished run is a RunConflict,
+        or, with `finished_ok`, answered as it is."""
+        if env_id is not None:
+            await self.run(run_id, env_id=env_id)
         try:
             return await self.runs.cancel(run_id)
         except RunConflict as exc:
-            return exc.run
+            if finished_ok:
+                return exc.run
+            raise
 
-    async def visible_job(self, reference: str, environment: Environment) -> StoredJob:
-        """A job by id or name, if this environment may see it (JobNotFound, JobForbidden)."""
-        job = await self.jobs.get_by_reference(reference)
-        allowed = job.definition.environments
-        if allowed is not None and environment.name not in allowed:
-            raise JobForbidden(job, environment)
-        return job
+    async def delete(self, run_id: str) -> None:
+        """Delete a run no worker holds (RunConflict while one does)."""
+        await self.runs.delete(run_id)
 
-    async def job_runs(
-        self, job: StoredJob, flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
-    ) -> tuple[list[Run], int]:
-        return await self.runs.list_full_page(dataclasses.replace(flt, job_name=job.name), offset=offset, limit=limit, sort=sort, descending=descending)
+    async def replay(self, run_id: str, env_id: str, request: Callable[[Run], NewRun]) -> Submitted:
+        """A new run made from an existing one of this environment; `request` says how from the original."""
+        original = await self.run(run_id, env_id=env_id)
+        return await self.submit(request(original))
 
-    async def job_run(self, job: StoredJob, env_id: str, name_or_id: str) -> Run:
-        """A run of the job in the environment, by its name or its id."""
+    async def list(self, flt: RunFilter, *, page: int, page_size: int) -> Page:
+        """A numbered page of summaries, newest first, and the total."""
+        return await self.runs.list_page(flt, offset=(page - 1) * page_size, limit=page_size)
+
+    async def window(self, flt: RunFilter, *, limit: int, after: Position | None = None, before: Position | None = None) -> Window:
+        """A keyset page, newest first, after (older than) or before (newer than) a position."""
+        return await self.runs.window(
+            flt,
+            limit=limit,
+            after=await self._cursor(after, flt.env_id) if after is not None else None,
+            before=await self._cursor(before, flt.env_id) if before is not None else None,
+        )
+
+    async def _cursor(self, position: Position, env_id: str | None) -> Cursor:
+        if isinstance(position, Cursor):
+            return position
         try:
-            run = await self.runs.get_by_name(job.name, name_or_id)
+            run = await self.run(position, env_id=env_id)
         except RunNotFound:
-            run = await self.runs.get(name_or_id)
-        if run.job_name != job.name or run.env_id != env_id:
-            raise RunNotFound(name_or_id)
-        return run
+            # A run that is gone (or never was) still has a place: its id carries its creation time.
+            return Cursor(run_id_created_at(position), position)
+        return Cursor(run.created_at, run.id)
 
-    async def commands(self, runs: list[Run]) -> dict[str, list[str]]:
-        """The argv each run executes (its override, or its job version's command)."""
-        definitions: dict[tuple[str, int], list[str]] = {}
-        commands = {}
-        for run in runs:
-            if run.command_override:
-                commands[run.id] = list(run.command_override)
-                continue
-            key = (run.job_name, run.job_version or 0)
-            if key not in definitions:
+    async def watch(self, run_id: str, interval: float = 0.25) -> AsyncIterator[Run]:
+        """Snapshots of a run every `interval` seconds until it has finished or is deleted.
+
+        The first is read before this returns, so an unknown run is RunNotFound here, not mid-stream.
+        """
+        first = await self.runs.get(run_id)
+
+        async def snapshots() -> AsyncIterator[Run]:
+            run = first
+            while True:
+                yield run
+                if run.state.finished:
+                    return
+                await asyncio.sleep(interval)
                 try:
-                    definitions[key] = (await self.jobs.get_version(*key)).argv()
-                except JobNotFound:
-                    definitions[key] = []
-            commands[run.id] = definitions[key]
-        return commands
+                    run = await self.runs.get(run_id)
+                except RunNotFound:
+                    return
 
-    async def delete_run(self, run: Run) -> None:
-        await self.runs.delete(run.id)
+        return snapshots()
+
+    # --- jobs -----------------------------------------------------------------------------
 
     async def put_job(self, job: JobDefinition) -> tuple[StoredJob, bool]:
+        """Create or update a job; (job, changed)."""
         return await self.jobs.put(job)
 
     async def get_job(self, name: str) -> StoredJob:
@@ -128,37 +176,76 @@ class RunService:
     async def delete_job(self, name: str) -> None:
         await self.jobs.delete(name)
 
-    async def status(self, run_id: str) -> Run:
-        return await self.runs.get(run_id)
+    # --- a job's runs in an environment (what TrueFoundry's API is about) ------------------
 
-    async def list(self, flt: RunFilter, *, page: int, page_size: int) -> Page:
-        return await self.runs.list_page(flt, offset=(page - 1) * page_size, limit=page_size)
+    async def visible_job(self, reference: str, environment: Environment, version: int | None = None) -> StoredJob:
+        """A job by id or name, if this environment may see it (JobNotFound, JobForbidden)."""
+        try:
+            job = await self.jobs.get_by_reference(reference)
+        except JobNotFound:
+            raise JobNotFound(reference, version) from None
+        allowed = job.definition.environments
+        if allowed is not None and environment.name not in allowed:
+            raise JobForbidden(job.name, environment.name)
+        return job
 
-    async def result(self, run_id: str) -> Run:
-        run = await self.runs.get(run_id)
-        if not run.state.finished:
-            raise RunConflict(run, f"Job {run_id} has not finished yet ({run.state.value})")
+    async def job_runs(
+        self, reference: str, environment: Environment, flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
+    ) -> JobRunsPage:
+        """A page of a job's runs in the environment, each with its command, and the total."""
+        job = await self.visible_job(reference, environment)
+        flt = dataclasses.replace(flt, job_name=job.name, env_id=environment.id)
+        runs, total = await self.runs.list_full_page(flt, offset=offset, limit=limit, sort=sort, descending=descending)
+        return JobRunsPage(job, await self._with_commands(job, runs), total)
+
+    async def job_run(self, reference: str, environment: Environment, name_or_id: str) -> JobRun:
+        """A run of the job in the environment, by its name or its id."""
+        job = await self.visible_job(reference, environment)
+        return (await self._with_commands(job, [await self._job_run(job, environment, name_or_id)]))[0]
+
+    async def trigger_job(self, reference: str, version: int | None, credential: Credential, request: Callable[[StoredJob], NewRun]) -> JobRun:
+        """A new run of a job the caller's environment may see; `request` says what to run of it."""
+        job = await self.visible_job(reference, credential.environment, version)
+        try:
+            submitted = await self.submit(request(job))
+        except JobNotFound:
+            raise JobNotFound(reference, version) from None
+        return (await self._with_commands(job, [submitted.run]))[0]
+
+    async def delete_job_run(self, reference: str, environment: Environment, name_or_id: str) -> Run:
+        """Delete a run of the job (RunConflict while a worker holds it); the run as it was."""
+        run = await self._job_run(await self.visible_job(reference, environment), environment, name_or_id)
+        await self.runs.delete(run.id)
         return run
 
-    async def watch(self, run_id: str, interval: float = 0.25) -> AsyncIterator[Run]:
-        """Snapshots of a run every `interval` seconds until it has finished or is deleted."""
-        while True:
-            try:
-                run = await self.runs.get(run_id)
-            except RunNotFound:
-                return
-            yield run
-            if run.state.finished:
-                return
-            await asyncio.sleep(interval)
+    async def terminate_job_run(self, reference: str, environment: Environment, name_or_id: str, version: int | None = None) -> Run:
+        """Cancel a run of the job unless it has finished; the run afterwards."""
+        run = await self._job_run(await self.visible_job(reference, environment, version), environment, name_or_id)
+        return await self.cancel(run.id, finished_ok=True)
 
-    async def cancel(self, run_id: str) -> Run:
-        return await self.runs.cancel(run_id)
+    async def _job_run(self, job: StoredJob, environment: Environment, name_or_id: str) -> Run:
+        try:
+            run = await self.runs.get_by_name(job.name, name_or_id)
+        except RunNotFound:
+            run = await self.runs.get(name_or_id)
+        if run.job_name != job.name or run.env_id != environment.id:
+            raise RunNotFound(name_or_id)
+        return run
 
-    async def delete(self, run_id: str) -> None:
-        await self.runs.delete(run_id)
-
-
-def resolve_idempotency_key(header: str | None, body: str | None) -> str | None:
-    """The key from the header or the body; the header wins when both are given."""
-    return header if header is not None else body
+    async def _with_commands(self, job: StoredJob, runs: list[Run]) -> list[JobRun]:
+        """Each run with the argv it executes (its override, or its job version's command)."""
+        argv: dict[int, list[str]] = {}
+        shown = []
+        for run in runs:
+            if run.command_override:
+                command = list(run.command_override)
+            else:
+                version = run.job_version or 0
+                if version not in argv:
+                    try:
+                        argv[version] = (await self.jobs.get_version(run.job_name, version)).argv()
+                    except JobNotFound:
+                        argv[version] = []
+                command = argv[version]
+            shown.append(JobRun(job, run, command))
+        return shown

@@ -19,7 +19,3 @@ def to_iso(us: int) -> str:
     dt = datetime.fromtimestamp(us / 1_000_000, tz=timezone.utc)
     text = dt.isoformat(timespec="microseconds" if us % 1_000_000 else "seconds")
     return text.replace("+00:00", "Z")
-
-
-def to_epoch_ms(us: int) -> int:
-    return us // 1000

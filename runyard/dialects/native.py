@@ -1,4 +1,4 @@
-"""The native, PraisonAI-compatible dialect: statuses, timestamps and response models."""
+"""The native, PraisonAI-compatible dialect: requests into the core's terms, answers and errors in its shapes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,30 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from connexion.lifecycle import ConnexionResponse
+from starlette.responses import StreamingResponse
+
 from generated import models as m
-from runyard.domain import Run, RunState, RunSummary
-from runyard.jobs import JobDefinition, job_from_data
-from runyard.store.jobs import StoredJob
+from runyard.domain import (
+    InvalidInput,
+    InvalidJob,
+    JobDefinition,
+    JobNotFound,
+    NewRun,
+    Page,
+    Run,
+    RunConflict,
+    RunFilter,
+    RunNotFound,
+    RunState,
+    RunSummary,
+    StoredJob,
+)
+from runyard.jobs import job_from_data
+from runyard.service import Submitted
 from runyard.timeutil import to_iso
+from runyard.web.problems import problem_parts
+from runyard.web.replies import ErrorContext, Reply, json_response, reply
 
 NATIVE_STATUS: dict[RunState, m.NativeStatus] = {
     RunState.DELAYED: m.NativeStatus.queued,
@@ -29,8 +48,6 @@ NATIVE_STATUS: dict[RunState, m.NativeStatus] = {
     RunState.EXPIRED: m.NativeStatus.cancelled,
 }
 
-VALID_STATUSES: tuple[str, ...] = tuple(s.value for s in m.NativeStatus)
-
 # Poll hints PraisonAI's own server gives: 2 s while queued, 5 s while running.
 RETRY_AFTER: dict[m.NativeStatus, int] = {m.NativeStatus.queued: 2, m.NativeStatus.running: 5}
 
@@ -39,10 +56,6 @@ def states_for(status: str) -> frozenset[RunState]:
     """Every internal state shown under a native status (ValueError for an unknown one)."""
     wanted = m.NativeStatus(status)
     return frozenset(state for state, shown in NATIVE_STATUS.items() if shown is wanted)
-
-
-def invalid_status_message(value: object) -> str:
-    return f"Invalid status {value!r}; valid values are: {', '.join(VALID_STATUSES)}"
 
 
 def retry_after(run: Run) -> int | None:
@@ -94,7 +107,7 @@ def run_result(run: Run) -> m.RunResult:
     )
 
 
-def submitted(run: Run) -> m.SubmitRunResponse:
+def submitted_model(run: Run) -> m.SubmitRunResponse:
     path = status_path(run.id)
     return m.SubmitRunResponse(
         job_id=run.id,
@@ -119,18 +132,104 @@ def run_logs(run: Run) -> m.RunLogs:
     )
 
 
-def job(stored: StoredJob) -> m.Job:
+def job_model(stored: StoredJob) -> m.Job:
     data = stored.definition.to_data()
     return m.Job(name=stored.name, version=stored.version, created_at=to_iso(stored.created_at), updated_at=to_iso(stored.updated_at), **data)
 
 
-def job_definition(name: str, spec: dict[str, Any]) -> JobDefinition:
-    """A PUT body as a definition (InvalidJob when it cannot run)."""
-    return job_from_data(name, spec)
-
-
 def unknown_job_message(name: str) -> str:
     return f"Unknown job {name!r}; define it in a jobs file or with PUT /api/v1/jobs/{name}"
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def list_filter(status: str | None, session_id: str | None, job: str | None) -> RunFilter:
+    return RunFilter(states=states_for(status) if status is not None else None, session_id=session_id, job_name=job)
+
+
+def new_run(body: dict[str, Any], idempotency_header: str | None) -> NewRun:
+    """A submit as the core's request; the `Idempotency-Key` header wins over the body's key."""
+    submit = m.SubmitRunRequest.model_validate(body)
+    return NewRun(
+        job_name=submit.job,
+        input=submit.input,
+        session_id=submit.session_id,
+        tags=tuple(tag.root for tag in submit.tags or ()),
+        idempotency_key=idempotency_header if idempotency_header is not None else submit.idempotency_key,
+        delay_seconds=submit.delay or 0,
+        ttl_seconds=submit.ttl,
+        max_attempts=submit.max_attempts,  # None: the job's own setting
+    )
+
+
+def job_definition(name: str, body: dict[str, Any]) -> JobDefinition:
+    """A PUT body as a definition (InvalidJob when it cannot run)."""
+    return job_from_data(name, body)
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def _poll_headers(run: Run) -> dict[str, str]:
+    hint = retry_after(run)
+    return {"Retry-After": str(hint)} if hint is not None else {}
+
+
+def list_reply(page: Page, number: int, size: int) -> Reply:
+    return reply(m.RunList(jobs=[list_item(s) for s in page.items], total=page.total, page=number, page_size=size))
+
+
+def submitted_reply(submitted: Submitted) -> Reply:
+    run = submitted.run
+    return reply(submitted_model(run), 202 if submitted.created else 200, {"Location": status_path(run.id), **_poll_headers(run)})
+
+
+def status_reply(run: Run) -> Reply:
+    return reply(run_status(run), 200, _poll_headers(run))
+
+
+def result_reply(run: Run) -> Reply:
+    return reply(run_result(run))
+
+
+def logs_reply(run: Run) -> Reply:
+    return reply(run_logs(run))
+
+
+def job_reply(stored: StoredJob, changed: bool | None = None) -> Reply:
+    return reply(job_model(stored), 201 if changed and stored.version == 1 else 200)
+
+
+def jobs_reply(stored: list[StoredJob]) -> Reply:
+    return reply(m.JobList(jobs=[job_model(j) for j in stored]))
+
+
+def stream_response(snapshots: AsyncIterator[Run]) -> StreamingResponse:
+    return StreamingResponse(run_events(snapshots), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _native(status: int, detail: str) -> ConnexionResponse:
+    return json_response(status, m.NativeError(detail=detail).model_dump(mode="json"))
+
+
+def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse:
+    """Every error under the native API: the core's as `{"detail"}`, the contract's as RFC 9457 problems."""
+    if isinstance(error, RunNotFound):
+        return _native(404, f"Job not found: {error.run_id}")
+    if isinstance(error, JobNotFound):
+        on_jobs = context.path.startswith("/api/v1/jobs")
+        return _native(404, f"Unknown job {error.reference!r}" if on_jobs else unknown_job_message(error.reference))
+    if isinstance(error, RunConflict):
+        return _native(409, str(error))
+    if isinstance(error, (InvalidJob, InvalidInput)):
+        return _native(400, str(error))
+    status, title, detail = problem_parts(error, context)
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return json_response(status, body, "application/problem+json", {"Allow": context.allow} if status == 405 else None)
 
 
 # --- Server-Sent Events -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Trigger.dev-compatible dialect: statuses, cursors, durations, payloads and response models."""
+"""The Trigger.dev-compatible dialect: requests into the core's terms, answers and errors in Trigger.dev's shapes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,21 @@ import hmac
 import json
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ulid import ULID
+import pydantic
+from connexion.exceptions import BadRequestProblem, Unauthorized
+from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
-from runyard.domain import Cursor, NewRun, Run, RunState
-from runyard.store.keys import Environment
-from runyard.timeutil import to_iso
+from runyard.domain import Cursor, Environment, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
+from runyard.service import Position, Submitted
+from runyard.timeutil import now_us, to_iso
+from runyard.web.problems import issues, problem_parts
+from runyard.web.replies import ErrorContext, Reply, json_response, reply
 
 TRIGGER_STATUS: dict[RunState, m.TriggerStatus] = {
     RunState.DELAYED: m.TriggerStatus.DELAYED,
@@ -35,14 +41,6 @@ TRIGGER_STATUS: dict[RunState, m.TriggerStatus] = {
 
 _QUEUED = {m.TriggerStatus.QUEUED, m.TriggerStatus.DELAYED}
 _EXECUTING = {m.TriggerStatus.EXECUTING}
-
-
-class TriggerInputError(ValueError):
-    """Input the schema lets through but the dialect cannot use; names the parameter."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
 
 
 def states_for(statuses: list[str]) -> frozenset[RunState]:
@@ -64,19 +62,22 @@ def duration_seconds(value: str | int | float) -> int:
     return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(value))
 
 
-def time_filter_us(parameter: str, value: str) -> int:
-    """Epoch milliseconds (what the SDK sends) or ISO 8601, as epoch microseconds."""
-    if value.isdigit():
-        return int(value) * 1000  # at most 15 digits (the spec's pattern): within a 64-bit integer
+def parse_datetime(parameter: str, value: str) -> datetime:
+    """An ISO 8601 / RFC 3339 date-time (either case of `T` and `Z`, a leap second, UTC when no offset is given)."""
     text = value.upper().replace("Z", "+00:00")
     text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text)  # a leap second is valid RFC 3339 but not for Python
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise TriggerInputError(parameter, f"Invalid date {value!r}: use epoch milliseconds or ISO 8601") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return int(parsed.timestamp() * 1_000_000)
+        raise InvalidInput(parameter, f"Invalid date {value!r}: use epoch milliseconds or ISO 8601") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def time_filter_us(parameter: str, value: str) -> int:
+    """Epoch milliseconds (what the SDK sends) or ISO 8601, as epoch microseconds."""
+    if value.isdigit():
+        return int(value) * 1000  # at most 15 digits (the spec's pattern): within a 64-bit integer
+    return int(parse_datetime(parameter, value).timestamp() * 1_000_000)
 
 
 def encode_cursor(run: Run) -> str:
@@ -84,7 +85,7 @@ def encode_cursor(run: Run) -> str:
     return f"{run.created_at}_{run.id}"
 
 
-def decode_cursor(value: str) -> Cursor | str:
+def decode_cursor(value: str) -> Position:
     """A cursor we made, or a bare run id (returned as is for the caller to look up).
 
     The spec's pattern has already checked the shape, so this cannot fail.
@@ -93,12 +94,6 @@ def decode_cursor(value: str) -> Cursor | str:
     if not created_at:
         return value
     return Cursor(int(created_at), "run_" + run_id)
-
-
-def cursor_from_run_id(run_id: str) -> Cursor:
-    """Where a run id that is not (or no longer) in the store would sit: its id carries its creation millisecond."""
-    ms = int.from_bytes(ULID.from_str(run_id.removeprefix("run_").upper()).bytes[:6], "big")
-    return Cursor(ms * 1000, run_id)
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -185,48 +180,183 @@ MAX_TTL_SECONDS = 2**31 - 1  # the store keeps a TTL as a 32-bit integer (68 yea
 _LAST_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()  # ISO 8601, as times are shown, ends with the year 9999
 
 
-def _delay_seconds(delay: str | None, now: float) -> int:
-    return min(_requested_delay_seconds(delay, now), int(_LAST_DUE - now))
-
-
-def _requested_delay_seconds(delay: str | None, now: float) -> int:
+def _delay_seconds(delay: Any, now: float) -> int:
+    """Seconds until a delay (a duration, or a date-time to start at) is over; capped where times end."""
     if delay is None:
         return 0
-    if _DURATION.fullmatch(delay) or re.fullmatch(r"(?:[0-9]+[wdhms])+", delay):
-        return duration_seconds(delay)
+    if isinstance(delay, datetime):
+        seconds = max(0, int(delay.timestamp() - now + 0.999))
+    else:
+        seconds = duration_seconds(delay)
+    return min(seconds, int(_LAST_DUE - now))
+
+
+def _options(model: type[pydantic.BaseModel], data: Any, where: str) -> Any:
+    """A body (or its options) through its generated model; what the contract let through but the model refuses is a 400."""
     try:
-        at = datetime.fromisoformat(delay.replace("Z", "+00:00"))
-    except ValueError:
-        raise TriggerInputError("options.delay", f"Invalid delay {delay!r}: use a duration such as 1h or an ISO date-time") from None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return max(0, int(at.timestamp() - now + 0.999))
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in (where, *first["loc"]) if p != "" and not str(p).startswith(("function-", "union[")))
+        raise InvalidInput(path or "body", f"Invalid {path or 'body'}: {first['msg']}") from None
 
 
-def new_run(task: str, body: dict[str, Any], env: Environment, *, base: Run | None = None) -> NewRun:
-    """What a trigger (or a replay of `base`) asks for."""
-    options = body.get("options", body if base is not None else {}) or {}
-    payload_given = "payload" in body
-    run_input = decode_payload(body.get("payload"), options.get("payloadType")) if payload_given else (base.input if base else None)
-    tags = options.get("tags", list(base.tags) if base else [])
-    if isinstance(tags, str):
-        tags = [tags]
-    key = options.get("idempotencyKey")
-    ttl = options.get("ttl")
+def _with_parsed_delay(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """The options with a date-time `delay` read by the dialect's one date parser (durations stay text)."""
+    delay = options.get("delay")
+    if isinstance(delay, str) and not _DURATION_TEXT.fullmatch(delay):
+        return {**options, "delay": parse_datetime(f"{where}delay", delay)}
+    return options
+
+
+_DURATION_TEXT = re.compile(r"(?:[0-9]+[wdhms])+")
+
+
+def _object(value: Any, parameter: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(parameter, f"Invalid {parameter}: expected an object")
+    return value
+
+
+def _new_run(task: str, options: m.TriggerTaskOptions, payload: tuple[Any] | None, env: Environment, base: Run | None) -> NewRun:
+    """A trigger's run: `payload` is (value,) when one was given; `base` is the run a replay starts from."""
+    payload_type = options.payloadType.value if options.payloadType else None
+    run_input = decode_payload(payload[0], payload_type) if payload else (base.input if base else None)
+    given = options.tags.root if options.tags is not None else None
+    if given is None:
+        tags = list(base.tags) if base else []
+    else:
+        tags = [given] if isinstance(given, str) else [tag.root for tag in given]
+    ttl = options.ttl.root if options.ttl is not None else None
     ttl_seconds = (duration_seconds(ttl) or None) if ttl is not None else None  # a zero TTL is no TTL
-    if ttl_seconds is not None:
-        ttl_seconds = min(ttl_seconds, MAX_TTL_SECONDS)
+    delay = options.delay.root if isinstance(options.delay, m.Delay) else options.delay
     return NewRun(
         job_name=task,
         input=run_input,
         tags=tuple(dict.fromkeys(tags)),
-        idempotency_key=_scoped_key(env, key) if key else None,
-        delay_seconds=_delay_seconds(options.get("delay"), time.time()),
-        ttl_seconds=ttl_seconds,
-        max_attempts=options.get("maxAttempts"),
+        idempotency_key=_scoped_key(env, options.idempotencyKey) if options.idempotencyKey else None,
+        delay_seconds=_delay_seconds(delay, time.time()),
+        ttl_seconds=min(ttl_seconds, MAX_TTL_SECONDS) if ttl_seconds is not None else None,
+        max_attempts=options.maxAttempts,
         env_id=env.id,
-        is_test=bool(options.get("test", base.is_test if base else False)),
+        is_test=bool(options.test if options.test is not None else (base.is_test if base else False)),
     )
+
+
+def trigger_request(task: str, body: dict[str, Any] | None, env: Environment) -> NewRun:
+    """What a trigger asks for."""
+    data = _object(body, "body")
+    options = _options(m.TriggerTaskOptions, _with_parsed_delay(_object(data.get("options"), "options"), "options."), "options")
+    return _new_run(task, options, (data["payload"],) if "payload" in data else None, env, None)
+
+
+def replay_request(body: dict[str, Any] | None, env: Environment) -> Callable[[Run], NewRun]:
+    """What a replay asks for, given the original: its options flat in the body (or under `options`)."""
+    data = _object(body, "body")
+    raw = _object(data.get("options"), "options") if "options" in data else {k: v for k, v in data.items() if k != "payload"}
+    options = _options(m.TriggerTaskOptions, _with_parsed_delay(raw, "options."), "options")
+    payload = (data["payload"],) if "payload" in data else None
+    return lambda original: _new_run(original.job_name, options, payload, env, original)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    filter: RunFilter
+    limit: int
+    after: Position | None
+    before: Position | None
+
+
+def list_request(params: dict[str, Any], env: Environment) -> ListRequest:
+    """The filter and cursors of a list request (connexion names `filter[x]` as `filter_x`)."""
+    created_from = params.get("filter_createdAt_from")
+    created_to = params.get("filter_createdAt_to")
+    period = params.get("filter_createdAt_period")
+    lower = [time_filter_us("filter[createdAt][from]", created_from)] if created_from else []
+    if period:
+        lower.append(now_us() - duration_seconds(period) * 1_000_000)
+    statuses = params.get("filter_status")
+    versions = params.get("filter_version")
+    tasks = list(params.get("filter_taskIdentifier") or [])
+    queues = params.get("filter_queue")
+    queued_tasks = [q.removeprefix("task/") for q in queues or [] if q.startswith("task/")]
+    if queues:
+        # Each task has one queue, `task/<name>`: a queue filter is a task filter (ANDed with any given).
+        tasks = [t for t in tasks if t in queued_tasks] if tasks else queued_tasks
+    flt = RunFilter(
+        env_id=env.id,
+        states=states_for(statuses) if statuses else None,
+        job_names=tuple(tasks) if tasks or queues else None,
+        job_versions=tuple(int(v) for v in versions if v.isascii() and v.isdigit() and len(v) <= 9) if versions else None,
+        tags=tuple(params["filter_tag"]) if params.get("filter_tag") else None,
+        created_from=max(0, *lower) if lower else None,
+        created_to=time_filter_us("filter[createdAt][to]", created_to) if created_to else None,
+        is_test=params.get("filter_isTest"),
+        # runyard has no bulk actions, schedules, batches, machine presets or regions: such a filter matches nothing.
+        nothing=any(params.get(f"filter_{key}") for key in ("bulkAction", "schedule", "batch", "machine", "region")),
+    )
+    before = decode_cursor(params["page_before"]) if params.get("page_before") else None
+    after = decode_cursor(params["page_after"]) if params.get("page_after") and before is None else None
+    return ListRequest(flt, int(params.get("page_size", 25)), after, before)
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def list_reply(window: Window, env: Environment) -> Reply:
+    pagination: dict[str, str] = {}
+    if window.runs and window.has_older:
+        pagination["next"] = encode_cursor(window.runs[-1])
+    if window.runs and window.has_newer:
+        pagination["previous"] = encode_cursor(window.runs[0])
+    return reply(m.TriggerListRunsResult(data=[list_item(run, env) for run in window.runs], pagination=pagination))
+
+
+def triggered_reply(submitted: Submitted, secret: str, env: Environment) -> Reply:
+    token = public_access_token(secret, env, submitted.run.id)
+    return reply(m.TriggerRunId(id=submitted.run.id, isCached=not submitted.created), 200, {"x-trigger-jwt": token})
+
+
+def run_id_reply(run: Run) -> Reply:
+    return reply(m.TriggerRunId(id=run.id))
+
+
+def retrieved_reply(run: Run) -> Reply:
+    return reply(retrieved(run))
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _bad_request(method: str, details: list[dict[str, Any]]) -> ConnexionResponse:
+    # Trigger.dev labels a bad query "Query Error"; a bad body, "Invalid request body".
+    label = "Query Error" if method == "GET" else "Invalid request body"
+    return json_response(400, {"error": label, "details": details})
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return json_response(status, m.TriggerError(error=message).model_dump(mode="json"), headers=headers)
+
+
+def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse:
+    """Every error under /trigger, in Trigger.dev's shapes: `{error}` and ErrorWithDetailsResponse."""
+    if isinstance(error, RunNotFound):
+        return _error(404, "Run not found")
+    if isinstance(error, JobNotFound):
+        return _error(404, f"Task not found: {error.reference}")
+    if isinstance(error, InvalidInput):
+        return _bad_request(context.method, [{"code": "custom", "message": str(error), "path": [error.parameter]}])
+    if isinstance(error, BadRequestProblem):
+        found = issues(error)
+        return _bad_request(context.method, [{"code": i.code, "message": i.message, "path": [i.parameter] if i.parameter else []} for i in found])
+    if isinstance(error, Unauthorized):
+        return _error(401, "Invalid or Missing API key")
+    status, _title, detail = problem_parts(error, context)
+    if status == 405:
+        return _error(405, detail, {"Allow": context.allow})
+    return _error(status, "Not found" if status == 404 else detail)
 
 
 # --- the run token the SDK exposes as publicAccessToken -------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from runyard.domain import Run, RunState
 from runyard.executor.output import Tail
 from runyard.executor.protocol import ProgressLine, ResultLine, parse_line
-from runyard.jobs import JobDefinition
+from runyard.domain import JobDefinition
 from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 

@@ -25,7 +25,6 @@ class UnsupportedDatabase(ValueError):
 class DatabaseUrls:
     kind: str  # "sqlite" or "postgresql"
     sync: str
-    async_: str
 
 
 def normalise_url(url: str) -> DatabaseUrls:
@@ -37,18 +36,10 @@ def normalise_url(url: str) -> DatabaseUrls:
             raise UnsupportedDatabase("runyard needs a SQLite file, not an in-memory database")
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         database = str(Path(parsed.database).expanduser())
-        return DatabaseUrls(
-            "sqlite",
-            parsed.set(drivername="sqlite+pysqlite", database=database).render_as_string(hide_password=False),
-            parsed.set(drivername="sqlite+aiosqlite", database=database).render_as_string(hide_password=False),
-        )
+        return DatabaseUrls("sqlite", parsed.set(drivername="sqlite+pysqlite", database=database).render_as_string(hide_password=False))
     if backend in ("postgresql", "postgres"):
-        sync = parsed.set(drivername="postgresql+psycopg")
-        return DatabaseUrls(
-            "postgresql",
-            sync.render_as_string(hide_password=False),
-            sync.render_as_string(hide_password=False),
-        )
+        # psycopg 3 is one driver for both: SQLAlchemy's async engine uses its async side.
+        return DatabaseUrls("postgresql", parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     raise UnsupportedDatabase(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite:/// or postgresql://")
 
 
@@ -112,7 +103,7 @@ class Database:
             return InlineEngine(engine)
         # No pre-ping: it cost a round trip (~0.4 ms) on every checkout; a dropped connection is
         # invalidated by SQLAlchemy on its first error instead.
-        return create_async_engine(self.urls.async_, pool_recycle=1800)
+        return create_async_engine(self.urls.sync, pool_recycle=1800)
 
     async def close(self) -> None:
         """Dispose of the engine of the running loop (the others' loops are gone)."""
@@ -127,8 +118,3 @@ def open_database(url: str, *, run_migrations: bool = True) -> Database:
     if run_migrations:
         migrate(urls)
     return Database(urls)
-
-
-async def open_database_async(url: str) -> Database:
-    """open_database for callers already inside an event loop (alembic is synchronous)."""
-    return await asyncio.to_thread(open_database, url)

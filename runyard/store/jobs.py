@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runyard.jobs import JobDefinition, job_from_data
+from runyard.domain import JobDefinition, JobNotFound, StoredJob
 from runyard.store.db import Database
 from runyard.store.schema import job_versions, jobs
 from runyard.timeutil import now_us
 
 
-class JobNotFound(LookupError):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-@dataclass(frozen=True)
-class StoredJob:
-    definition: JobDefinition
-    version: int
-    created_at: int
-    updated_at: int
-    id: str
-
-    @property
-    def name(self) -> str:
-        return self.definition.name
+__all__ = ["JobNotFound", "JobStore", "StoredJob"]
 
 
 def _stored(row: sa.Row) -> StoredJob:
     m = row._mapping
-    return StoredJob(job_from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"], m["id"])
+    return StoredJob(JobDefinition.from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"], m["id"])
 
 
 class JobStore:
@@ -94,8 +77,8 @@ class JobStore:
                 await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))
             ).first()
         if row is None:
-            raise JobNotFound(name)
-        return job_from_data(name, row.definition)
+            raise JobNotFound(name, version)
+        return JobDefinition.from_data(name, row.definition)
 
     async def list(self) -> list[StoredJob]:
         async with self._db.engine.connect() as conn:

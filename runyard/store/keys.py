@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from ulid import ULID
 
 from runyard.auth import ENVIRONMENT_NAME, new_secret, secret_hash, shown_prefix
+from runyard.domain import ApiKey, Credential, Environment, InvalidEnvironment, KeyNotFound
 from runyard.store.db import Database
 from runyard.store.schema import api_keys, environments
 from runyard.timeutil import now_us
 
 
-class InvalidEnvironment(ValueError):
-    pass
-
-
-class KeyNotFound(LookupError):
-    pass
-
-
-@dataclass(frozen=True)
-class Environment:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Credential:
-    """Who a request's key says it is."""
-
-    key_id: str
-    environment: Environment
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    id: str
-    environment: Environment
-    prefix: str
-    created_at: int
-    revoked_at: int | None
+__all__ = ["ApiKey", "Credential", "Environment", "InvalidEnvironment", "KeyNotFound", "KeyStore"]
 
 
 class KeyStore:

@@ -12,12 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runyard.domain import Run, RunState
+from runyard.domain import HELD_STATES, Run, RunState
 from runyard.store.db import Database
-from runyard.store.runs import _run_from_row
+from runyard.store.runs import run_from_row
 from runyard.store.schema import jobs, runs
 
-HELD = (RunState.RUNNING.value, RunState.CANCELLING.value)
+HELD = tuple(sorted(state.value for state in HELD_STATES))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class RunQueue:
             row = (await conn.execute(self._claim_statement(worker_id, now, lease_seconds))).first()
             if row is None:
                 return None
-            run = _run_from_row(row)
+            run = run_from_row(row)
             if self._db.kind == "postgresql":
                 limit = (await conn.execute(sa.select(jobs.c.concurrency).where(jobs.c.name == run.job_name))).scalar()
                 if limit is not None:

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runyard.domain import (
     FINISHED_STATES,
+    HELD_STATES,
+    WAITING_STATES,
     Cursor,
     Window,
     NewRun,
@@ -30,7 +32,7 @@ from runyard.timeutil import now_us
 _SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
 
 
-def _run_from_row(row: sa.Row) -> Run:
+def run_from_row(row: sa.Row[Any]) -> Run:
     m = row._mapping
     return Run(
         id=m["id"],
@@ -199,7 +201,7 @@ class RunStore:
                     if new.tags:
                         tag_rows = [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
                         await conn.execute(run_tags.insert(), tag_rows)
-                return _run_from_row(row), True
+                return run_from_row(row), True
             except IntegrityError:
                 # Either two submits with one key raced and the other one won (return its run),
                 # or two first runs of a job raced for its counter (try again: it exists now).
@@ -212,14 +214,14 @@ class RunStore:
     async def find_by_idempotency_key(self, key: str) -> Run | None:
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.idempotency_key == key))).first()
-        return _run_from_row(row) if row else None
+        return run_from_row(row) if row else None
 
     async def get(self, run_id: str) -> Run:
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).first()
         if row is None:
             raise RunNotFound(run_id)
-        return _run_from_row(row)
+        return run_from_row(row)
 
     async def _counted_rows(
         self, columns: Sequence[Any], flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
@@ -241,14 +243,14 @@ class RunStore:
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
         rows, total = await self._counted_rows(runs.c, flt, offset=offset, limit=limit, sort=sort, descending=descending)
-        return [_run_from_row(r) for r in rows], total
+        return [run_from_row(r) for r in rows], total
 
     async def get_by_name(self, job_name: str, name: str) -> Run:
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.job_name == job_name, runs.c.name == name))).first()
         if row is None:
             raise RunNotFound(name)
-        return _run_from_row(row)
+        return run_from_row(row)
 
     async def window(self, flt: RunFilter, *, limit: int, after: Cursor | None = None, before: Cursor | None = None) -> Window:
         """A keyset page, newest first: the `limit` runs older than `after`, or newer than `before`, or the newest.
@@ -266,7 +268,7 @@ class RunStore:
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         more = len(rows) > limit
-        page = [_run_from_row(r) for r in rows[:limit]]
+        page = [run_from_row(r) for r in rows[:limit]]
         if before is not None:
             page.reverse()
             return Window(page, has_older=True, has_newer=more)
@@ -275,7 +277,7 @@ class RunStore:
     async def cancel(self, run_id: str) -> Run:
         """Cancel a waiting run at once, or ask a running one to stop (cancelling)."""
         now = now_us()
-        waiting = [RunState.DELAYED.value, RunState.QUEUED.value, RunState.RETRYING.value]
+        waiting = sorted(state.value for state in WAITING_STATES)
         async with self._db.engine.begin() as conn:
             changed = (
                 await conn.execute(
@@ -299,7 +301,7 @@ class RunStore:
 
     async def delete(self, run_id: str) -> None:
         """Delete a run unless a worker holds it."""
-        held = [RunState.RUNNING.value, RunState.CANCELLING.value]
+        held = sorted(state.value for state in HELD_STATES)
         async with self._db.engine.begin() as conn:
             done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(held)))
         if done.rowcount == 0:

@@ -1,4 +1,4 @@
-"""The domain: runs and their internal states, independent of any dialect."""
+"""Runs and their internal states, independent of any dialect."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 
 class RunState(str, enum.Enum):
-    """Internal run states (DESIGN.md, Lifecycle)."""
+    """Internal run states; each dialect shows them under its own status names (see the spec)."""
 
     DELAYED = "delayed"
     QUEUED = "queued"
@@ -30,9 +30,11 @@ class RunState(str, enum.Enum):
     @property
     def waiting(self) -> bool:
         """Not yet held by a worker."""
-        return self in (RunState.DELAYED, RunState.QUEUED, RunState.RETRYING)
+        return self in WAITING_STATES
 
 
+WAITING_STATES = frozenset({RunState.DELAYED, RunState.QUEUED, RunState.RETRYING})
+HELD_STATES = frozenset({RunState.RUNNING, RunState.CANCELLING})  # a worker holds the run (its lease)
 FINISHED_STATES = frozenset(
     {
         RunState.SUCCEEDED,
@@ -153,17 +155,3 @@ class Window:
 class Page:
     items: list[RunSummary] = field(default_factory=list)
     total: int = 0
-
-
-class RunNotFound(LookupError):
-    def __init__(self, run_id: str) -> None:
-        super().__init__(run_id)
-        self.run_id = run_id
-
-
-class RunConflict(Exception):
-    """The run's state does not allow the operation."""
-
-    def __init__(self, run: Run, message: str) -> None:
-        super().__init__(message)
-        self.run = run

@@ -220,7 +220,7 @@ def check_connexion_version() -> str | None:
         return None
     if installed != CONNEXION_TESTED_VERSION:
         warnings.warn(
-            f"runyard.openapi_compat was tested with connexion "
+            f"runyard.web.openapi_compat was tested with connexion "
             f"{CONNEXION_TESTED_VERSION}, but {installed} is installed; re-run "
             f"tests/test_openapi_compat.py before trusting request validation",
             stacklevel=2,
@@ -414,7 +414,7 @@ class _Converter:
         if unsupported:
             raise ValueError(
                 f"{at}: JSON Schema keyword(s) {', '.join(unsupported)} cannot be expressed "
-                f"in OpenAPI 3.0 / Draft 4 and are not supported by runyard.openapi_compat"
+                f"in OpenAPI 3.0 / Draft 4 and are not supported by runyard.web.openapi_compat"
             )
         for key in _DROPPED_SCHEMA_KEYS:
             s.pop(key, None)

@@ -1,4 +1,4 @@
-"""The service a request is served by, set per request by the app (runyard.app)."""
+"""The service a request is served by, set per request by the app (runyard.web.app)."""
 
 from __future__ import annotations
 

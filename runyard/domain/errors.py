@@ -1,0 +1,72 @@
+"""Every error the core raises, under one root: each dialect's error mapper words them its own way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runyard.domain.runs import Run
+
+
+class RunyardError(Exception):
+    """The root of every domain error."""
+
+
+class NotFound(RunyardError, LookupError):
+    """Something the request names does not exist (or is not visible to the caller)."""
+
+
+class RunNotFound(NotFound):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+class JobNotFound(NotFound):
+    """No job by this name or id (or no such version of it); `reference` is what the caller asked for."""
+
+    def __init__(self, reference: str, version: int | None = None) -> None:
+        super().__init__(reference)
+        self.reference = reference
+        self.version = version
+
+    @property
+    def name(self) -> str:
+        return self.reference
+
+
+class KeyNotFound(NotFound):
+    pass
+
+
+class RunConflict(RunyardError):
+    """The run's state does not allow the operation."""
+
+    def __init__(self, run: Run, message: str) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+class JobForbidden(RunyardError, PermissionError):
+    """The caller's environment may not see this job."""
+
+    def __init__(self, job_name: str, environment_name: str) -> None:
+        super().__init__(f"The {environment_name} environment may not access job {job_name!r}")
+        self.job_name = job_name
+        self.environment_name = environment_name
+
+
+class InvalidInput(RunyardError, ValueError):
+    """A request the contract lets through but the core cannot act on; names the parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class InvalidJob(RunyardError, ValueError):
+    """A job definition that cannot run; the message says which field and why."""
+
+
+class InvalidEnvironment(RunyardError, ValueError):
+    pass

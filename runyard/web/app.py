@@ -1,0 +1,121 @@
+"""The application factory: the 3.1 spec routes connexion, runyard serves docs beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import connexion
+from starlette.routing import Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from runyard.domain import JobDefinition
+from runyard.executor.worker import Worker, WorkerSettings
+from runyard.runtime import install_jobs_now, startup_jobs
+from runyard.service import RunService
+from runyard.settings import SPEC_PATH
+from runyard.spec import load_spec, spec_text
+from runyard.store.db import Database, open_database
+from runyard.web import errors
+from runyard.web.context import current_service, reset_service, use_service
+from runyard.web.docs import docs_routes
+from runyard.web.openapi_compat import to_openapi30
+from runyard.web.validation import validator_map
+
+
+class _ServiceScope:
+    """Makes the app's service current for everything a request runs."""
+
+    def __init__(self, app: ASGIApp, service: RunService) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = use_service(self.service)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            reset_service(token)
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
+    """The methods the spec documents for a concrete path (HEAD goes with GET)."""
+    table = []
+    for template, item in spec.get("paths", {}).items():
+        methods = [m.upper() for m in _HTTP_METHODS if m in item]
+        if "GET" in methods and "HEAD" not in methods:
+            methods.append("HEAD")
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        table.append((re.compile(f"^{pattern}$"), ", ".join(methods)))
+
+    def allowed(path: str) -> str:
+        return next((methods for pattern, methods in table if pattern.match(path)), "")
+
+    return allowed
+
+
+def _connexion_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The 3.0.3 rendition connexion loads, with the bearer check wired to runyard's keys."""
+    rendition = to_openapi30(spec)
+    for scheme in rendition.get("components", {}).get("securitySchemes", {}).values():
+        if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
+            scheme["x-bearerInfoFunc"] = "runyard.web.app.bearer_info"
+    return rendition
+
+
+async def bearer_info(token: str) -> dict[str, Any] | None:
+    """connexion's bearer check: the key's environment, or None (401) for an unknown or revoked key."""
+    credential = await current_service().authenticate(token)
+    if credential is None:
+        return None
+    return {"sub": credential.environment.id, "environment": credential.environment, "key_id": credential.key_id, "secret": token}
+
+
+def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:
+    app = connexion.AsyncApp(__name__, swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False))
+    app.add_api(_connexion_spec(spec), strict_validation=True, validate_responses=False, validator_map=validator_map())
+    errors.register(app, _allowed_methods(spec))
+    return app
+
+
+def create_app(
+    database: Database | str,
+    *,
+    jobs: list[JobDefinition] | None = None,
+    worker: WorkerSettings | None = None,
+    spec_path: Path = SPEC_PATH,
+) -> ASGIApp:
+    """The ASGI app over a database.
+
+    `jobs` are defined at creation (default: the built-in demo job). With
+    `worker` settings, an embedded worker pool runs for the app's lifespan.
+    """
+    db = open_database(database) if isinstance(database, str) else database
+    install_jobs_now(db, startup_jobs(None) if jobs is None else jobs)
+    text = spec_text(spec_path)
+    spec = load_spec(spec_path)
+    service = RunService(db)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Router) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        pool = asyncio.create_task(Worker(db, worker).run(stop)) if worker is not None and worker.concurrency > 0 else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if pool is not None:
+                await pool
+            await db.close()
+
+    # Whatever the docs routes do not match goes to connexion, which answers
+    # every other request (404s included) as the spec documents.
+    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec), lifespan=lifespan)
+    return _ServiceScope(outer, service)
