@@ -91,7 +91,11 @@ class TrueFoundryJobRun(BaseModel):
         float | None, Field(description="Finished at, epoch milliseconds")
     ] = None
     duration: Annotated[
-        int | None, Field(description="Seconds the last attempt ran", ge=0)
+        int | None,
+        Field(
+            description="Whole seconds the run spent executing: the sum of its finished attempts' running times, as every dialect counts it (null before the first attempt ends)",
+            ge=0,
+        ),
     ] = None
     command: Annotated[str, Field(description="The command line the run executes")]
     totalRetries: Annotated[int, Field(description="Attempts after the first", ge=0)]
@@ -447,7 +451,10 @@ class TriggerRunCommon(BaseModel):
     costInCents: Annotated[float, Field(description="Always 0 (runyard does not bill)")]
     baseCostInCents: Annotated[float, Field(description="Always 0")]
     durationMs: Annotated[
-        float, Field(description="Milliseconds the last attempt ran (0 before)")
+        float,
+        Field(
+            description="Milliseconds the run spent executing: the sum of its finished attempts' running times, as every dialect counts it (0 before the first attempt ends)"
+        ),
     ]
     isQueued: bool
     isExecuting: bool
@@ -806,7 +813,7 @@ class RunResult(BaseModel):
     duration_seconds: Annotated[
         float | None,
         Field(
-            description="Seconds from start to finish; null when the run never started.",
+            description="Seconds the run spent executing: the sum of its attempts' running times (waits\nbetween retries not counted), as in every dialect (Trigger.dev's `durationMs`,\nTrueFoundry's `duration`). For a run with one attempt this is its time from start\nto finish, as PraisonAI reports it. Null when no attempt ran to its end (never\nstarted, or its only attempts were lost with their worker).\n",
             ge=0.0,
         ),
     ] = None

@@ -531,7 +531,7 @@ export interface components {
             createdAt: number;
             /** @description Finished at, epoch milliseconds */
             endTime?: number | null;
-            /** @description Seconds the last attempt ran */
+            /** @description Whole seconds the run spent executing: the sum of its finished attempts' running times, as every dialect counts it (null before the first attempt ends) */
             duration?: number | null;
             /** @description The command line the run executes */
             command: string;
@@ -689,7 +689,7 @@ export interface components {
             costInCents: number;
             /** @description Always 0 */
             baseCostInCents: number;
-            /** @description Milliseconds the last attempt ran (0 before) */
+            /** @description Milliseconds the run spent executing: the sum of its finished attempts' running times, as every dialect counts it (0 before the first attempt ends) */
             durationMs: number;
             isQueued: boolean;
             isExecuting: boolean;
@@ -850,7 +850,13 @@ export interface components {
             error: string | null;
             created_at: components["schemas"]["Timestamp"];
             completed_at: components["schemas"]["Timestamp"];
-            /** @description Seconds from start to finish; null when the run never started. */
+            /**
+             * @description Seconds the run spent executing: the sum of its attempts' running times (waits
+             *     between retries not counted), as in every dialect (Trigger.dev's `durationMs`,
+             *     TrueFoundry's `duration`). For a run with one attempt this is its time from start
+             *     to finish, as PraisonAI reports it. Null when no attempt ran to its end (never
+             *     started, or its only attempts were lost with their worker).
+             */
             duration_seconds?: number | null;
         };
         /** @description A run to accept. */

@@ -93,9 +93,8 @@ def run_status(run: Run) -> m.RunStatus:
 
 def run_result(run: Run) -> m.RunResult:
     assert run.completed_at is not None, "only finished runs have a result"
-    duration = None
-    if run.started_at is not None:
-        duration = max(0.0, (run.completed_at - run.started_at) / 1_000_000)
+    # Every dialect's duration is the run's executing time, summed over its attempts (see the spec).
+    duration = run.duration_ms / 1000 if run.duration_ms is not None else None
     return m.RunResult(
         job_id=run.id,
         status=NATIVE_STATUS[run.state],

@@ -75,7 +75,7 @@ class Run:
     exit_code: int | None = None
     expires_at: int | None = None
     retry_at: int | None = None
-    duration_ms: int | None = None
+    duration_ms: int | None = None  # executing time, summed over the attempts that ended (every dialect shows this)
     stdout_tail: str | None = None
     stderr_tail: str | None = None
     lease_owner: str | None = None

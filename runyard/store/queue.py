@@ -122,7 +122,8 @@ class RunQueue:
             "state": outcome.state.value,
             "error": outcome.error,
             "exit_code": outcome.exit_code,
-            "duration_ms": outcome.duration_ms,
+            # A run's duration is its executing time summed over its attempts (one meaning in every dialect).
+            "duration_ms": runs.c.duration_ms if outcome.duration_ms is None else sa.func.coalesce(runs.c.duration_ms, 0) + outcome.duration_ms,
             "stdout_tail": outcome.stdout_tail,
             "stderr_tail": outcome.stderr_tail,
             "lease_owner": None,

@@ -526,7 +526,7 @@ class _Converter:
                 f"(OpenAPI 3.0) needs a single type -- use anyOf/oneOf instead"
             )
         enum = s.get("enum")
-        if not non_null:  # type: "null" -> accepts exactly null
+        if not non_null:  # `type: "null"` accepts exactly null
             del s["type"]
             s["enum"] = [v for v in enum if v is None] if isinstance(enum, list) else [None]
             if not s["enum"]:

@@ -27,7 +27,12 @@ class RunResult:
         error (None | str): What went wrong, when the run did not succeed.
         created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
         completed_at (datetime.datetime): An ISO 8601 timestamp in UTC.
-        duration_seconds (float | None | Unset): Seconds from start to finish; null when the run never started.
+        duration_seconds (float | None | Unset): Seconds the run spent executing: the sum of its attempts' running times
+            (waits
+            between retries not counted), as in every dialect (Trigger.dev's `durationMs`,
+            TrueFoundry's `duration`). For a run with one attempt this is its time from start
+            to finish, as PraisonAI reports it. Null when no attempt ran to its end (never
+            started, or its only attempts were lost with their worker).
     """
 
     job_id: str
