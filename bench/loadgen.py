@@ -20,6 +20,7 @@ counts, elapsed, rps, latency percentiles in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -126,10 +127,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         await asyncio.sleep(warmup)
     state["measuring"] = True
     start = time.perf_counter()
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), duration)
-    except TimeoutError:
-        pass
     elapsed = time.perf_counter() - start
     state["measuring"] = False
     done.set()
@@ -149,7 +148,10 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
 
 def summarise(stats: Stats, elapsed: float, concurrency: int) -> dict[str, Any]:
     lat = sorted(stats.latencies)
-    ms = lambda v: None if v is None else round(v * 1000, 3)
+
+    def ms(v: float | None) -> float | None:
+        return None if v is None else round(v * 1000, 3)
+
     ok = sum(n for code, n in stats.statuses.items() if 200 <= code < 300)
     return {
         "concurrency": concurrency,

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -25,8 +26,8 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
-from bench import plans as plans_mod
 from bench import peer as peer_mod
+from bench import plans as plans_mod
 from bench import report, servers
 from bench.seed import SeedInfo, seed
 
@@ -63,7 +64,10 @@ def cases(info: SeedInfo) -> list[Case]:
     depth = info.deep_cursor_depth
     all3 = ("runyard", "floor", "peer")
     two = ("runyard", "floor")
-    get = lambda path, headers=None: [{"method": "GET", "path": path, "headers": headers or {}}]
+
+    def get(path: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        return [{"method": "GET", "path": path, "headers": headers or {}}]
+
     return [
         Case("status", "native status by id (random existing ids)", all3, status_pool),
         Case("list_status", "native list, status=failed, page 1 of 20", all3, get("/api/v1/runs?status=failed&page=1&page_size=20")),
@@ -81,8 +85,18 @@ def cases(info: SeedInfo) -> list[Case]:
             two,
             get(f"/trigger/api/v1/runs?page%5Bsize%5D=20&page%5Bafter%5D={cursor}", auth),
         ),
-        Case("tf_start", f"TrueFoundry list of {info.top_job}, sortBy=startTime, limit 20", two, get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=startTime&limit=20", auth)),
-        Case("tf_duration", f"TrueFoundry list of {info.top_job}, sortBy=duration, limit 20", two, get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=duration&limit=20", auth)),
+        Case(
+            "tf_start",
+            f"TrueFoundry list of {info.top_job}, sortBy=startTime, limit 20",
+            two,
+            get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=startTime&limit=20", auth),
+        ),
+        Case(
+            "tf_duration",
+            f"TrueFoundry list of {info.top_job}, sortBy=duration, limit 20",
+            two,
+            get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=duration&limit=20", auth),
+        ),
         # Last: it adds runs, which every later read would see.
         Case("submit", 'submit POST /api/v1/runs {"job": "demo"}', two, [{"method": "POST", "path": "/api/v1/runs", "body": {"job": "demo"}}]),
     ]
@@ -161,7 +175,24 @@ def runs_for_peer(url: str) -> Iterator[dict[str, Any]]:
     from runyard.store.schema import runs
 
     engine = sa.create_engine(normalise_url(url).sync)
-    columns = [runs.c[n] for n in ("id", "job_name", "state", "session_id", "idempotency_key", "input", "created_at", "started_at", "completed_at", "progress_percentage", "progress_step", "result", "error")]
+    columns = [
+        runs.c[n]
+        for n in (
+            "id",
+            "job_name",
+            "state",
+            "session_id",
+            "idempotency_key",
+            "input",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "progress_percentage",
+            "progress_step",
+            "result",
+            "error",
+        )
+    ]
     try:
         with engine.connect() as conn:
             for row in conn.execution_options(stream_results=True, yield_per=5000).execute(sa.select(*columns)):
@@ -237,7 +268,13 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
         t0 = time.perf_counter()
         info = seed(store.url, args.runs, seed=args.seed, end_us=args.end_us)
         info.deep_cursor, info.deep_cursor_depth = deep_cursor(store.url, info.dev_env_id)
-        section["seed"] = {"runs": info.runs, "run_tags": info.run_tags, "seconds": round(time.perf_counter() - t0, 1), "phases": {k: round(v, 2) for k, v in info.seconds.items()}, "states": info.counts_by_state}
+        section["seed"] = {
+            "runs": info.runs,
+            "run_tags": info.run_tags,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "phases": {k: round(v, 2) for k, v in info.seconds.items()},
+            "states": info.counts_by_state,
+        }
         log(f"[{kind}] seeded in {section['seed']['seconds']} s ({section['seed']['phases']})")
         section["plans"] = plans_mod.plans(store.url, info.dev_env_id)
         sorted_steps = [key for key, plan in section["plans"].items() if plans_mod.uses_sort_step(kind, plan)]
@@ -255,7 +292,22 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
         started.append(
             servers.start(
                 "runyard",
-                [sys.executable, "-m", "runyard", "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", store.url, "--workers", "0", "--log-level", "warning"],
+                [
+                    sys.executable,
+                    "-m",
+                    "runyard",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--database-url",
+                    store.url,
+                    "--workers",
+                    "0",
+                    "--log-level",
+                    "warning",
+                ],
                 port,
                 work / f"runyard-{kind}.log",
                 cwd=ROOT,
@@ -263,14 +315,14 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
         )
         port = servers.free_port()
         started.append(
-            servers.start("floor", [sys.executable, "-m", "bench.floor", "--database-url", store.url, "--port", str(port)], port, work / f"floor-{kind}.log", cwd=ROOT)
+            servers.start(
+                "floor", [sys.executable, "-m", "bench.floor", "--database-url", store.url, "--port", str(port)], port, work / f"floor-{kind}.log", cwd=ROOT
+            )
         )
         if peer_state.get("db"):
             port = servers.free_port()
             try:
-                started.append(
-                    servers.start("peer", peer_mod.command(peer_state["python"], port, peer_state["db"]), port, work / f"peer-{kind}.log", cwd=work)
-                )
+                started.append(servers.start("peer", peer_mod.command(peer_state["python"], port, peer_state["db"]), port, work / f"peer-{kind}.log", cwd=work))
             except RuntimeError as exc:
                 peer_state["error"] = str(exc)
                 log(f"[peer] not measured: {exc}")
@@ -287,7 +339,14 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
                         continue
                     row[name] = drive(by_name[name], case, concurrency, args)
                     r = row[name]
-                    log(f"[{kind}] {case.key:<20} c={concurrency:<3} {name:<8} " + (r["error"] if "error" in r else f"{r['rps']:>9.1f} rps  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  non-2xx {r['non_2xx']} errors {r['errors']}"))
+                    log(
+                        f"[{kind}] {case.key:<20} c={concurrency:<3} {name:<8} "
+                        + (
+                            r["error"]
+                            if "error" in r
+                            else f"{r['rps']:>9.1f} rps  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  non-2xx {r['non_2xx']} errors {r['errors']}"
+                        )
+                    )
                 section["cases"].append(row)
         for srv in started:
             section["servers"][srv.name] = {"memory_kib": srv.memory()}
@@ -318,10 +377,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def machine() -> dict[str, Any]:
     cpu = ""
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT).stdout.strip())
     return {

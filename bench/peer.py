@@ -79,7 +79,9 @@ def ensure_venv(log: Path) -> Path:
                 except (OSError, subprocess.TimeoutExpired) as exc:
                     raise PeerUnavailable(f"installing praisonai[api]=={PRAISONAI_VERSION} failed: {exc} (see {log})") from None
                 if done.returncode != 0:
-                    raise PeerUnavailable(f"installing praisonai[api]=={PRAISONAI_VERSION} failed: `{' '.join(step[:3])} ...` exited {done.returncode} (see {log})")
+                    raise PeerUnavailable(
+                        f"installing praisonai[api]=={PRAISONAI_VERSION} failed: `{' '.join(step[:3])} ...` exited {done.returncode} (see {log})"
+                    )
         check = subprocess.run([str(python), "-c", "import praisonai.jobs.server, praisonai.jobs.store, uvicorn"], capture_output=True, text=True)
         if check.returncode != 0:
             raise PeerUnavailable(f"praisonai[api] installed but its jobs server does not import: {check.stderr.strip().splitlines()[-1:]}")

@@ -56,7 +56,12 @@ def markdown(results: dict[str, Any]) -> str:
         if "error" in section:
             lines += [f"## {section['db']}", "", f"Not measured: {section['error']}", ""]
             continue
-        lines += [f"## {section['db']}", "", f"Seeded {seed.get('runs', 0):,} runs ({seed.get('run_tags', 0):,} tags) in {seed.get('seconds', '?')} s {seed.get('phases', '')}.", ""]
+        lines += [
+            f"## {section['db']}",
+            "",
+            f"Seeded {seed.get('runs', 0):,} runs ({seed.get('run_tags', 0):,} tags) in {seed.get('seconds', '?')} s {seed.get('phases', '')}.",
+            "",
+        ]
         lines += [
             "| case | c | runyard rps | p50 | p99 | floor rps | p50 | p99 | peer rps | p50 | p99 | ×floor | ×peer |",
             "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",

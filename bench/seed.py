@@ -244,7 +244,11 @@ def _job_definitions(spec: JobSpec) -> list[JobDefinition]:
     if spec.name == DEMO_JOB_NAME:
         return [demo_job()]
     return [
-        JobDefinition(name=spec.name, command=("sh", "-c", f"echo '::progress 50 {spec.name} v{v}'; echo '::result {{}}'"), max_attempts=3 if spec.name == "sync-crm" else 1)
+        JobDefinition(
+            name=spec.name,
+            command=("sh", "-c", f"echo '::progress 50 {spec.name} v{v}'; echo '::result {{}}'"),
+            max_attempts=3 if spec.name == "sync-crm" else 1,
+        )
         for v in range(1, spec.versions + 1)
     ]
 
@@ -274,13 +278,10 @@ async def _prepare_store(url: str) -> tuple[dict[str, str], dict[str, str], str]
 def _secondary_indexes(conn: sa.Connection, kind: str) -> list[tuple[str, str]]:
     """(name, CREATE INDEX statement) of the runs and run_tags indexes that no constraint needs."""
     if kind == "sqlite":
-        rows = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('runs', 'run_tags') AND sql IS NOT NULL"
-        ).all()
+        rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('runs', 'run_tags') AND sql IS NOT NULL").all()
     else:
         rows = conn.exec_driver_sql(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('runs', 'run_tags') "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('runs', 'run_tags') AND indexname NOT IN (SELECT conname FROM pg_constraint)"
         ).all()
     return [(r[0], r[1]) for r in rows]
 

@@ -72,7 +72,17 @@ class Server:
                 self.process.wait()
 
 
-def start(name: str, argv: list[str], port: int, log: Path, *, ready_path: str = "/health", env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120.0) -> Server:
+def start(
+    name: str,
+    argv: list[str],
+    port: int,
+    log: Path,
+    *,
+    ready_path: str = "/health",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> Server:
     """Start a server and wait until `ready_path` answers 200 (a failure names the log to read)."""
     out = log.open("wb")
     process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)

@@ -6,35 +6,34 @@ from typing import Any
 
 from runyard.dialects import trigger
 from runyard.domain import Environment
-from runyard.web.context import current_service
+from runyard.web.context import TokenInfo, current_service
 from runyard.web.replies import Reply
 
 
-def _env(token_info: dict[str, Any]) -> Environment:
-    environment: Environment = token_info["environment"]
-    return environment
+def _env(token_info: TokenInfo) -> Environment:
+    return token_info["environment"]
 
 
-async def list_runs(token_info: dict[str, Any], **params: Any) -> Reply:
+async def list_runs(token_info: TokenInfo, **params: Any) -> Reply:
     asked = trigger.list_request(params, _env(token_info))
     window = await current_service().window(asked.filter, limit=asked.limit, after=asked.after, before=asked.before)
     return trigger.list_reply(window, _env(token_info))
 
 
-async def trigger_task(token_info: dict[str, Any], taskIdentifier: str, body: dict[str, Any] | None = None) -> Reply:  # noqa: N803 (the spec's name)
+async def trigger_task(token_info: TokenInfo, taskIdentifier: str, body: dict[str, Any] | None = None) -> Reply:
     submitted = await current_service().submit(trigger.trigger_request(taskIdentifier, body, _env(token_info)))
     return trigger.triggered_reply(submitted, token_info["secret"], _env(token_info))
 
 
-async def retrieve_run(token_info: dict[str, Any], runId: str) -> Reply:  # noqa: N803
+async def retrieve_run(token_info: TokenInfo, runId: str) -> Reply:
     return trigger.retrieved_reply(await current_service().run(runId, env_id=_env(token_info).id))
 
 
-async def cancel_run(token_info: dict[str, Any], runId: str) -> Reply:  # noqa: N803
+async def cancel_run(token_info: TokenInfo, runId: str) -> Reply:
     return trigger.run_id_reply(await current_service().cancel(runId, env_id=_env(token_info).id, finished_ok=True))
 
 
-async def replay_run(token_info: dict[str, Any], runId: str, body: dict[str, Any] | None = None) -> Reply:  # noqa: N803
+async def replay_run(token_info: TokenInfo, runId: str, body: dict[str, Any] | None = None) -> Reply:
     env = _env(token_info)
     submitted = await current_service().replay(runId, env.id, trigger.replay_request(body, env))
     return trigger.run_id_reply(submitted.run)

@@ -6,12 +6,20 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from runyard.settings import DEFAULT_HOST, DEFAULT_PORT, default_database_url
+
+if TYPE_CHECKING:  # imported where used, so that `runyard --help` stays quick
+    from runyard.domain import JobDefinition
+    from runyard.store.db import Database
+    from runyard.store.keys import KeyStore
+
+T = TypeVar("T")
 
 app = typer.Typer(help="runyard: a self-hosted async-runs server.", no_args_is_help=True, add_completion=False)
 
@@ -29,7 +37,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prepare(database_url: str | None, jobs_file: Path | None):
+def _prepare(database_url: str | None, jobs_file: Path | None) -> tuple[str, Database, list[JobDefinition]]:
     """Open the database (migrating it) and install the job definitions; clear errors for bad input."""
     from runyard.jobs import InvalidJob
     from runyard.runtime import startup_jobs
@@ -63,14 +71,15 @@ def serve(
     """Serve the API (docs at /docs) with an embedded worker pool."""
     import uvicorn
 
-    from runyard.web.app import create_app
     from runyard.executor.worker import WorkerSettings
+    from runyard.web.app import create_app
 
     url, db, jobs = _prepare(database_url, jobs_file)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
     asgi = create_app(db, jobs=jobs, worker=settings)
     typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
-    uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10)
+    # uvicorn annotates the timeout as an int; it passes it to asyncio.wait_for, which takes any number of seconds.
+    uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10)  # type: ignore[arg-type]
 
 
 @app.command()
@@ -115,7 +124,7 @@ keys_app = typer.Typer(help="Secret API keys of environments (for the /trigger A
 app.add_typer(keys_app, name="keys")
 
 
-def _with_keys(database_url: str | None, action):
+def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[T]]) -> T:
     """Run `action(KeyStore)` against the database, closing it afterwards."""
     from runyard.store.db import UnsupportedDatabase, open_database
     from runyard.store.keys import KeyStore
@@ -125,7 +134,7 @@ def _with_keys(database_url: str | None, action):
     except UnsupportedDatabase as exc:
         raise _fail(str(exc)) from None
 
-    async def run():
+    async def run() -> T:
         try:
             return await action(KeyStore(db))
         finally:

@@ -78,15 +78,20 @@ def parsed_or_fail(response: Response[Any]) -> Any:
     status = int(response.status_code)
     if 200 <= status < 300:
         return response.parsed
+    refused(status, response.content, response.parsed)
+
+
+def refused(status: int, content: bytes, parsed: object) -> NoReturn:
+    """Fail with the status and the detail of an error answer."""
     detail = None
-    if isinstance(response.parsed, NativeError):
-        detail = response.parsed.detail
+    if isinstance(parsed, NativeError):
+        detail = parsed.detail
     else:
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
             detail = body.get("detail") or body.get("message") or body.get("error")
         except (ValueError, AttributeError):
-            detail = response.content.decode(errors="replace").strip()[:200] or None
+            detail = content.decode(errors="replace").strip()[:200] or None
     fail(f"{status}: {detail or 'the server refused the request'}")
 
 
@@ -143,7 +148,9 @@ def runs_list(
         if as_json:
             emit_json(result.to_dict())
             return
-        table = Table(Column("job_id", no_wrap=True, min_width=30), "status", "created_at", "session_id", title=f"Runs (page {result.page}, {result.total} in all)")
+        table = Table(
+            Column("job_id", no_wrap=True, min_width=30), "status", "created_at", "session_id", title=f"Runs (page {result.page}, {result.total} in all)"
+        )
         for item in result.jobs:
             table.add_row(item.job_id, str(item.status), item.created_at.isoformat(timespec="seconds"), item.session_id or "")
         out.print(table)
@@ -287,7 +294,8 @@ def sse_events(server: Server, job_id: str) -> Iterator[tuple[str, Any]]:
         with server.client() as client, client.get_httpx_client().stream("GET", f"/api/v1/runs/{job_id}/stream", timeout=None) as response:
             if response.status_code != 200:
                 response.read()
-                parsed_or_fail(Response(status_code=response.status_code, content=response.content, headers=response.headers, parsed=None))
+                if not 200 <= response.status_code < 300:
+                    refused(response.status_code, response.content, None)
             event, data = "message", []
             for line in response.iter_lines():
                 if line.startswith("event:"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -170,7 +171,8 @@ class RunService:
     async def get_job(self, name: str) -> StoredJob:
         return await self.jobs.get(name)
 
-    async def list_jobs(self) -> list[StoredJob]:
+    # `builtins.list` below: in the class body, `list` is the method above.
+    async def list_jobs(self) -> builtins.list[StoredJob]:
         return await self.jobs.list()
 
     async def delete_job(self, name: str) -> None:
@@ -232,9 +234,9 @@ class RunService:
             raise RunNotFound(name_or_id)
         return run
 
-    async def _with_commands(self, job: StoredJob, runs: list[Run]) -> list[JobRun]:
+    async def _with_commands(self, job: StoredJob, runs: builtins.list[Run]) -> builtins.list[JobRun]:
         """Each run with the argv it executes (its override, or its job version's command)."""
-        argv: dict[int, list[str]] = {}
+        argv: dict[int, builtins.list[str]] = {}
         shown = []
         for run in runs:
             if run.command_override:

@@ -7,7 +7,7 @@ make cursors exact; the dialects format them at the edge.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now_us() -> int:
@@ -16,6 +16,6 @@ def now_us() -> int:
 
 def to_iso(us: int) -> str:
     """ISO 8601 in UTC with a `Z` suffix, as the public APIs write it."""
-    dt = datetime.fromtimestamp(us / 1_000_000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
     text = dt.isoformat(timespec="microseconds" if us % 1_000_000 else "seconds")
     return text.replace("+00:00", "Z")

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pydantic
@@ -70,7 +70,7 @@ def parse_datetime(parameter: str, value: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(parameter, f"Invalid date {value!r}: use epoch milliseconds or ISO 8601") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def time_filter_us(parameter: str, value: str) -> int:
@@ -177,7 +177,7 @@ def decode_payload(payload: Any, payload_type: str | None) -> Any:
 
 # The spec lets durations be as long as one likes; the store cannot. Longer ones mean "practically never":
 MAX_TTL_SECONDS = 2**31 - 1  # the store keeps a TTL as a 32-bit integer (68 years)
-_LAST_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()  # ISO 8601, as times are shown, ends with the year 9999
+_LAST_DUE = datetime(9999, 12, 31, tzinfo=UTC).timestamp()  # ISO 8601, as times are shown, ends with the year 9999
 
 
 def _delay_seconds(delay: Any, now: float) -> int:

@@ -12,14 +12,13 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
-from runyard.domain import Run, RunState
+from runyard.domain import JobDefinition, Run, RunState
 from runyard.executor.output import Tail
 from runyard.executor.protocol import ProgressLine, ResultLine, parse_line
-from runyard.domain import JobDefinition
 from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 
@@ -50,6 +49,15 @@ class _Unrenewed(enum.Enum):
 
 
 UNRENEWED = _Unrenewed.UNRENEWED
+
+
+class _Common(TypedDict):
+    """What every outcome of an attempt records, however it ended."""
+
+    exit_code: int | None
+    duration_ms: int
+    stdout_tail: str
+    stderr_tail: str
 
 
 @dataclass
@@ -212,7 +220,7 @@ class Attempt:
                     await self._terminate(process)
                     return Stop.CANCELLED
 
-    async def _beat(self) -> RunState | None | _Unrenewed:
+    async def _beat(self) -> RunState | _Unrenewed | None:
         """Renew the lease: the run's state, None when the lease is lost, UNRENEWED when the store failed."""
         fields: dict[str, Any] = {"stdout_tail": self.stdout.text(), "stderr_tail": self.stderr.text()}
         if self.progress is not None:
@@ -240,7 +248,7 @@ class Attempt:
             os.killpg(process.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), self.job.kill_grace_seconds if grace is None else grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
@@ -249,7 +257,7 @@ class Attempt:
             os.killpg(process.pid, signal.SIGKILL)
 
     def _outcome(self, stop: Stop | None, returncode: int | None, duration_ms: int) -> Outcome:
-        common = {
+        common: _Common = {
             "exit_code": returncode,
             "duration_ms": duration_ms,
             "stdout_tail": self.stdout.text(),
@@ -268,7 +276,7 @@ class Attempt:
         detail = self.stderr.last_line()
         return self._failed(RunState.FAILED, f"{reason}: {detail}" if detail else reason, common)
 
-    def _failed(self, final: RunState, error: str, common: dict[str, Any]) -> Outcome:
+    def _failed(self, final: RunState, error: str, common: _Common) -> Outcome:
         attempt = self.run.attempt
         if attempt < self.run.max_attempts:
             retry_at = now_us() + int(self.job.retry.delay(attempt) * 1_000_000)

@@ -10,10 +10,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from runyard.domain import Run, RunState
+from runyard.domain import JobNotFound, Run, RunState
 from runyard.executor.attempt import Attempt, AttemptSettings
 from runyard.store.db import Database
-from runyard.domain import JobNotFound
 from runyard.store.jobs import JobStore
 from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us

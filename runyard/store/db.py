@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from runyard.store.inline import InlineEngine
 
@@ -32,7 +34,7 @@ def normalise_url(url: str) -> DatabaseUrls:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:"):
+        if not parsed.database or parsed.database == ":memory:":
             raise UnsupportedDatabase("runyard needs a SQLite file, not an in-memory database")
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         database = str(Path(parsed.database).expanduser())
@@ -43,7 +45,7 @@ def normalise_url(url: str) -> DatabaseUrls:
     raise UnsupportedDatabase(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite:/// or postgresql://")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # WAL lets readers go on while one writer writes; busy_timeout makes
     # concurrent writers wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()

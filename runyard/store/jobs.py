@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -12,11 +13,10 @@ from runyard.store.db import Database
 from runyard.store.schema import job_versions, jobs
 from runyard.timeutil import now_us
 
-
 __all__ = ["JobNotFound", "JobStore", "StoredJob"]
 
 
-def _stored(row: sa.Row) -> StoredJob:
+def _stored(row: sa.Row[Any]) -> StoredJob:
     m = row._mapping
     return StoredJob(JobDefinition.from_data(m["name"], m["definition"]), m["version"], m["created_at"], m["updated_at"], m["id"])
 
@@ -73,9 +73,7 @@ class JobStore:
     async def get_version(self, name: str, version: int) -> JobDefinition:
         """The definition a run was submitted against, even if the job changed or was deleted since."""
         async with self._db.engine.connect() as conn:
-            row = (
-                await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))
-            ).first()
+            row = (await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))).first()
         if row is None:
             raise JobNotFound(name, version)
         return JobDefinition.from_data(name, row.definition)

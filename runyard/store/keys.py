@@ -12,7 +12,6 @@ from runyard.store.db import Database
 from runyard.store.schema import api_keys, environments
 from runyard.timeutil import now_us
 
-
 __all__ = ["ApiKey", "Credential", "Environment", "InvalidEnvironment", "KeyNotFound", "KeyStore"]
 
 

@@ -51,16 +51,13 @@ class RunQueue:
         self._db = db
 
     def _claim_statement(self, worker_id: str, now: int, lease_seconds: float) -> sa.Update:
-        running = sa.select(sa.func.count()).select_from(runs.alias("held")).where(
-            sa.literal_column("held.job_name") == jobs.c.name, sa.literal_column("held.state").in_(HELD)
+        running = (
+            sa.select(sa.func.count())
+            .select_from(runs.alias("held"))
+            .where(sa.literal_column("held.job_name") == jobs.c.name, sa.literal_column("held.state").in_(HELD))
         )
         saturated = sa.exists().where(jobs.c.name == runs.c.job_name, jobs.c.concurrency.is_not(None), jobs.c.concurrency <= running.scalar_subquery())
-        candidate = (
-            sa.select(runs.c.id)
-            .where(runs.c.state == RunState.QUEUED.value, ~saturated)
-            .order_by(runs.c.created_at, runs.c.id)
-            .limit(1)
-        )
+        candidate = sa.select(runs.c.id).where(runs.c.state == RunState.QUEUED.value, ~saturated).order_by(runs.c.created_at, runs.c.id).limit(1)
         if self._db.kind == "postgresql":
             # Workers skip each other's candidates instead of queueing on them.
             candidate = candidate.with_for_update(skip_locked=True, of=runs)
@@ -138,9 +135,7 @@ class RunQueue:
             if outcome.state is RunState.SUCCEEDED:
                 values["progress_percentage"] = 100.0
         async with self._db.engine.begin() as conn:
-            done = await conn.execute(
-                runs.update().where(runs.c.id == run_id, runs.c.lease_owner == worker_id, runs.c.state.in_(HELD)).values(**values)
-            )
+            done = await conn.execute(runs.update().where(runs.c.id == run_id, runs.c.lease_owner == worker_id, runs.c.state.in_(HELD)).values(**values))
         return done.rowcount == 1
 
     async def hand_back(self, run_id: str, worker_id: str, now: int) -> bool:
@@ -164,16 +159,12 @@ class RunQueue:
         async with self._db.engine.begin() as conn:
             promoted = (
                 await conn.execute(
-                    runs.update()
-                    .where(runs.c.state == RunState.DELAYED.value, runs.c.delayed_until <= now)
-                    .values(state=RunState.QUEUED.value, updated_at=now)
+                    runs.update().where(runs.c.state == RunState.DELAYED.value, runs.c.delayed_until <= now).values(state=RunState.QUEUED.value, updated_at=now)
                 )
             ).rowcount
             promoted += (
                 await conn.execute(
-                    runs.update()
-                    .where(runs.c.state == RunState.RETRYING.value, runs.c.retry_at <= now)
-                    .values(state=RunState.QUEUED.value, updated_at=now)
+                    runs.update().where(runs.c.state == RunState.RETRYING.value, runs.c.retry_at <= now).values(state=RunState.QUEUED.value, updated_at=now)
                 )
             ).rowcount
             expired = (
@@ -193,7 +184,9 @@ class RunQueue:
                 await conn.execute(
                     runs.update()
                     .where(runs.c.state == RunState.CANCELLING.value, runs.c.lease_expires_at < now)
-                    .values(state=RunState.CANCELLED.value, completed_at=now, updated_at=now, lease_owner=None, lease_expires_at=None, error="Cancelled by user")
+                    .values(
+                        state=RunState.CANCELLED.value, completed_at=now, updated_at=now, lease_owner=None, lease_expires_at=None, error="Cancelled by user"
+                    )
                 )
             ).rowcount
             requeued = (

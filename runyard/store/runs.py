@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +14,6 @@ from runyard.domain import (
     HELD_STATES,
     WAITING_STATES,
     Cursor,
-    Window,
     NewRun,
     Page,
     Run,
@@ -23,9 +22,11 @@ from runyard.domain import (
     RunNotFound,
     RunState,
     RunSummary,
+    Window,
 )
 from runyard.ids import new_run_id
 from runyard.store.db import Database
+from runyard.store.inline import InlineConnection
 from runyard.store.schema import job_counters, run_tags, runs
 from runyard.timeutil import now_us
 
@@ -118,7 +119,7 @@ SHOWN_STATUS_SQL = (
 SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered_by", "shown_status")
 
 
-def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression]:
+def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression[Any]]:
     """ORDER BY a column (or the shown status), then id for a stable order among ties."""
     column = sa.literal_column(SHOWN_STATUS_SQL) if sort == "shown_status" else runs.c[sort or "created_at"]
     ordered = column.desc() if descending else column.asc()
@@ -139,11 +140,14 @@ def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
     return sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
 
 
-async def _next_run_number(conn: AsyncConnection, job_name: str) -> int:
+async def _next_run_number(conn: AsyncConnection | InlineConnection, job_name: str) -> int:
     """The job's next run number, counted in the same transaction as the insert (so it is never handed out twice)."""
-    bumped = (
+    bumped: int | None = (
         await conn.execute(
-            job_counters.update().where(job_counters.c.name == job_name).values(last_number=job_counters.c.last_number + 1).returning(job_counters.c.last_number)
+            job_counters.update()
+            .where(job_counters.c.name == job_name)
+            .values(last_number=job_counters.c.last_number + 1)
+            .returning(job_counters.c.last_number)
         )
     ).scalar()
     if bumped is not None:
@@ -224,8 +228,8 @@ class RunStore:
         return run_from_row(row)
 
     async def _counted_rows(
-        self, columns: Sequence[Any], flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
-    ) -> tuple[list[sa.Row], int]:
+        self, columns: Iterable[sa.ColumnElement[Any]], flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
+    ) -> tuple[list[sa.Row[Any]], int]:
         """The page's rows and the total matching the filter; past the end no row query is made at all."""
         where = _where(flt)
         async with self._db.engine.connect() as conn:
@@ -289,9 +293,7 @@ class RunStore:
             if not changed:
                 changed = (
                     await conn.execute(
-                        runs.update()
-                        .where(runs.c.id == run_id, runs.c.state == RunState.RUNNING.value)
-                        .values(state=RunState.CANCELLING.value, updated_at=now)
+                        runs.update().where(runs.c.id == run_id, runs.c.state == RunState.RUNNING.value).values(state=RunState.CANCELLING.value, updated_at=now)
                     )
                 ).rowcount
         run = await self.get(run_id)

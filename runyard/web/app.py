@@ -21,9 +21,9 @@ from runyard.settings import SPEC_PATH
 from runyard.spec import load_spec, spec_text
 from runyard.store.db import Database, open_database
 from runyard.web import errors
-from runyard.web.context import current_service, reset_service, use_service
+from runyard.web.context import TokenInfo, current_service, reset_service, use_service
 from runyard.web.docs import docs_routes
-from runyard.web.openapi_compat import to_openapi30
+from runyard.web.rendition import connexion_document
 from runyard.web.validation import validator_map
 
 
@@ -61,16 +61,7 @@ def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
     return allowed
 
 
-def _connexion_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """The 3.0.3 rendition connexion loads, with the bearer check wired to runyard's keys."""
-    rendition = to_openapi30(spec)
-    for scheme in rendition.get("components", {}).get("securitySchemes", {}).values():
-        if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
-            scheme["x-bearerInfoFunc"] = "runyard.web.app.bearer_info"
-    return rendition
-
-
-async def bearer_info(token: str) -> dict[str, Any] | None:
+async def bearer_info(token: str) -> TokenInfo | None:
     """connexion's bearer check: the key's environment, or None (401) for an unknown or revoked key."""
     credential = await current_service().authenticate(token)
     if credential is None:
@@ -78,9 +69,9 @@ async def bearer_info(token: str) -> dict[str, Any] | None:
     return {"sub": credential.environment.id, "environment": credential.environment, "key_id": credential.key_id, "secret": token}
 
 
-def _connexion_app(spec: dict[str, Any]) -> connexion.AsyncApp:
+def _connexion_app(spec: dict[str, Any], spec_path: Path) -> connexion.AsyncApp:
     app = connexion.AsyncApp(__name__, swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False))
-    app.add_api(_connexion_spec(spec), strict_validation=True, validate_responses=False, validator_map=validator_map())
+    app.add_api(connexion_document(spec_path), strict_validation=True, validate_responses=False, validator_map=validator_map())
     errors.register(app, _allowed_methods(spec))
     return app
 
@@ -117,5 +108,5 @@ def create_app(
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
-    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec), lifespan=lifespan)
+    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path), lifespan=lifespan)
     return _ServiceScope(outer, service)

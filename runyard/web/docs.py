@@ -19,8 +19,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 SWAGGER_STATIC = Path(swagger_ui.__file__).resolve().parent / "static"
+
+
+def _package_folder(name: str) -> Path:
+    """A package's folder, found without importing the package."""
+    found = importlib.util.find_spec(name)
+    locations = found.submodule_search_locations if found is not None else None
+    if not locations:
+        raise ModuleNotFoundError(f"no package named {name!r}", name=name)
+    return Path(locations[0])
+
+
 # fastapi-offline ships ReDoc's standalone bundle; find its folder without importing it (and FastAPI).
-REDOC_STATIC = Path(importlib.util.find_spec("fastapi_offline").submodule_search_locations[0]) / "static"
+REDOC_STATIC = _package_folder("fastapi_offline") / "static"
 
 _REDOC_PAGE = """<!doctype html>
 <html lang="en">

@@ -7,8 +7,8 @@ words both its way (runyard.dialects.<dialect>.error_response).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from connexion import AsyncApp
 from connexion.exceptions import BadRequestProblem, ProblemException, Unauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
@@ -30,7 +30,7 @@ def mapper_for(path: str) -> ErrorMapper:
     return next((mapper for prefix, mapper in DIALECTS if path.startswith(prefix)), native.error_response)
 
 
-def register(app: Any, allowed: Callable[[str], str]) -> None:
+def register(app: AsyncApp, allowed: Callable[[str], str]) -> None:
     """Route every error connexion and the core raise to the path's dialect.
 
     `allowed(path)` names every method the spec documents for the path: connexion routes

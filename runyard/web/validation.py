@@ -23,16 +23,18 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, Draft202012Validator
+from jsonschema.protocols import Validator
 from starlette.types import Scope
 
 # Formats as 3.1 (JSON Schema 2020-12) knows them: Draft 4 has no `date` and would let anything through.
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 _TYPES_2020 = Draft4Validator.TYPE_CHECKER.redefine("integer", lambda checker, value: Draft202012Validator.TYPE_CHECKER.is_type(value, "integer"))
-ParameterSchemaValidator = jsonschema.validators.extend(Draft4Validator, type_checker=_TYPES_2020)
-BodySchemaValidator = jsonschema.validators.extend(Draft4RequestValidator, type_checker=_TYPES_2020)
+# types-jsonschema leaves `extend` unannotated; it returns a validator class.
+ParameterSchemaValidator: type[Validator] = jsonschema.validators.extend(Draft4Validator, type_checker=_TYPES_2020)  # type: ignore[no-untyped-call]
+BodySchemaValidator: type[Validator] = jsonschema.validators.extend(Draft4RequestValidator, type_checker=_TYPES_2020)  # type: ignore[no-untyped-call]
 
 
-class ParameterProblem(BadRequestProblem):
+class ParameterProblem(BadRequestProblem):  # type: ignore[misc]  # connexion ships no type information
     """An invalid parameter, with what dialects need to word it their way."""
 
     def __init__(self, *, parameter: str, detail: str, invalid: list[Any] | None = None) -> None:
@@ -46,10 +48,10 @@ def _short_name(name: str) -> str:
     return name.rstrip("]").rsplit("[", 1)[-1]
 
 
-_validators: dict[int, tuple[dict[str, Any], Any]] = {}
+_validators: dict[int, tuple[dict[str, Any], Validator]] = {}
 
 
-def _validator(schema: dict[str, Any]) -> Any:
+def _validator(schema: dict[str, Any]) -> Validator:
     """A compiled validator per parameter schema: building one per request cost more than validating."""
     entry = _validators.get(id(schema))
     if entry is None or entry[0] is not schema:
@@ -73,9 +75,9 @@ def parameter_problem(parameter_type: str, name: str, value: Any, schema: dict[s
     return ParameterProblem(parameter=name, detail=f"Invalid {parameter_type} parameter {name!r}: {error.message}")
 
 
-class ClearParameterValidator(ParameterValidator):
+class ClearParameterValidator(ParameterValidator):  # type: ignore[misc]  # connexion ships no type information
     @staticmethod
-    def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
+    def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None) -> str | None:
         if is_nullable(param) and is_null(value):
             return None
         name = param.get("name", param_name or "?")
@@ -90,7 +92,7 @@ class ClearParameterValidator(ParameterValidator):
         return None
 
 
-class JSONBodyValidator(JSONRequestBodyValidator):
+class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]  # connexion ships no type information
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
         # connexion lets a body that is not valid text escape as a 500.
         try:
@@ -98,12 +100,13 @@ class JSONBodyValidator(JSONRequestBodyValidator):
         except UnicodeDecodeError as exc:
             raise BadRequestProblem(detail=f"The body is not valid {self._encoding}: {exc.reason} at byte {exc.start}") from None
 
-    def _validate(self, body: Any) -> dict | None:
+    def _validate(self, body: Any) -> dict[str, Any] | None:
         # An optional body may be absent even when the client says it sends JSON:
         # Trigger.dev's SDK posts `content-type: application/json` with no body at all.
         if body is None and not self._required:
             return None
-        return super()._validate(body)
+        validated: dict[str, Any] | None = super()._validate(body)
+        return validated
 
     @property
     def _validator(self) -> jsonschema.protocols.Validator:
