@@ -12,6 +12,7 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.responses import StreamingResponse
 
 from generated import models as m
+from runyard.dialects import states_shown_as
 from runyard.domain import (
     InvalidInput,
     InvalidJob,
@@ -53,9 +54,8 @@ RETRY_AFTER: dict[m.NativeStatus, int] = {m.NativeStatus.queued: 2, m.NativeStat
 
 
 def states_for(status: str) -> frozenset[RunState]:
-    """Every internal state shown under a native status (ValueError for an unknown one)."""
-    wanted = m.NativeStatus(status)
-    return frozenset(state for state, shown in NATIVE_STATUS.items() if shown is wanted)
+    """Every internal state shown under a native status (the contract admits only those it lists)."""
+    return states_shown_as(NATIVE_STATUS, [status])
 
 
 def retry_after(run: Run) -> int | None:

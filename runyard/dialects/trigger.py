@@ -18,6 +18,7 @@ from connexion.exceptions import BadRequestProblem, Unauthorized
 from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
+from runyard.dialects import states_shown_as
 from runyard.domain import Cursor, Environment, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
 from runyard.service import Position, Submitted
 from runyard.timeutil import now_us, to_iso
@@ -44,9 +45,7 @@ _EXECUTING = {m.TriggerStatus.EXECUTING}
 
 
 def states_for(statuses: list[str]) -> frozenset[RunState]:
-    """Every internal state shown under any of these statuses; statuses runyard never shows select none."""
-    wanted = set(statuses)
-    return frozenset(state for state, shown in TRIGGER_STATUS.items() if shown.value in wanted)
+    return states_shown_as(TRIGGER_STATUS, statuses)
 
 
 # --- time, durations, cursors ---------------------------------------------------------------

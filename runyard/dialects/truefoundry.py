@@ -12,6 +12,7 @@ from connexion.exceptions import BadRequestProblem, Unauthorized
 from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
+from runyard.dialects import states_shown_as
 from runyard.domain import (
     Credential,
     InvalidInput,
@@ -60,8 +61,7 @@ def split_values(values: list[str] | None) -> list[str]:
 
 
 def states_for(statuses: list[str]) -> frozenset[RunState]:
-    wanted = set(statuses)
-    return frozenset(state for state, shown in JOB_RUN_STATUS.items() if shown.value in wanted)
+    return states_shown_as(JOB_RUN_STATUS, statuses)
 
 
 def versions(numbers: list[float] | None) -> tuple[int, ...] | None:

@@ -27,11 +27,6 @@ class RunState(str, enum.Enum):
     def finished(self) -> bool:
         return self in FINISHED_STATES
 
-    @property
-    def waiting(self) -> bool:
-        """Not yet held by a worker."""
-        return self in WAITING_STATES
-
 
 WAITING_STATES = frozenset({RunState.DELAYED, RunState.QUEUED, RunState.RETRYING})
 HELD_STATES = frozenset({RunState.RUNNING, RunState.CANCELLING})  # a worker holds the run (its lease)
