@@ -8,7 +8,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from runyard.app import create_app
+from runyard.web.app import create_app
 from runyard.store.db import open_database
 from runyard.store.keys import KeyStore
 

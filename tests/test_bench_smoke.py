@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bench.seed import JOBS, seed
@@ -14,6 +15,8 @@ from runyard.domain import FINISHED_STATES, RunFilter, RunState
 from runyard.store.db import Database, normalise_url
 from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
+
+pytestmark = pytest.mark.slow  # seeds a benchmark store
 
 
 def test_seeder_fills_a_store_runyard_reads(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from runyard.cli import app
-from tests.conftest import ROOT, LiveServer, free_port, start_server, stop_server
+from tests.support.servers import ROOT, LiveServer, free_port, start_server, stop_server
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,7 @@ def cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "runyard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # waits for a real run executed by the server's worker
 def test_submit_wait_shows_a_full_bar_and_the_result_and_exits_zero(worker_server: LiveServer) -> None:
     done = cli(worker_server, "runs", "submit", "steps", "--wait")
     assert done.returncode == 0, done.stderr
@@ -41,6 +42,7 @@ def test_submit_wait_shows_a_full_bar_and_the_result_and_exits_zero(worker_serve
     assert "100%" in done.stderr and "succeeded" in done.stderr
 
 
+@pytest.mark.slow  # waits for a real run executed by the server's worker
 def test_submit_wait_of_a_failing_job_prints_its_error_and_exits_one(worker_server: LiveServer) -> None:
     done = cli(worker_server, "runs", "submit", "broken", "--wait")
     assert done.returncode == 1
@@ -48,6 +50,7 @@ def test_submit_wait_of_a_failing_job_prints_its_error_and_exits_one(worker_serv
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # waits for a real run executed by the server's worker
 def test_submit_wait_json_prints_only_json(worker_server: LiveServer) -> None:
     done = cli(worker_server, "runs", "submit", "steps", "--wait", "--json")
     body = json.loads(done.stdout)
@@ -62,6 +65,7 @@ def test_list_json_is_pure_json_with_the_native_shape(worker_server: LiveServer)
     assert len(body["jobs"]) <= 2 and body["total"] >= 1
 
 
+@pytest.mark.slow  # waits for a real run executed by the server's worker
 def test_status_result_logs_and_cancel_of_a_run(worker_server: LiveServer) -> None:
     run_id = json.loads(cli(worker_server, "runs", "submit", "steps", "--wait", "--json").stdout)["job_id"]
     assert json.loads(cli(worker_server, "runs", "status", run_id, "--json").stdout)["status"] == "succeeded"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests._conformance import conformance_app
+
+pytestmark = pytest.mark.slow  # schemathesis workflows (several seconds)
 
 _DB, app, AUTH = conformance_app("runyard-stateful-")
 _TABLES = ("jobs", "job_versions", "environments", "api_keys")

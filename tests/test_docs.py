@@ -12,9 +12,23 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.databases import sqlite_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_TEXT = (ROOT / "openapi" / "runyard.yaml").read_text()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path):
+    """The app in-process over a real SQLite file, once for the module: these tests only read."""
+    from starlette.testclient import TestClient
+
+    from runyard.web.app import create_app
+
+    url = sqlite_database(sqlite_template_path, tmp_path_factory.mktemp("docs") / "runyard.db")
+    with TestClient(create_app(url)) as test_client:
+        yield test_client
 
 
 def test_openapi_yaml_is_the_hand_written_document(client):
@@ -59,6 +73,7 @@ def _rendered(url: str) -> str:
         ).stdout
 
 
+@pytest.mark.slow  # a real headless browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs Debian's chromium)")
 def test_redoc_page_shows_every_operation_summary_in_a_real_browser(live_server):
     dom = _rendered(f"{live_server.url}/redoc")
@@ -68,6 +83,7 @@ def test_redoc_page_shows_every_operation_summary_in_a_real_browser(live_server)
     assert not missing, missing
 
 
+@pytest.mark.slow  # a real headless browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs Debian's chromium)")
 def test_docs_page_lists_every_operation_in_a_real_browser(live_server):
     dom = _rendered(f"{live_server.url}/docs")

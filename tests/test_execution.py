@@ -5,7 +5,7 @@ database (the `database_url` fixture). Jobs are small `python -c` scripts or
 `/bin/sh -c` commands written here; they talk the progress protocol
 (`::progress <pct> <step>`, `::result <json>`), read their input as JSON on
 stdin and see RUNYARD_RUN_ID / RUNYARD_ATTEMPT in their environment. Where a
-test needs the internal state (DESIGN.md, Lifecycle) rather than the native
+test needs the internal state (runyard.domain.RunState) rather than the native
 status, it reads the run from the store.
 """
 
@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from runyard.app import create_app
+from runyard.web.app import create_app
 from runyard.dialects import native
 from runyard.domain import Run, RunState
 from runyard.executor.worker import WorkerSettings
@@ -34,6 +33,9 @@ from runyard.jobs import JobDefinition, RetryPolicy
 from runyard.store.db import open_database
 from runyard.store.runs import RunStore
 from runyard.timeutil import now_us
+from tests.support.waiting import process_exists, process_gone, wait_for
+
+pytestmark = pytest.mark.slow  # real runs executed by an embedded worker pool
 
 RUNS = "/api/v1/runs"
 DEADLINE_SECONDS = 15.0
@@ -85,24 +87,12 @@ def status(client: TestClient, run_id: str) -> dict[str, Any]:
     return response.json()
 
 
-def wait_for(describe: str, probe: Callable[[], Any], timeout: float = DEADLINE_SECONDS, interval: float = 0.05) -> Any:
-    """Call `probe` until it returns something truthy; fail naming `describe` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout} s waiting for {describe}; last probe: {last!r}")
-
-
 def wait_for_status(client: TestClient, run_id: str, *wanted: str, timeout: float = DEADLINE_SECONDS) -> dict[str, Any]:
     def probe() -> dict[str, Any] | None:
         current = status(client, run_id)
         return current if current["status"] in wanted else None
 
-    return wait_for(f"run {run_id} to be {' or '.join(wanted)}", probe, timeout)
+    return wait_for(probe, timeout, f"run {run_id} to be {' or '.join(wanted)}")
 
 
 def stored_run(database_url: str, run_id: str) -> Run:
@@ -120,14 +110,6 @@ def stored_run(database_url: str, run_id: str) -> Run:
 
 def iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def parse_sse(text: str) -> list[tuple[str, Any]]:
@@ -164,8 +146,9 @@ def test_progress_is_visible_while_running_and_the_result_after(database_url: st
         run_id = submit(client, "report")
 
         running = wait_for(
-            "progress while running",
             lambda: (s := status(client, run_id))["status"] == "running" and s["progress"]["percentage"] > 0 and s,
+            DEADLINE_SECONDS,
+            "progress while running",
         )
         assert running["progress"] == {"percentage": 25.0, "current_step": "Loading input"}
         assert "started_at" in running and "completed_at" not in running
@@ -346,7 +329,7 @@ def test_a_run_waiting_for_its_retry_shows_as_queued_and_internally_retrying(dat
     job = python_job("slow-retry", "import sys; sys.exit(1)", max_attempts=2, retry=RetryPolicy(initial_seconds=3.0, factor=1.0, max_seconds=3.0))
     with serve(database_url, job) as client:
         run_id = submit(client, "slow-retry")
-        wait_for("the first attempt to fail", lambda: stored_run(database_url, run_id).state is RunState.RETRYING)
+        wait_for(lambda: stored_run(database_url, run_id).state is RunState.RETRYING, DEADLINE_SECONDS, "the first attempt to fail")
         waiting = status(client, run_id)
         assert waiting["status"] == "queued"
         assert waiting["retry_after"] == 2
@@ -433,7 +416,7 @@ def test_cancelling_a_running_run_stops_its_process(database_url: str, tmp_path:
     )
     with serve(database_url, job) as client:
         run_id = submit(client, "long")
-        wait_for("the job to write its PID", pid_file.exists)
+        wait_for(pid_file.exists, DEADLINE_SECONDS, "the job to write its PID")
         pid = int(pid_file.read_text())
         assert process_exists(pid)
         assert status(client, run_id)["status"] == "running"
@@ -447,7 +430,7 @@ def test_cancelling_a_running_run_stops_its_process(database_url: str, tmp_path:
         assert done["status"] == "cancelled"
         assert "completed_at" in done and "started_at" in done
         assert time.monotonic() - asked < 2.0, "SIGTERM should have ended a plain sleep well within the grace period"
-        wait_for(f"process {pid} to be gone", lambda: not process_exists(pid), timeout=5)
+        wait_for(lambda: not process_exists(pid), 5, f"process {pid} to be gone")
     assert stored_run(database_url, run_id).state is RunState.CANCELLED
 
 
@@ -467,7 +450,7 @@ def test_a_job_ignoring_sigterm_is_killed_after_its_grace_period(sqlite_url: str
     )
     with serve(sqlite_url, job) as client:
         run_id = submit(client, "stubborn")
-        wait_for("the job to write its PID", pid_file.exists)
+        wait_for(pid_file.exists, DEADLINE_SECONDS, "the job to write its PID")
         pid = int(pid_file.read_text())
 
         client.post(f"{RUNS}/{run_id}/cancel")
@@ -475,7 +458,7 @@ def test_a_job_ignoring_sigterm_is_killed_after_its_grace_period(sqlite_url: str
         assert process_exists(pid), "SIGTERM is ignored: the job lives on through its grace period"
         done = wait_for_status(client, run_id, "cancelled", "failed", "succeeded", timeout=10)
         assert done["status"] == "cancelled"
-        wait_for(f"process {pid} to be gone", lambda: not process_exists(pid), timeout=5)
+        wait_for(lambda: not process_exists(pid), 5, f"process {pid} to be gone")
 
 
 def test_cancel_reaches_the_processes_a_shell_job_started(sqlite_url: str, tmp_path: Path) -> None:
@@ -484,19 +467,12 @@ def test_cancel_reaches_the_processes_a_shell_job_started(sqlite_url: str, tmp_p
     job = shell_job("family", f"sleep 60 & echo $! > {pid_file}.tmp; mv {pid_file}.tmp {pid_file}; wait", kill_grace_seconds=0.5)
     with serve(sqlite_url, job) as client:
         run_id = submit(client, "family")
-        wait_for("the shell to write its child's PID", pid_file.exists)
+        wait_for(pid_file.exists, DEADLINE_SECONDS, "the shell to write its child's PID")
         child = int(pid_file.read_text())
         client.post(f"{RUNS}/{run_id}/cancel")
         wait_for_status(client, run_id, "cancelled", timeout=10)
         # The orphaned child is reaped by init, so it may linger as a zombie for a moment.
-        wait_for(f"child {child} to be gone", lambda: not process_exists(child) or _is_zombie(child), timeout=5)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except (OSError, IndexError):
-        return True
+        wait_for(lambda: process_gone(child), 5, f"child {child} to be gone")
 
 
 # ---------------------------------------------------------------- TTL and delay
@@ -507,7 +483,7 @@ def test_a_run_not_started_within_its_ttl_expires_without_ever_starting(database
     job = shell_job("single", f"touch {blocker_started}; sleep 30", concurrency=1, kill_grace_seconds=0.2)
     with serve(database_url, job) as client:
         blocker = submit(client, "single")
-        wait_for("the first run to occupy the job's only slot", blocker_started.exists)
+        wait_for(blocker_started.exists, DEADLINE_SECONDS, "the first run to occupy the job's only slot")
 
         waiting = submit(client, "single", ttl=1)
         assert status(client, waiting)["status"] == "queued"
@@ -689,7 +665,7 @@ def test_a_jobs_concurrency_limit_lets_only_that_many_runs_execute_at_once(datab
                 current = status(client, run_id)
                 return current if current["status"] in ("succeeded", "failed") else None
 
-            assert wait_for(f"run {run_id} to finish", probe)["status"] == "succeeded"
+            assert wait_for(probe, DEADLINE_SECONDS, f"run {run_id} to finish")["status"] == "succeeded"
 
     assert max(seen_running) <= 1, seen_running
     spans = sorted((float(start), float(end), run_id) for run_id, start, end in (line.split() for line in record.read_text().splitlines()))

@@ -1,26 +1,37 @@
 """The native (PraisonAI-compatible) HTTP API, field by field, error by error, page edge by page edge.
 
-The seeds (shared/seeds/praisonai-list-runs.md, praisonai-get-run-status.md) and
-openapi/runyard.yaml are the specification. Most tests go through the `client`
+openapi/runyard.yaml is the specification (its list and status operations describe
+PraisonAI's pages field by field). Most tests go through the `client`
 fixture (the app in-process over a real SQLite file); the last ones talk to a
 real `runyard serve` over TCP. No worker runs here, so a test that needs a run
 in another state sets its row directly, as a worker would.
+
+The module builds the app (and the server) once: before each test their SQLite
+file is put back as the app left it at start (`sqlite_url` below), so every
+test meets an empty store with the demo job, as if the app were new.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
+
+from runyard.web.app import create_app
+from tests.support.databases import SqliteSnapshot, sqlite_database
+from tests.support.servers import LiveServer, start_server, stop_server
 
 RUNS = "/api/v1/runs"
 NATIVE_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
-# DESIGN.md, Lifecycle: the internal states each native status shows.
+# The internal states each native status shows (runyard.domain.RunState).
 SHOWN_AS = {
     "queued": {"delayed", "queued", "retrying"},
     "running": {"running", "cancelling"},
@@ -28,6 +39,47 @@ SHOWN_AS = {
     "failed": {"failed", "timed_out", "crashed", "system_failure"},
     "cancelled": {"cancelled", "expired"},
 }
+
+
+# ---------------------------------------------------------------- the app, once per module
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[tuple[str, TestClient, SqliteSnapshot]]:
+    """The app in-process over a real SQLite file, and that file as the app left it at start."""
+    path = tmp_path_factory.mktemp("native") / "runyard.db"
+    url = sqlite_database(sqlite_template_path, path)
+    with TestClient(create_app(url)) as test_client:
+        yield url, test_client, SqliteSnapshot(path)
+
+
+@pytest.fixture
+def sqlite_url(shared_app: tuple[str, TestClient, SqliteSnapshot]) -> str:
+    """The shared app's database, fresh again (`live_server` serves it too)."""
+    url, _, fresh = shared_app
+    fresh.restore()
+    return url
+
+
+@pytest.fixture
+def client(shared_app: tuple[str, TestClient, SqliteSnapshot], sqlite_url: str) -> TestClient:
+    return shared_app[1]
+
+
+@pytest.fixture(scope="module")
+def shared_server(shared_app: tuple[str, TestClient, SqliteSnapshot], tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real `runyard serve` (no worker) over the shared database, started once."""
+    server = start_server(shared_app[0], tmp_path_factory.mktemp("native_server") / "server.log", "--workers", "0")
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture
+def live_server(shared_server: LiveServer, sqlite_url: str) -> LiveServer:
+    """The shared server, its database fresh again."""
+    return shared_server
 
 
 # ---------------------------------------------------------------- helpers

@@ -4,8 +4,9 @@ Every native operation is called through the client, over TCP, and its answers a
 client's typed models: health, list runs (filters and pages), submit (Idempotency-Key header and
 body key), status, result (409 until finished, then 200), cancel, delete, logs, stream, and jobs
 list/get/put/delete. The sync functions are used throughout; the async ones drive a run to its
-result. `live_server` has no worker (runs stay queued); where a run must finish, a server with one
-embedded worker runs the built-in `demo` job (about 3 s).
+result. `live_server` has no worker (runs stay queued): one server for the module, its store made
+fresh before each test. Where a run must finish, a server with one embedded worker runs the
+built-in `demo` job (about 3 s).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,7 +49,8 @@ from runyard_client.models import (
 )
 from runyard_client.types import UNSET
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.support.databases import SqliteSnapshot, sqlite_database
+from tests.support.servers import LiveServer, start_server, stop_server
 
 DEADLINE_SECONDS = 30.0
 
@@ -55,6 +58,25 @@ DEADLINE_SECONDS = 30.0
 def _client(server: LiveServer) -> Client:
     # Undocumented statuses raise errors.UnexpectedStatus instead of answering None.
     return Client(base_url=server.url, timeout=httpx.Timeout(15.0), raise_on_unexpected_status=True)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[tuple[LiveServer, SqliteSnapshot]]:
+    """A real server without a worker, once for the module, and its database as the server left it at start."""
+    tmp = tmp_path_factory.mktemp("python_client_idle")
+    server = start_server(sqlite_database(sqlite_template_path, tmp / "runyard.db"), tmp / "server.log", "--workers", "0")
+    try:
+        yield server, SqliteSnapshot(tmp / "runyard.db")
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture
+def live_server(shared_server: tuple[LiveServer, SqliteSnapshot]) -> LiveServer:
+    """The shared server, its store fresh again: as if it had just started."""
+    server, fresh = shared_server
+    fresh.restore()
+    return server
 
 
 @pytest.fixture
@@ -272,6 +294,7 @@ def test_jobs_list_get_put_and_delete(client: Client) -> None:
 # ------------------------------------------------------------------ runs that execute
 
 
+@pytest.mark.slow  # a real run executed by the server's worker
 def test_a_demo_run_to_its_result_with_the_async_client(working_server: LiveServer) -> None:
     async def drive() -> dict:
         async with _client(working_server) as api:
@@ -329,6 +352,7 @@ def test_a_demo_run_to_its_result_with_the_async_client(working_server: LiveServ
         assert delete_run.sync_detailed(seen["job_id"], client=api).status_code == 204
 
 
+@pytest.mark.slow  # a real run executed by the server's worker
 def test_cancel_of_a_running_run_with_the_sync_client(working_server: LiveServer) -> None:
     with _client(working_server) as api:
         run = _submit(api)

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from runyard.domain import RunFilter
-from runyard.store.db import open_database
+from runyard.store.db import normalise_url
 from runyard.store.runs import SORTABLE, _order, _where
 from runyard.store.schema import runs
+from tests.support.databases import pg_database, sqlite_database
 
 ROWS = 100_000
 
@@ -40,31 +41,18 @@ def _seed(engine: sa.Engine) -> None:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('plans') / 'runyard.db'}"
-        db = open_database(url)
-        engine = sa.create_engine(db.urls.sync)
+        url = sqlite_database(request.getfixturevalue("sqlite_template_path"), tmp_path_factory.mktemp("plans") / "runyard.db")
+        engine = sa.create_engine(normalise_url(url).sync)
         _seed(engine)
         yield request.param, engine
         engine.dispose()
         return
-    from tests.conftest import PG_ADMIN_URL, _pg_unavailable_reason
-
-    reason = _pg_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    name = "runyard_plans"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db = open_database(sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
-    engine = sa.create_engine(db.urls.sync)
-    _seed(engine)
-    yield request.param, engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    admin_url = request.getfixturevalue("pg_server")
+    with pg_database(admin_url, request.getfixturevalue("pg_template_name"), "runyard_plans") as url:
+        engine = sa.create_engine(normalise_url(url).sync)
+        _seed(engine)
+        yield request.param, engine
+        engine.dispose()
 
 
 def _plan(kind: str, engine: sa.Engine, sort: str, descending: bool) -> list[str]:
@@ -75,6 +63,7 @@ def _plan(kind: str, engine: sa.Engine, sort: str, descending: bool) -> list[str
         return [" ".join(str(c) for c in row) for row in conn.execute(sa.text(explain + sql))]
 
 
+@pytest.mark.slow  # seeds 100,000 runs per backend
 @pytest.mark.parametrize("descending", [True, False], ids=["desc", "asc"])
 @pytest.mark.parametrize("sort", SORTABLE)
 def test_a_sorted_job_runs_page_is_read_from_an_index(seeded, sort: str, descending: bool) -> None:

@@ -63,7 +63,7 @@ class Store:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
-    db = open_database(database_url)
+    db = open_database(database_url, run_migrations=False)  # a clone of the migrated template
     loop = asyncio.new_event_loop()
     try:
         yield Store(db, RunStore(db), RunService(db), loop.run_until_complete)
@@ -87,7 +87,8 @@ async def _all(*awaitables: Awaitable[T]) -> list[T]:
 # ---------------------------------------------------------------- migrations
 
 
-def test_migrations_are_idempotent_and_keep_data(database_url: str) -> None:
+def test_migrations_are_idempotent_and_keep_data(empty_database_url: str) -> None:
+    database_url = empty_database_url  # migrated from nothing here, not a clone of the migrated template
     first = open_database(database_url)
     run, _ = asyncio.run(_insert_and_close(first, NewRun("demo")))
 

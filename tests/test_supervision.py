@@ -27,6 +27,9 @@ from runyard.store.jobs import JobStore
 from runyard.store.queue import Outcome, RunQueue
 from runyard.store.runs import RunStore
 from runyard.timeutil import now_us
+from tests.support.waiting import process_gone
+
+pytestmark = pytest.mark.slow  # real job processes, leases of seconds
 
 LEASE_SECONDS = 1.5
 
@@ -96,15 +99,6 @@ def _pids(tmp_path: Path) -> list[int]:
     return [int(line.split()[1]) for line in lines if line.startswith("start")]
 
 
-def _alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting to be reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
 async def _wait_for_start(tmp_path: Path, count: int) -> list[int]:
     deadline = time.monotonic() + 10
     while len(_pids(tmp_path)) < count:
@@ -129,7 +123,7 @@ def test_when_heartbeats_keep_failing_the_process_is_stopped_before_the_lease_ru
         [pid] = await _wait_for_start(tmp_path, 1)
         # Whether it ends quietly or raises, it must end, and take its process with it.
         await asyncio.wait_for(asyncio.gather(execution, return_exceptions=True), 10)
-        assert not _alive(pid), "the job's process outlived its supervision"
+        assert process_gone(pid), "the job's process outlived its supervision"
         assert time.monotonic() < lease_taken + LEASE_SECONDS, "the process was still running when the lease ran out"
         await db.close()
 
@@ -200,7 +194,7 @@ def test_an_attempt_cancelled_from_outside_stops_its_process(db: Database, tmp_p
         with pytest.raises(asyncio.CancelledError):
             await execution
         # Checked inside the loop: closing the loop would reap the process whatever the attempt did.
-        alive = _alive(pid)
+        alive = not process_gone(pid)
         await db.close()
         return alive
 

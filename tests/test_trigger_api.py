@@ -1,8 +1,7 @@
 """The Trigger.dev-compatible API under /trigger, one behaviour per test.
 
-The specification is openapi/runyard.yaml (tag `trigger`), the seed
-shared/seeds/triggerdev-list-runs.md and shared/DESIGN.md (how each internal
-state is shown, what the official SDK needs). The app runs in-process without
+The specification is openapi/runyard.yaml (tag `trigger`: Trigger.dev's list-runs
+page, how each internal state is shown, what the official SDK needs). The app runs in-process without
 a worker; a run that needs another state or time gets its row changed directly,
 as a worker would. Whatever reads or filters the store runs on SQLite and on
 PostgreSQL (`yard`); pure request/response shapes run on SQLite (`sqlite_yard`).
@@ -10,9 +9,7 @@ PostgreSQL (`yard`); pure request/response shapes run on SQLite (`sqlite_yard`).
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import itertools
@@ -21,24 +18,24 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from runyard.app import create_app
+from runyard.web.app import create_app
 from runyard.jobs import JobDefinition, demo_job
-from runyard.store.db import normalise_url, open_database
-from runyard.store.keys import ApiKey, Environment, KeyStore
-from runyard.store.schema import runs as runs_table
+from runyard.store.keys import ApiKey, Environment
 from runyard.timeutil import now_us
+from tests.support.databases import pg_database, sqlite_database
+from tests.support.keys import create_keys, revoke_key
+from tests.support.yard import FINISHED, Rows, Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = "/trigger/api/v1/runs"
@@ -46,7 +43,7 @@ NATIVE_RUNS = "/api/v1/runs"
 JOBS = [demo_job(), JobDefinition(name="email", command=("true",)), JobDefinition(name="report", command=("true",))]
 NO_SUCH_RUN = "run_01jd3k5z8q4m2x7v9w0y1z2a3b"
 
-# DESIGN.md, Lifecycle: how the Trigger dialect shows each internal state.
+# How the Trigger dialect shows each internal state (the spec's TriggerStatus).
 SHOWN_AS = {
     "delayed": "DELAYED",
     "queued": "QUEUED",
@@ -64,7 +61,6 @@ SHOWN_AS = {
 EMITTED = sorted(set(SHOWN_AS.values()))
 # Accepted as filter input (Trigger.dev v3 and v4 statuses) but never shown by runyard.
 NEVER_SHOWN = ["PENDING_VERSION", "WAITING_FOR_DEPLOY", "DEQUEUED", "WAITING", "REATTEMPTING", "FROZEN", "INTERRUPTED"]
-FINISHED = {"succeeded", "failed", "timed_out", "crashed", "system_failure", "cancelled", "expired"}
 TERMINAL_STATUSES = {"COMPLETED", "CANCELED", "FAILED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"}
 
 COMMON_REQUIRED = {
@@ -86,17 +82,10 @@ HOUR_MS = 3_600_000
 
 
 @dataclass
-class Store:
-    """The app in-process over one database for the whole module."""
-
-    client: TestClient
-    url: str
-    engine: sa.Engine
-
-
-@dataclass
-class Yard:
+class Yard(Rows):
     """The shared app, seen through a fresh `dev` and a fresh `prod` environment, a key each."""
+
+    succeeded_result: ClassVar[Any] = {"ok": True}
 
     client: TestClient
     url: str
@@ -131,86 +120,17 @@ class Yard:
         """How many runs the whole store holds, every environment together."""
         return self.client.get(NATIVE_RUNS).json()["total"]
 
-    def set_row(self, run_id: str, **columns: Any) -> None:
-        with self.engine.begin() as conn:
-            assert conn.execute(runs_table.update().where(runs_table.c.id == run_id).values(**columns)).rowcount == 1
-
-    def row(self, run_id: str) -> sa.Row:
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(runs_table).where(runs_table.c.id == run_id)).one()
-
-    def put_in_state(self, run_id: str, state: str) -> None:
-        """Give a run the columns a worker leaves in this state."""
-        now = now_us()
-        columns: dict[str, Any] = {"state": state, "updated_at": now}
-        if state == "delayed":
-            columns["delayed_until"] = now + 3600 * 1_000_000
-        if state in {"running", "cancelling", "retrying"} or (state in FINISHED and state not in {"cancelled", "expired"}):
-            columns.update(started_at=now - 2_000_000, attempt=1)
-        if state in FINISHED:
-            columns["completed_at"] = now
-            if state not in {"cancelled", "expired"}:
-                columns["duration_ms"] = 2000
-        if state == "succeeded":
-            columns["result"] = {"ok": True}
-        if state in FINISHED - {"succeeded"}:
-            columns["error"] = f"the run {state}"
-        self.set_row(run_id, **columns)
-
-
-def _with_key_store(url: str, action: Any) -> Any:
-    async def run() -> Any:
-        db = open_database(url, run_migrations=False)
-        try:
-            return await action(KeyStore(db))
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
-
-
-def _create_keys(url: str, environments: dict[str, str]) -> dict[str, tuple[ApiKey, str]]:
-    async def create(store: KeyStore) -> dict[str, tuple[ApiKey, str]]:
-        return {role: await store.create_key(name) for role, name in environments.items()}
-
-    return _with_key_store(url, create)
-
-
-def _revoke_key(url: str, key_id: str) -> None:
-    _with_key_store(url, lambda store: store.revoke(key_id))
-
-
-@contextlib.contextmanager
-def open_store(url: str) -> Iterator[Store]:
-    app = create_app(url, jobs=JOBS)  # migrates the database
-    engine = sa.create_engine(normalise_url(url).sync)
-    try:
-        with TestClient(app) as client:
-            yield Store(client, url, engine)
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture(scope="module")
-def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with open_store(f"sqlite:///{tmp_path_factory.mktemp('trigger') / 'runyard.db'}") as store:
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[Store]:
+    with open_store(sqlite_database(sqlite_template_path, tmp_path_factory.mktemp("trigger") / "runyard.db"), JOBS) as store:
         yield store
 
 
 @pytest.fixture(scope="module")
-def postgresql_store(pg_server: str) -> Iterator[Store]:
-    name = f"runyard_trigger_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(pg_server).set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with open_store(url) as store:
-            yield store
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgresql_store(pg_server: str, pg_template_name: str) -> Iterator[Store]:
+    with pg_database(pg_server, pg_template_name, "runyard_trigger") as url, open_store(url, JOBS) as store:
+        yield store
 
 
 _environment_numbers = itertools.count(1)
@@ -218,7 +138,7 @@ _environment_numbers = itertools.count(1)
 
 def _yard(store: Store) -> Yard:
     n = next(_environment_numbers)
-    return Yard(store.client, store.url, store.engine, _create_keys(store.url, {"dev": f"dev-{n}", "prod": f"prod-{n}"}))
+    return Yard(store.client, store.url, store.engine, create_keys(store.url, {"dev": f"dev-{n}", "prod": f"prod-{n}"}))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -363,7 +283,7 @@ def test_a_revoked_key_is_401_at_once(yard: Yard) -> None:
     run_id = yard.trigger()
     assert yard.client.get(RUNS, headers=yard.auth()).status_code == 200
 
-    _revoke_key(yard.url, yard.keys["dev"][0].id)
+    revoke_key(yard.url, yard.keys["dev"][0].id)
 
     for method, path in [("GET", RUNS), ("POST", "/trigger/api/v1/tasks/demo/trigger"), ("GET", f"/trigger/api/v3/runs/{run_id}"),
                          ("POST", f"/trigger/api/v2/runs/{run_id}/cancel"), ("POST", f"/trigger/api/v1/runs/{run_id}/replay")]:  # fmt: skip

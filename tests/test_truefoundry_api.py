@@ -1,8 +1,8 @@
 """The TrueFoundry-compatible job runs API under /api/svc/v1/jobs, one behaviour per test.
 
-The specification is openapi/runyard.yaml (tag `truefoundry`), the seed
-shared/seeds/truefoundry-list-job-runs.md and shared/DESIGN.md (how each
-internal state is shown, what the official SDK needs). The app runs in-process
+The specification is openapi/runyard.yaml (tag `truefoundry`: TrueFoundry's
+list-job-runs page, how each internal state is shown, what the official SDK
+needs). The app runs in-process
 without a worker; a run that needs another state, start time or duration gets
 its row changed directly, as a worker would. Whatever reads or filters the
 store runs on SQLite and on PostgreSQL (`yard`); pure request/response shapes
@@ -20,31 +20,30 @@ last in `desc`, on SQLite and PostgreSQL alike (the order the sort indexes hold)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import shlex
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from runyard.app import create_app
-from runyard.store.db import normalise_url, open_database
-from runyard.store.keys import ApiKey, KeyStore
+from runyard.store.keys import ApiKey
 from runyard.store.schema import jobs as jobs_table
-from runyard.store.schema import runs as runs_table
 from runyard.timeutil import now_us
+from tests.support.databases import pg_database, sqlite_database
+from tests.support.keys import create_keys
+from tests.support.truefoundry import SORT_COLUMN
+from tests.support.yard import Rows, Store, open_store
 
 API = "/api/svc/v1/jobs"
 NATIVE_JOBS = "/api/v1/jobs"
 
-# DESIGN.md, Lifecycle: how the TrueFoundry dialect shows each internal state.
+# How the TrueFoundry dialect shows each internal state (the spec's TrueFoundryJobRunStatus).
 SHOWN_AS = {
     "delayed": "SCHEDULED",
     "queued": "CREATED",
@@ -60,27 +59,19 @@ SHOWN_AS = {
     "expired": "TERMINATED",
 }
 TF_STATUSES = ["CREATED", "SCHEDULED", "RUNNING", "FINISHED", "FAILED", "TERMINATION_REQUESTED", "TERMINATING", "TERMINATED", "UNKNOWN"]
-FINISHED = {"succeeded", "failed", "timed_out", "crashed", "system_failure", "cancelled", "expired"}
 JOB_RUN_REQUIRED = {"id", "name", "applicationName", "deploymentVersion", "createdAt", "command", "totalRetries", "status"}
 SORT_BY = ["startTime", "duration", "deploymentVersion", "triggeredBy", "status"]
-SORT_COLUMN = {"startTime": "started_at", "duration": "duration_ms", "deploymentVersion": "job_version", "triggeredBy": "triggered_by", "status": "state"}
 
 
 # ---------------------------------------------------------------- the app, its keys, its jobs and rows
 
 
 @dataclass
-class Store:
-    """The app in-process over one database for the whole module."""
-
-    client: TestClient
-    url: str
-    engine: sa.Engine
-
-
-@dataclass
-class Yard:
+class Yard(Rows):
     """The shared app seen through fresh environments: `dev` (keys `dev`, `dev2`) and `prod`."""
+
+    ran_ms: ClassVar[int] = 2500
+    exit_codes: ClassVar[bool] = True
 
     client: TestClient
     url: str
@@ -149,30 +140,6 @@ class Yard:
         assert response.status_code == 200, response.text
         return response.json()["data"]
 
-    def set_row(self, run_id: str, **columns: Any) -> None:
-        with self.engine.begin() as conn:
-            assert conn.execute(runs_table.update().where(runs_table.c.id == run_id).values(**columns)).rowcount == 1
-
-    def row(self, run_id: str) -> sa.Row:
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(runs_table).where(runs_table.c.id == run_id)).one()
-
-    def put_in_state(self, run_id: str, state: str) -> None:
-        """Give a run the columns a worker leaves in this state."""
-        now = now_us()
-        columns: dict[str, Any] = {"state": state, "updated_at": now}
-        if state == "delayed":
-            columns["delayed_until"] = now + 3600 * 1_000_000
-        if state in {"running", "cancelling", "retrying"} or (state in FINISHED and state not in {"cancelled", "expired"}):
-            columns.update(started_at=now - 2_500_000, attempt=1)
-        if state in FINISHED:
-            columns["completed_at"] = now
-            if state not in {"cancelled", "expired"}:
-                columns.update(duration_ms=2500, exit_code=0 if state == "succeeded" else 1)
-        if state in FINISHED - {"succeeded"}:
-            columns["error"] = f"the run {state}"
-        self.set_row(run_id, **columns)
-
 
 def _with(params: Any, **extra: Any) -> list[tuple[str, Any]]:
     """Query parameters as pairs (repeated keys allowed), with `extra` appended unless already given."""
@@ -181,49 +148,16 @@ def _with(params: Any, **extra: Any) -> list[tuple[str, Any]]:
     return pairs + [(key, value) for key, value in extra.items() if key not in given]
 
 
-def _create_keys(url: str, environments: dict[str, str]) -> dict[str, tuple[ApiKey, str]]:
-    async def create() -> dict[str, tuple[ApiKey, str]]:
-        db = open_database(url, run_migrations=False)
-        try:
-            store = KeyStore(db)
-            return {role: await store.create_key(name) for role, name in environments.items()}
-        finally:
-            await db.close()
-
-    return asyncio.run(create())
-
-
-@contextlib.contextmanager
-def open_store(url: str) -> Iterator[Store]:
-    app = create_app(url)  # migrates the database
-    engine = sa.create_engine(normalise_url(url).sync)
-    try:
-        with TestClient(app) as client:
-            yield Store(client, url, engine)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
-def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with open_store(f"sqlite:///{tmp_path_factory.mktemp('truefoundry') / 'runyard.db'}") as store:
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[Store]:
+    with open_store(sqlite_database(sqlite_template_path, tmp_path_factory.mktemp("truefoundry") / "runyard.db")) as store:
         yield store
 
 
 @pytest.fixture(scope="module")
-def postgresql_store(pg_server: str) -> Iterator[Store]:
-    name = f"runyard_truefoundry_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(pg_server).set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with open_store(url) as store:
-            yield store
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgresql_store(pg_server: str, pg_template_name: str) -> Iterator[Store]:
+    with pg_database(pg_server, pg_template_name, "runyard_truefoundry") as url, open_store(url) as store:
+        yield store
 
 
 _numbers = itertools.count(1)
@@ -231,7 +165,7 @@ _numbers = itertools.count(1)
 
 def _yard(store: Store) -> Yard:
     n = next(_numbers)
-    keys = _create_keys(store.url, {"dev": f"dev-{n}", "dev2": f"dev-{n}", "prod": f"prod-{n}"})
+    keys = create_keys(store.url, {"dev": f"dev-{n}", "dev2": f"dev-{n}", "prod": f"prod-{n}"})
     return Yard(store.client, store.url, store.engine, keys, n)
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, LiveServer, start_server, stop_server
+from tests.support.servers import ROOT, LiveServer, start_server, stop_server
+from tests.support.waiting import process_gone, wait_for
+
+pytestmark = pytest.mark.slow  # worker processes and real runs
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -49,26 +52,6 @@ def write_jobs_file(path: Path, jobs: dict[str, dict[str, Any]]) -> Path:
 
 def python_job(script: str, **fields: Any) -> dict[str, Any]:
     return {"command": [sys.executable, "-c", script], **fields}
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
-def process_gone(pid: int) -> bool:
-    """No such process, or only a zombie waiting to be reaped (it runs nothing any more)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def read_pid(path: Path) -> int | None:

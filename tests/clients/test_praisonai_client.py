@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the real PraisonAI client in its own venv
+
 httpx = pytest.importorskip("httpx")
 
 REPO = Path(__file__).resolve().parents[2]

@@ -20,7 +20,6 @@ what a trigger hands the run.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -43,14 +42,19 @@ from truefoundry_sdk.errors import (
 )
 from truefoundry_sdk.version import __version__ as SDK_VERSION
 
-from runyard.store.db import normalise_url, open_database
-from runyard.store.keys import ApiKey, KeyStore
-from runyard.store.schema import runs as runs_table
+from runyard.store.db import normalise_url
+from runyard.store.keys import ApiKey
 from runyard.timeutil import now_us
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.support.databases import sqlite_database
+from tests.support.keys import create_keys
+from tests.support.servers import LiveServer, start_server, stop_server
+from tests.support.truefoundry import SORT_COLUMN
+from tests.support.waiting import wait_for
+from tests.support.yard import Rows
+
+pytestmark = pytest.mark.slow  # the real TrueFoundry SDK against live servers
 
 NO_RETRIES = {"max_retries": 0}
-SORT_COLUMN = {"startTime": "started_at", "duration": "duration_ms", "deploymentVersion": "job_version", "triggeredBy": "triggered_by", "status": "state"}
 
 
 def test_the_pinned_sdk_version() -> None:
@@ -58,7 +62,7 @@ def test_the_pinned_sdk_version() -> None:
 
 
 @dataclass
-class Yard:
+class Yard(Rows):
     """A live runyard, its keys (`dev`, `dev2` in environment dev; `prod`) and its database."""
 
     server: LiveServer
@@ -77,58 +81,33 @@ class Yard:
         assert response.status_code in (200, 201), response.text
         return name
 
-    def set_row(self, run_id: str, **columns: Any) -> None:
-        with self.engine.begin() as conn:
-            assert conn.execute(runs_table.update().where(runs_table.c.id == run_id).values(**columns)).rowcount == 1
 
-    def row(self, run_id: str) -> sa.Row:
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(runs_table).where(runs_table.c.id == run_id)).one()
-
-
-def _keys(url: str) -> dict[str, tuple[ApiKey, str]]:
-    async def create() -> dict[str, tuple[ApiKey, str]]:
-        db = open_database(url, run_migrations=False)
-        try:
-            store = KeyStore(db)
-            return {role: await store.create_key(env) for role, env in {"dev": "dev", "dev2": "dev", "prod": "prod"}.items()}
-        finally:
-            await db.close()
-
-    return asyncio.run(create())
-
-
-def _yard(tmp_path: Path, *args: str) -> Iterator[Yard]:
-    url = f"sqlite:///{tmp_path / 'runyard.db'}"
-    server = start_server(url, tmp_path / "server.log", *args)  # migrates the database
+def _yard(tmp_path: Path, template: Path, *args: str) -> Iterator[Yard]:
+    url = sqlite_database(template, tmp_path / "runyard.db")
+    server = start_server(url, tmp_path / "server.log", *args)  # migrates the database (a no-op on a copy of the template)
     engine = sa.create_engine(normalise_url(url).sync)
     try:
-        yield Yard(server, engine, _keys(url))
+        yield Yard(server, engine, create_keys(url, {"dev": "dev", "dev2": "dev", "prod": "prod"}))
     finally:
         engine.dispose()
         stop_server(server)
 
 
 @pytest.fixture(scope="module")
-def yard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Yard]:
+def yard(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[Yard]:
     """A live server without a worker: triggered runs stay CREATED."""
-    yield from _yard(tmp_path_factory.mktemp("tf-idle"), "--workers", "0")
+    yield from _yard(tmp_path_factory.mktemp("tf-idle"), sqlite_template_path, "--workers", "0")
 
 
 @pytest.fixture(scope="module")
-def working_yard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Yard]:
+def working_yard(tmp_path_factory: pytest.TempPathFactory, sqlite_template_path: Path) -> Iterator[Yard]:
     """A live server with one embedded worker slot: triggered runs execute."""
-    yield from _yard(tmp_path_factory.mktemp("tf-work"), "--workers", "1")
+    yield from _yard(tmp_path_factory.mktemp("tf-work"), sqlite_template_path, "--workers", "1")
 
 
-def wait_for(read: Callable[[], JobRun], done: Callable[[JobRun], bool], timeout: float = 15) -> JobRun:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = read()
-        if done(run):
-            return run
-        assert time.monotonic() < deadline, f"gave up waiting; last seen {run!r}"
-        time.sleep(0.1)
+def wait_for_run(read: Callable[[], JobRun], done: Callable[[JobRun], bool], timeout: float = 15) -> JobRun:
+    """Read the run until `done` holds for it; return it."""
+    return wait_for(lambda: run if done(run := read()) else None, timeout, "the run", interval=0.1)
 
 
 def names(runs: Any) -> list[str]:
@@ -379,7 +358,7 @@ def test_terminate_a_running_run(working_yard: Yard) -> None:
     tf = working_yard.client()
     run = tf.jobs.trigger(application_id=job).data
     started = time.monotonic()
-    running = wait_for(lambda: tf.jobs.get_run(job, run.name).data, lambda r: r.status is not JobRunStatus.CREATED)
+    running = wait_for_run(lambda: tf.jobs.get_run(job, run.name).data, lambda r: r.status is not JobRunStatus.CREATED)
     assert running.status is JobRunStatus.RUNNING
     with pytest.raises(ConflictError) as raised:
         tf.jobs.delete_run(job, run.name, request_options=NO_RETRIES)
@@ -387,7 +366,7 @@ def test_terminate_a_running_run(working_yard: Yard) -> None:
     answer = tf.jobs.terminate(deployment_id=run.deployment_id, job_run_name=run.name)
     assert answer.job_run_status is JobRunStatus.TERMINATION_REQUESTED
     assert answer.message == "Termination requested"
-    done = wait_for(lambda: tf.jobs.get_run(job, run.name).data, lambda r: r.status is not JobRunStatus.TERMINATION_REQUESTED)
+    done = wait_for_run(lambda: tf.jobs.get_run(job, run.name).data, lambda r: r.status is not JobRunStatus.TERMINATION_REQUESTED)
     assert done.status is JobRunStatus.TERMINATED
     assert done.end_time is not None and done.end_time >= done.created_at
     assert time.monotonic() - started < 20, "the sleep was not stopped"
@@ -402,7 +381,7 @@ def test_a_triggered_run_executes_the_override_with_params_on_stdin(working_yard
     override = tf.jobs.trigger(application_id=job, input={"command": "cat; exit 3", "params": params}).data
     finished = {JobRunStatus.FINISHED, JobRunStatus.FAILED, JobRunStatus.TERMINATED}
     for run, status, exit_code in ((plain, JobRunStatus.FINISHED, 0), (override, JobRunStatus.FAILED, 3)):
-        done = wait_for(lambda run=run: tf.jobs.get_run(job, run.name).data, lambda r: r.status in finished)
+        done = wait_for_run(lambda run=run: tf.jobs.get_run(job, run.name).data, lambda r: r.status in finished)
         assert done.status is status and done.exit_code == exit_code
         assert isinstance(done.duration, int) and done.end_time is not None
         logs = httpx.get(f"{working_yard.server.url}/api/v1/runs/{run.id}/logs", timeout=10).json()

@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, LiveServer, start_server, stop_server
+from tests.support.servers import ROOT, LiveServer, start_server, stop_server
+
+pytestmark = pytest.mark.slow  # the real Trigger.dev SDKs under node
 
 HERE = Path(__file__).resolve().parent
 LINES = {"v3": "3.3.17", "v4": "4.8.3"}

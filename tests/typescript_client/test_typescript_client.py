@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer, start_server, stop_server
+from tests.support.servers import LiveServer, start_server, stop_server
+
+pytestmark = pytest.mark.slow  # npm, tsc and a live server
 
 HERE = Path(__file__).resolve().parent
 PINNED = {"typescript": "5.9.3", "openapi-fetch": "0.17.0", "@types/node": "20.19.43"}
