@@ -305,7 +305,8 @@ def test_a_failing_attempt_is_retried_with_growing_backoff_until_it_succeeds(dat
         print("::result " + str(attempt))
         """,
         max_attempts=3,  # the job's own setting: the submit below does not name one
-        retry=RetryPolicy(initial_seconds=0.3, factor=2.0, max_seconds=10.0),
+        # Backoffs of 0.6 s then 1.8 s: their difference stays well above how late a process may start on a loaded machine.
+        retry=RetryPolicy(initial_seconds=0.6, factor=3.0, max_seconds=10.0),
     )
     with serve(database_url, job) as client:
         run_id = submit(client, "flaky")
@@ -320,8 +321,8 @@ def test_a_failing_attempt_is_retried_with_growing_backoff_until_it_succeeds(dat
     assert [int(n) for n, _ in lines] == [1, 2, 3]
     times = [float(t) for _, t in lines]
     first_gap, second_gap = times[1] - times[0], times[2] - times[1]
-    assert first_gap >= 0.3, f"first retry came {first_gap:.3f} s after attempt 1 (backoff 0.3 s)"
-    assert second_gap >= 0.6, f"second retry came {second_gap:.3f} s after attempt 2 (backoff 0.6 s)"
+    assert first_gap >= 0.6, f"first retry came {first_gap:.3f} s after attempt 1 (backoff 0.6 s)"
+    assert second_gap >= 1.8, f"second retry came {second_gap:.3f} s after attempt 2 (backoff 1.8 s)"
     assert second_gap >= first_gap * 0.9, (first_gap, second_gap)
 
 
