@@ -881,6 +881,10 @@ class CommandItem(RootModel[str]):
     root: Annotated[str, Field(min_length=1)]
 
 
+class EnvFromItem(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+
+
 class Environment(RootModel[str]):
     root: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9-]{0,31}$")]
 
@@ -905,8 +909,25 @@ class JobSpec(BaseModel):
     ] = False
     env: Annotated[
         dict[str, str] | None,
-        Field(description="Environment variables added to runyard's own."),
+        Field(
+            description="Environment variables of the job's process. A job's process never inherits the\nserver's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`\n(the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and\n`LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's\n`RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.\n"
+        ),
     ] = None
+    env_from: Annotated[
+        list[EnvFromItem] | None,
+        Field(
+            description="Names of variables the job's process takes from the worker's environment (a\nsecret such as `AWS_SECRET_ACCESS_KEY` stays on the worker instead of being\nstored in the job). A name the worker does not have is left out.\n",
+            examples=[["AWS_SECRET_ACCESS_KEY"]],
+            max_length=64,
+            validate_default=True,
+        ),
+    ] = []
+    allow_command_override: Annotated[
+        bool | None,
+        Field(
+            description="Whether a run may replace the job's command (TrueFoundry's trigger\n`input.command`). Off by default: what runs is decided by whoever defines jobs.\n"
+        ),
+    ] = False
     cwd: Annotated[
         str | None,
         Field(description="The working folder (default: the worker's).", min_length=1),
@@ -972,6 +993,8 @@ class Job(BaseModel):
     command: list[str]
     shell: bool
     env: dict[str, str]
+    env_from: list[str]
+    allow_command_override: bool
     cwd: str | None
     timeout_seconds: float | None
     max_attempts: int

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from runyard.domain import (
+    CommandOverrideForbidden,
     Credential,
     Cursor,
     Environment,
@@ -79,6 +80,8 @@ class RunService:
         definition = job.definition
         if new.job_version is not None and new.job_version != job.version:
             definition = await self.jobs.get_version(job.name, new.job_version)  # JobNotFound for a version that never was
+        if new.command_override is not None and not definition.allow_command_override:
+            raise CommandOverrideForbidden(job.name)  # what runs is decided by whoever defines the job
         new = dataclasses.replace(new, job_version=new.job_version or job.version, max_attempts=new.max_attempts or definition.max_attempts)
         run, created = await self.runs.insert(new)
         return Submitted(run, created)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import textwrap
 import time
@@ -224,6 +225,28 @@ def test_input_arrives_on_stdin_as_json_and_the_run_id_and_attempt_are_in_the_en
 
     assert result["status"] == "succeeded", result
     assert result["result"] == {"input": payload, "run_id": run_id, "attempt": "1", "job": "echo", "extra": "hello"}
+
+
+def test_a_jobs_process_sees_none_of_the_servers_variables(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNYARD_TEST_CANARY", "a secret of the server's")
+    monkeypatch.setenv("RUNYARD_TEST_SHARED", "taken by name")
+    job = python_job(
+        "printenv",
+        "import json, os; print('::result ' + json.dumps(dict(os.environ)))",
+        env={"LEVEL": "info"},
+        env_from=("RUNYARD_TEST_SHARED", "RUNYARD_TEST_ABSENT"),
+    )
+    with serve(sqlite_url, job) as client:
+        run_id = submit(client, "printenv")
+        assert wait_for_status(client, run_id, "succeeded", "failed")["status"] == "succeeded"
+        seen = client.get(f"{RUNS}/{run_id}/result").json()["result"]
+    assert "RUNYARD_TEST_CANARY" not in seen
+    assert seen["RUNYARD_TEST_SHARED"] == "taken by name" and "RUNYARD_TEST_ABSENT" not in seen
+    assert seen["LEVEL"] == "info" and seen["RUNYARD_RUN_ID"] == run_id
+    base = {"PATH", "LANG"} | {name for name in ("HOME", "TZ") if name in os.environ}
+    run_variables = {"RUNYARD_RUN_ID", "RUNYARD_ATTEMPT", "RUNYARD_JOB"}
+    # Python itself may add LC_CTYPE at start (PEP 538); nothing else may be there.
+    assert set(seen) - {"LC_CTYPE"} == base | run_variables | {"LEVEL", "RUNYARD_TEST_SHARED"}
 
 
 def test_a_run_without_input_reads_json_null_on_stdin(sqlite_url: str) -> None:

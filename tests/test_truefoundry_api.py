@@ -558,9 +558,9 @@ def test_a_run_is_found_by_name_or_id_and_the_job_by_name_or_id(yard: Yard) -> N
 
 
 def test_trigger_by_deployment_id_runs_that_version_and_keeps_params_and_command(yard: Yard) -> None:
-    job = yard.job("deploy", ["echo", "one"])
+    job = yard.job("deploy", ["echo", "one"], allow_command_override=True)
     job_id = yard.job_id(job)
-    yard.job("deploy", ["echo", "two"])
+    yard.job("deploy", ["echo", "two"], allow_command_override=True)
     response = yard.trigger_raw({"deploymentId": f"{job_id}:1", "input": {"params": {"day": "2024-04-01"}, "command": "echo hi | wc -c"}})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -574,6 +574,22 @@ def test_trigger_by_deployment_id_runs_that_version_and_keeps_params_and_command
     latest = yard.trigger(job, input={"command": ["echo", "x y"]})
     assert latest["deploymentVersion"] == "2" and latest["command"] == "echo 'x y'"
     assert yard.trigger(job)["command"] == "echo two"
+
+
+def test_a_command_override_of_a_job_that_does_not_allow_it_is_403_and_stores_nothing(yard: Yard) -> None:
+    job = yard.job("locked", ["echo", "one"])
+    body = assert_http_error(yard.trigger_raw({"applicationId": job, "input": {"command": "cat /etc/passwd"}}), 403)
+    assert body["message"] == f"Job {job!r} does not allow its command to be overridden (allow_command_override)"
+    assert yard.ids(job) == []
+    assert yard.trigger(job)["command"] == "echo one"  # without an override the job runs as defined
+
+
+def test_the_job_definition_says_whether_a_run_may_override_its_command(yard: Yard) -> None:
+    job = yard.job("flags", ["echo", "one"])
+    defined = yard.client.get(f"{NATIVE_JOBS}/{job}").json()
+    assert defined["allow_command_override"] is False and defined["env_from"] == []
+    yard.job("flags", ["echo", "one"], allow_command_override=True)
+    assert yard.client.get(f"{NATIVE_JOBS}/{job}").json()["allow_command_override"] is True
 
 
 def test_trigger_without_a_job_is_422(sqlite_yard: Yard) -> None:

@@ -446,7 +446,11 @@ export interface paths {
          *     by `deploymentId`: a job version) in the caller's environment, as
          *     TrueFoundry's `jobs.trigger` does. `input.command` replaces the job's
          *     command for this run (a string runs through /bin/sh -c, a list is an
-         *     argv); `input.params` is handed to the run as its JSON input on stdin.
+         *     argv) only for a job whose definition allows it
+         *     (`allow_command_override`, off by default): what a run may execute is
+         *     decided by whoever defines jobs, not by every key holder, so runyard
+         *     answers 403 (and stores nothing) where TrueFoundry would run the
+         *     command. `input.params` is handed to the run as its JSON input on stdin.
          */
         post: operations["handlers.truefoundry.trigger_job"];
         delete?: never;
@@ -930,10 +934,32 @@ export interface components {
              * @default false
              */
             shell: boolean;
-            /** @description Environment variables added to runyard's own. */
+            /**
+             * @description Environment variables of the job's process. A job's process never inherits the
+             *     server's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`
+             *     (the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and
+             *     `LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's
+             *     `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.
+             */
             env?: {
                 [key: string]: string;
             };
+            /**
+             * @description Names of variables the job's process takes from the worker's environment (a
+             *     secret such as `AWS_SECRET_ACCESS_KEY` stays on the worker instead of being
+             *     stored in the job). A name the worker does not have is left out.
+             * @default []
+             * @example [
+             *       "AWS_SECRET_ACCESS_KEY"
+             *     ]
+             */
+            env_from: string[];
+            /**
+             * @description Whether a run may replace the job's command (TrueFoundry's trigger
+             *     `input.command`). Off by default: what runs is decided by whoever defines jobs.
+             * @default false
+             */
+            allow_command_override: boolean;
             /** @description The working folder (default: the worker's). */
             cwd?: string | null;
             /**
@@ -967,6 +993,8 @@ export interface components {
             env: {
                 [key: string]: string;
             };
+            env_from: string[];
+            allow_command_override: boolean;
             cwd: string | null;
             timeout_seconds: number | null;
             max_attempts: number;
@@ -1004,7 +1032,7 @@ export interface components {
                 "application/json": components["schemas"]["TrueFoundryHttpError"];
             };
         };
-        /** @description The caller's environment may not see this job (its `environments` leave it out). */
+        /** @description The caller's environment may not see this job (its `environments` leave it out), or the trigger overrides the command of a job that does not allow it. */
         TrueFoundryForbidden: {
             headers: {
                 [name: string]: unknown;

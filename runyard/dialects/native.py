@@ -14,6 +14,7 @@ from starlette.responses import StreamingResponse
 from generated import models as m
 from runyard.dialects import states_shown_as
 from runyard.domain import (
+    Forbidden,
     InvalidInput,
     InvalidJob,
     JobDefinition,
@@ -224,6 +225,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _native(404, f"Unknown job {error.reference!r}" if on_jobs else unknown_job_message(error.reference))
     if isinstance(error, RunConflict):
         return _native(409, str(error))
+    if isinstance(error, Forbidden):
+        return _native(403, str(error))
     if isinstance(error, (InvalidJob, InvalidInput)):
         return _native(400, str(error))
     status, title, detail = problem_parts(error, context)

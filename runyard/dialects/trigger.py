@@ -19,7 +19,7 @@ from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
 from runyard.dialects import states_shown_as
-from runyard.domain import Cursor, Environment, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
+from runyard.domain import Cursor, Environment, Forbidden, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
 from runyard.service import Position, Submitted
 from runyard.timeutil import now_us, to_iso
 from runyard.web.problems import issues, problem_parts
@@ -345,6 +345,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _error(404, "Run not found")
     if isinstance(error, JobNotFound):
         return _error(404, f"Task not found: {error.reference}")
+    if isinstance(error, Forbidden):
+        return _error(403, str(error))
     if isinstance(error, InvalidInput):
         return _bad_request(context.method, [{"code": "custom", "message": str(error), "path": [error.parameter]}])
     if isinstance(error, BadRequestProblem):

@@ -15,8 +15,8 @@ from generated import models as m
 from runyard.dialects import states_shown_as
 from runyard.domain import (
     Credential,
+    Forbidden,
     InvalidInput,
-    JobForbidden,
     JobNotFound,
     NewRun,
     Run,
@@ -218,7 +218,7 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
     if isinstance(error, JobNotFound):
         shown = f"{error.reference}:{error.version}" if error.version is not None else error.reference
         return _http_error(404, f"Job not found: {shown}")
-    if isinstance(error, JobForbidden):
+    if isinstance(error, Forbidden):
         return _http_error(403, str(error))
     if isinstance(error, RunNotFound):
         return _http_error(404, f"Job run not found: {error.run_id}")

@@ -2,6 +2,8 @@
 
 from runyard.domain.environments import ApiKey, Credential, Environment
 from runyard.domain.errors import (
+    CommandOverrideForbidden,
+    Forbidden,
     InvalidEnvironment,
     InvalidInput,
     InvalidJob,
@@ -33,9 +35,11 @@ __all__ = [
     "HELD_STATES",
     "WAITING_STATES",
     "ApiKey",
+    "CommandOverrideForbidden",
     "Credential",
     "Cursor",
     "Environment",
+    "Forbidden",
     "InvalidEnvironment",
     "InvalidInput",
     "InvalidJob",

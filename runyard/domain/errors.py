@@ -47,13 +47,25 @@ class RunConflict(RunyardError):
         self.run = run
 
 
-class JobForbidden(RunyardError, PermissionError):
+class Forbidden(RunyardError, PermissionError):
+    """The caller may not do this (its message says why)."""
+
+
+class JobForbidden(Forbidden):
     """The caller's environment may not see this job."""
 
     def __init__(self, job_name: str, environment_name: str) -> None:
         super().__init__(f"The {environment_name} environment may not access job {job_name!r}")
         self.job_name = job_name
         self.environment_name = environment_name
+
+
+class CommandOverrideForbidden(Forbidden):
+    """A run asked to replace the command of a job whose definition does not allow it."""
+
+    def __init__(self, job_name: str) -> None:
+        super().__init__(f"Job {job_name!r} does not allow its command to be overridden (allow_command_override)")
+        self.job_name = job_name
 
 
 class InvalidInput(RunyardError, ValueError):

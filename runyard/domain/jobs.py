@@ -35,6 +35,8 @@ class JobDefinition:
     concurrency: int | None = None
     kill_grace_seconds: float = 5.0
     environments: tuple[str, ...] | None = None  # who may see it through keys (None: every environment)
+    env_from: tuple[str, ...] = ()  # variables the process takes from the worker's environment
+    allow_command_override: bool = False  # may a run replace the command (only whoever defines the job decides)
 
     def argv(self) -> list[str]:
         """What to execute: the argv itself, or through /bin/sh -c (further items are $0, $1, ...)."""
@@ -48,6 +50,7 @@ class JobDefinition:
         data.pop("name")
         data["command"] = list(self.command)
         data["environments"] = list(self.environments) if self.environments is not None else None
+        data["env_from"] = list(self.env_from)
         return data
 
     @classmethod
@@ -75,6 +78,8 @@ class JobDefinition:
             concurrency=int(concurrency) if concurrency is not None else None,
             kill_grace_seconds=float(data.get("kill_grace_seconds", 5.0)),
             environments=tuple(environments) if environments is not None else None,
+            env_from=tuple(data.get("env_from") or ()),
+            allow_command_override=bool(data.get("allow_command_override", False)),
         )
 
 

@@ -23,6 +23,9 @@ from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 
 _PR_SET_PDEATHSIG = 1
+# What a job's process gets of the worker's environment without asking (the spec's JobSpec.env says so too).
+BASE_VARIABLES = ("PATH", "HOME", "LANG", "TZ")
+BASE_DEFAULTS = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 log = logging.getLogger("runyard.worker")
 
 
@@ -149,8 +152,16 @@ class Attempt:
         return list(self.run.command_override) if self.run.command_override else self.job.argv()
 
     def _environment(self) -> dict[str, str]:
+        """A clean environment: never the worker's own variables (its database URL, cloud secrets, ...),
+        only a minimal base, what the job takes by name (`env_from`), its own `env`, and the run's."""
+        worker = os.environ
+        base = {name: worker[name] for name in BASE_VARIABLES if name in worker}
+        for name, default in BASE_DEFAULTS.items():
+            base.setdefault(name, default)
+        taken = {name: worker[name] for name in self.job.env_from if name in worker}
         return {
-            **os.environ,
+            **base,
+            **taken,
             **self.job.env,
             "RUNYARD_RUN_ID": self.run.id,
             "RUNYARD_ATTEMPT": str(self.run.attempt),

@@ -312,13 +312,13 @@ def test_get_run_by_name_and_by_id(yard: Yard) -> None:
 
 
 def test_trigger_hands_params_as_input_and_takes_a_command_override(yard: Yard) -> None:
-    job = yard.job("trig", ["echo", "one"])
+    job = yard.job("trig", ["echo", "one"], allow_command_override=True)
     tf = yard.client()
     first = tf.jobs.trigger(application_id=job, input={"params": {"day": "2024-04-01", "n": 3}})
     assert first.message and first.data.status is JobRunStatus.CREATED
     assert yard.row(first.data.id).input == {"day": "2024-04-01", "n": 3}
     assert first.data.command == "echo one"
-    yard.job("trig", ["echo", "two"])
+    yard.job("trig", ["echo", "two"], allow_command_override=True)
     # By the job's id, with a command line for /bin/sh -c.
     override = tf.jobs.trigger(application_id=first.data.application_id, input={"command": "echo hi && exit 3"})
     assert override.data.command == "/bin/sh -c 'echo hi && exit 3'"
@@ -374,7 +374,7 @@ def test_terminate_a_running_run(working_yard: Yard) -> None:
 
 
 def test_a_triggered_run_executes_the_override_with_params_on_stdin(working_yard: Yard) -> None:
-    job = working_yard.job("reader", ["python3", "-c", "import sys; sys.stdout.write(sys.stdin.read())"])
+    job = working_yard.job("reader", ["python3", "-c", "import sys; sys.stdout.write(sys.stdin.read())"], allow_command_override=True)
     tf = working_yard.client()
     params = {"day": "2024-04-01", "n": 3}
     plain = tf.jobs.trigger(application_id=job, input={"params": params}).data

@@ -25,6 +25,8 @@ class Job:
         command (list[str]):
         shell (bool):
         env (JobEnv):
+        env_from (list[str]):
+        allow_command_override (bool):
         cwd (None | str):
         timeout_seconds (float | None):
         max_attempts (int):
@@ -41,6 +43,8 @@ class Job:
     command: list[str]
     shell: bool
     env: JobEnv
+    env_from: list[str]
+    allow_command_override: bool
     cwd: None | str
     timeout_seconds: float | None
     max_attempts: int
@@ -62,6 +66,10 @@ class Job:
         shell = self.shell
 
         env = self.env.to_dict()
+
+        env_from = self.env_from
+
+        allow_command_override = self.allow_command_override
 
         cwd: None | str
         cwd = self.cwd
@@ -98,6 +106,8 @@ class Job:
                 "command": command,
                 "shell": shell,
                 "env": env,
+                "env_from": env_from,
+                "allow_command_override": allow_command_override,
                 "cwd": cwd,
                 "timeout_seconds": timeout_seconds,
                 "max_attempts": max_attempts,
@@ -127,6 +137,10 @@ class Job:
         shell = d.pop("shell")
 
         env = JobEnv.from_dict(d.pop("env"))
+
+        env_from = cast(list[str], d.pop("env_from"))
+
+        allow_command_override = d.pop("allow_command_override")
 
         def _parse_cwd(data: object) -> None | str:
             if data is None:
@@ -180,6 +194,8 @@ class Job:
             command=command,
             shell=shell,
             env=env,
+            env_from=env_from,
+            allow_command_override=allow_command_override,
             cwd=cwd,
             timeout_seconds=timeout_seconds,
             max_attempts=max_attempts,

@@ -23,7 +23,17 @@ class JobSpec:
         command (list[str]): The argv to execute (no shell). With `shell`, the first item is a
             command line for `/bin/sh -c` and further items become its `$0`, `$1`, ...
         shell (bool | Unset): Run the command line through /bin/sh -c. Default: False.
-        env (JobSpecEnv | Unset): Environment variables added to runyard's own.
+        env (JobSpecEnv | Unset): Environment variables of the job's process. A job's process never inherits the
+            server's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`
+            (the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and
+            `LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's
+            `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.
+        env_from (list[str] | Unset): Names of variables the job's process takes from the worker's environment (a
+            secret such as `AWS_SECRET_ACCESS_KEY` stays on the worker instead of being
+            stored in the job). A name the worker does not have is left out.
+        allow_command_override (bool | Unset): Whether a run may replace the job's command (TrueFoundry's trigger
+            `input.command`). Off by default: what runs is decided by whoever defines jobs.
+             Default: False.
         cwd (None | str | Unset): The working folder (default: the worker's).
         timeout_seconds (float | None | Unset): An attempt running longer is killed and ends timed out (null for no
             limit). Default: 3600.0.
@@ -39,6 +49,8 @@ class JobSpec:
     command: list[str]
     shell: bool | Unset = False
     env: JobSpecEnv | Unset = UNSET
+    env_from: list[str] | Unset = UNSET
+    allow_command_override: bool | Unset = False
     cwd: None | str | Unset = UNSET
     timeout_seconds: float | None | Unset = 3600.0
     max_attempts: int | Unset = 1
@@ -55,6 +67,12 @@ class JobSpec:
         env: dict[str, Any] | Unset = UNSET
         if not isinstance(self.env, Unset):
             env = self.env.to_dict()
+
+        env_from: list[str] | Unset = UNSET
+        if not isinstance(self.env_from, Unset):
+            env_from = self.env_from
+
+        allow_command_override = self.allow_command_override
 
         cwd: None | str | Unset
         if isinstance(self.cwd, Unset):
@@ -102,6 +120,10 @@ class JobSpec:
             field_dict["shell"] = shell
         if env is not UNSET:
             field_dict["env"] = env
+        if env_from is not UNSET:
+            field_dict["env_from"] = env_from
+        if allow_command_override is not UNSET:
+            field_dict["allow_command_override"] = allow_command_override
         if cwd is not UNSET:
             field_dict["cwd"] = cwd
         if timeout_seconds is not UNSET:
@@ -135,6 +157,10 @@ class JobSpec:
             env = UNSET
         else:
             env = JobSpecEnv.from_dict(_env)
+
+        env_from = cast(list[str], d.pop("env_from", UNSET))
+
+        allow_command_override = d.pop("allow_command_override", UNSET)
 
         def _parse_cwd(data: object) -> None | str | Unset:
             if data is None:
@@ -195,6 +221,8 @@ class JobSpec:
             command=command,
             shell=shell,
             env=env,
+            env_from=env_from,
+            allow_command_override=allow_command_override,
             cwd=cwd,
             timeout_seconds=timeout_seconds,
             max_attempts=max_attempts,

@@ -11,7 +11,13 @@ T = TypeVar("T", bound="JobSpecEnv")
 
 @_attrs_define
 class JobSpecEnv:
-    """Environment variables added to runyard's own."""
+    """Environment variables of the job's process. A job's process never inherits the
+    server's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`
+    (the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and
+    `LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's
+    `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.
+
+    """
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
