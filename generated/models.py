@@ -1082,7 +1082,7 @@ class SubmitRunRequest(BaseModel):
     idempotency_key: Annotated[
         str | None,
         Field(
-            description="A client-chosen key; the same key returns the run created first.",
+            description="A client-chosen key; the same key (in the same environment) returns the run created first.",
             max_length=256,
             min_length=1,
         ),

@@ -31,6 +31,9 @@ from runyard.store.jobs import JobStore
 from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
 
+# Where runs submitted without a key belong.
+DEFAULT_ENVIRONMENT = "default"
+
 # A position in the newest-first order: a cursor, or the id of a run to start from.
 Position = Cursor | str
 
@@ -63,11 +66,18 @@ class RunService:
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
         self.keys = KeyStore(db)
+        self._default: Environment | None = None
 
     async def health(self) -> str:
         """The kind of store, after proving it answers a query."""
         await self.runs.ping()
         return self.db.kind
+
+    async def default_environment(self) -> Environment:
+        """The environment of requests without a key, created on first use."""
+        if self._default is None:
+            self._default = await self.keys.environment(DEFAULT_ENVIRONMENT)
+        return self._default
 
     async def authenticate(self, secret: str) -> Credential | None:
         return await self.keys.authenticate(secret)
@@ -75,7 +85,12 @@ class RunService:
     # --- runs -----------------------------------------------------------------------------
 
     async def submit(self, new: NewRun) -> Submitted:
-        """Store a run of a defined job (JobNotFound otherwise, and nothing is stored)."""
+        """Store a run of a defined job (JobNotFound otherwise, and nothing is stored).
+
+        A run submitted without an environment (no key) belongs to `default`.
+        """
+        if new.env_id is None:
+            new = dataclasses.replace(new, env_id=(await self.default_environment()).id)
         job = await self.jobs.get(new.job_name)
         definition = job.definition
         if new.job_version is not None and new.job_version != job.version:

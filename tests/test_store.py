@@ -108,6 +108,42 @@ def test_migrations_are_idempotent_and_keep_data(empty_database_url: str) -> Non
     assert versions == [head]
 
 
+def test_migration_0004_puts_keyless_runs_in_default_keeps_their_tags_and_unprefixes_trigger_keys(empty_database_url: str) -> None:
+    from alembic import command
+
+    from runyard.store.db import _sqlite_migration_pragmas, normalise_url
+
+    urls = normalise_url(empty_database_url)
+    engine = sa.create_engine(urls.sync)
+    if urls.kind == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_migration_pragmas)
+
+    def upgrade(revision: str) -> None:
+        with engine.begin() as conn:
+            config = _alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+    upgrade("0003")
+    insert_run = sa.text(
+        "INSERT INTO runs (id, job_name, state, tags, created_at, updated_at, attempt, max_attempts, progress_percentage, env_id, idempotency_key, is_test) "
+        "VALUES (:id, 'demo', 'queued', '[]', :t, :t, 0, 1, 0, :env, :key, false)"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO environments (id, name, created_at) VALUES ('env_prod', 'prod', 1)"))
+        rows = [("run_a", None, "k1"), ("run_b", "env_prod", "env_prod:k1"), ("run_c", None, "env_prod:k2"), ("run_d", "env_prod", None)]
+        for t, (run_id, env, key) in enumerate(rows):
+            conn.execute(insert_run, {"id": run_id, "t": t, "env": env, "key": key})
+        conn.execute(sa.text("INSERT INTO run_tags (run_id, tag, env_id, created_at) VALUES ('run_a', 'nightly', NULL, 0), ('run_b', 'nightly', 'env_prod', 1)"))
+    upgrade("head")
+    with engine.connect() as conn:
+        migrated = conn.execute(sa.text("SELECT r.id, e.name, r.idempotency_key FROM runs r JOIN environments e ON e.id = r.env_id ORDER BY r.id")).all()
+        tags = conn.execute(sa.text("SELECT t.run_id, e.name FROM run_tags t JOIN environments e ON e.id = t.env_id ORDER BY t.run_id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in migrated] == [("run_a", "default", "k1"), ("run_b", "prod", "k1"), ("run_c", "default", "env_prod:k2"), ("run_d", "prod", None)]
+    assert [tuple(row) for row in tags] == [("run_a", "default"), ("run_b", "prod")]
+
+
 async def _insert_and_close(db: Database, new: NewRun):
     try:
         return await RunStore(db).insert(new)
@@ -165,7 +201,8 @@ def test_runs_without_an_idempotency_key_are_never_merged(store: Store) -> None:
 
 
 def test_concurrent_inserts_with_one_idempotency_key_store_exactly_one_run(store: Store) -> None:
-    results = store.call(_all(*(store.runs.insert(NewRun("demo", idempotency_key="race")) for _ in range(10))))
+    # Keys are unique within an environment (the service gives every run one).
+    results = store.call(_all(*(store.runs.insert(NewRun("demo", idempotency_key="race", env_id="env_a")) for _ in range(10))))
 
     assert {run.id for run, _ in results} == {results[0][0].id}
     assert sum(created for _, created in results) == 1
@@ -176,21 +213,30 @@ def test_insert_that_loses_the_race_for_its_key_returns_the_winners_run(store: S
     """Deterministic form of the race above: another submit stores the key between
     this insert's look-up (which found nothing) and its INSERT, so the INSERT hits
     the unique constraint and the insert must answer with the winner's run."""
-    winner = store.insert(idempotency_key="race")
+    winner = store.insert(idempotency_key="race", env_id="env_a")
     real_lookup = store.runs.find_by_idempotency_key
     lookups: list[str] = []
 
-    async def stale_first_lookup(key: str):
+    async def stale_first_lookup(env_id: str | None, key: str):
         lookups.append(key)
-        return None if len(lookups) == 1 else await real_lookup(key)
+        return None if len(lookups) == 1 else await real_lookup(env_id, key)
 
     monkeypatch.setattr(store.runs, "find_by_idempotency_key", stale_first_lookup)
 
-    run, created = store.call(store.runs.insert(NewRun("demo", idempotency_key="race")))
+    run, created = store.call(store.runs.insert(NewRun("demo", idempotency_key="race", env_id="env_a")))
 
     assert (run, created) == (winner, False)
     assert len(lookups) == 2  # the stale look-up, then the one after the constraint fired
     assert store.count_rows() == 1
+
+
+def test_one_idempotency_key_in_two_environments_makes_two_runs(store: Store) -> None:
+    first, created_first = store.call(store.runs.insert(NewRun("demo", idempotency_key="nightly", env_id="env_a")))
+    second, created_second = store.call(store.runs.insert(NewRun("demo", idempotency_key="nightly", env_id="env_b")))
+    again, created_again = store.call(store.runs.insert(NewRun("demo", idempotency_key="nightly", env_id="env_a")))
+    assert created_first and created_second and not created_again
+    assert first.id != second.id and again.id == first.id
+    assert (first.idempotency_key, second.idempotency_key) == ("nightly", "nightly")
 
 
 def test_run_ids_sort_in_creation_order(store: Store) -> None:

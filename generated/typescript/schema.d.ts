@@ -53,7 +53,10 @@ export interface paths {
          *     An idempotency key (the `Idempotency-Key` header or the body's
          *     `idempotency_key`; when both are given, the header wins) makes a
          *     retried submit safe: the same key again answers 200 with the run
-         *     created first, and nothing new is stored.
+         *     created first, and nothing new is stored. Keys are unique within an
+         *     environment: a run submitted here without a key belongs to the
+         *     environment `default` (created on first use), and the same run is
+         *     seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
          */
         post: operations["handlers.runs.submit_run"];
         delete?: never;
@@ -800,7 +803,7 @@ export interface components {
          * @example 2025-01-01T00:00:00Z
          */
         Timestamp: string;
-        /** @description A client-chosen key; the same key returns the run created first. */
+        /** @description A client-chosen key; the same key (in the same environment) returns the run created first. */
         IdempotencyKey: string;
         /** @description One run in a list. */
         RunListItem: {

@@ -98,17 +98,6 @@ def decode_cursor(value: str) -> Position:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _scoped_key(env: Environment, key: str) -> str:
-    # Idempotency keys are per environment; the store's are global, so the environment prefixes them.
-    return f"{env.id}:{key}"
-
-
-def _unscoped_key(run: Run) -> str | None:
-    if run.idempotency_key is None or run.env_id is None:
-        return None
-    return run.idempotency_key.removeprefix(f"{run.env_id}:")
-
-
 def _common(run: Run) -> dict[str, Any]:
     status = TRIGGER_STATUS[run.state]
     fields: dict[str, Any] = {
@@ -133,7 +122,7 @@ def _common(run: Run) -> dict[str, Any]:
     # Absent values are left out: the SDK rejects null strings and turns null dates into 1970.
     optional = {
         "version": str(run.job_version) if run.job_version is not None else None,
-        "idempotencyKey": _unscoped_key(run),
+        "idempotencyKey": run.idempotency_key,
         "startedAt": to_iso(run.started_at) if run.started_at else None,
         "finishedAt": to_iso(run.completed_at) if run.completed_at else None,
         "delayedUntil": to_iso(run.delayed_until) if run.delayed_until else None,
@@ -235,7 +224,7 @@ def _new_run(task: str, options: m.TriggerTaskOptions, payload: tuple[Any] | Non
         job_name=task,
         input=run_input,
         tags=tuple(dict.fromkeys(tags)),
-        idempotency_key=_scoped_key(env, options.idempotencyKey) if options.idempotencyKey else None,
+        idempotency_key=options.idempotencyKey or None,  # unique within the environment (the store's column)
         delay_seconds=_delay_seconds(delay, time.time()),
         ttl_seconds=min(ttl_seconds, MAX_TTL_SECONDS) if ttl_seconds is not None else None,
         max_attempts=options.maxAttempts,

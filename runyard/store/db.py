@@ -56,11 +56,20 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def _sqlite_migration_pragmas(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+    # A migration may rebuild a table (SQLite's only way to change a constraint): with foreign keys
+    # on, dropping the old `runs` would cascade-delete every run's tags.
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
 def migrate(urls: DatabaseUrls) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     engine = sa.create_engine(urls.sync)
     if urls.kind == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_migration_pragmas)
     try:
         with engine.begin() as connection:
             if urls.kind == "postgresql":

@@ -168,7 +168,7 @@ class RunStore:
     async def insert(self, new: NewRun) -> tuple[Run, bool]:
         """Store a new run; returns (run, created). An existing idempotency key returns its run."""
         if new.idempotency_key is not None:
-            existing = await self.find_by_idempotency_key(new.idempotency_key)
+            existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
             if existing is not None:
                 return existing, False
         now = now_us()
@@ -210,14 +210,15 @@ class RunStore:
                 # Either two submits with one key raced and the other one won (return its run),
                 # or two first runs of a job raced for its counter (try again: it exists now).
                 if new.idempotency_key is not None:
-                    existing = await self.find_by_idempotency_key(new.idempotency_key)
+                    existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
                     if existing is not None:
                         return existing, False
         raise RuntimeError(f"could not store a run of {new.job_name!r}: conflicting concurrent inserts kept winning")
 
-    async def find_by_idempotency_key(self, key: str) -> Run | None:
+    async def find_by_idempotency_key(self, env_id: str | None, key: str) -> Run | None:
+        """The run of this environment submitted with this key (keys are unique per environment)."""
         async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(runs).where(runs.c.idempotency_key == key))).first()
+            row = (await conn.execute(sa.select(runs).where(runs.c.env_id == env_id, runs.c.idempotency_key == key))).first()
         return run_from_row(row) if row else None
 
     async def get(self, run_id: str) -> Run:

@@ -71,8 +71,7 @@ runs = sa.Table(
     sa.Column("session_id", sa.String(256)),
     sa.Column("tags", sa.JSON, nullable=False),
     sa.Column("input", sa.JSON),
-    sa.Column("idempotency_key", sa.String(320)),  # a client key of up to 256, scoped by environment
-    sa.UniqueConstraint("idempotency_key", name="uq_runs_idempotency_key"),
+    sa.Column("idempotency_key", sa.String(320)),  # a client's key (up to 256), unique within its environment
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
     sa.Column("delayed_until", sa.BigInteger),
@@ -93,7 +92,8 @@ runs = sa.Table(
     sa.Column("duration_ms", sa.BigInteger),
     sa.Column("stdout_tail", sa.Text),
     sa.Column("stderr_tail", sa.Text),
-    sa.Column("env_id", sa.String(40)),
+    sa.Column("env_id", sa.String(40)),  # every run's environment (runs without a key: `default`)
+    sa.UniqueConstraint("env_id", "idempotency_key", name="uq_runs_env_idempotency_key"),
     sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("name", sa.String(160)),  # `<job>-<n>`, readable and unique per job
     sa.Column("triggered_by", sa.String(128)),  # the API key that submitted the run, if any

@@ -19,7 +19,8 @@ class SubmitRunRequest:
         input_ (Any | Unset): Any JSON value, handed to the job on stdin.
         session_id (None | str | Unset): Groups runs; list them with `session_id`.
         tags (list[str] | Unset): Labels for finding runs (at most 10, 1-128 characters each).
-        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created first.
+        idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment) returns the run
+            created first.
         delay (int | Unset): Seconds to wait before the run becomes ready.
         ttl (int | Unset): Seconds after it becomes ready within which the run must start, else it expires.
         max_attempts (int | Unset): How many times the run may be attempted (default the job's setting).

@@ -90,11 +90,14 @@ def sync_detailed(
     An idempotency key (the `Idempotency-Key` header or the body's
     `idempotency_key`; when both are given, the header wins) makes a
     retried submit safe: the same key again answers 200 with the run
-    created first, and nothing new is stored.
+    created first, and nothing new is stored. Keys are unique within an
+    environment: a run submitted here without a key belongs to the
+    environment `default` (created on first use), and the same run is
+    seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
     Args:
-        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
-            first.
+        idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
+            returns the run created first.
         body (SubmitRunRequest): A run to accept.
 
     Raises:
@@ -134,11 +137,14 @@ def sync(
     An idempotency key (the `Idempotency-Key` header or the body's
     `idempotency_key`; when both are given, the header wins) makes a
     retried submit safe: the same key again answers 200 with the run
-    created first, and nothing new is stored.
+    created first, and nothing new is stored. Keys are unique within an
+    environment: a run submitted here without a key belongs to the
+    environment `default` (created on first use), and the same run is
+    seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
     Args:
-        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
-            first.
+        idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
+            returns the run created first.
         body (SubmitRunRequest): A run to accept.
 
     Raises:
@@ -173,11 +179,14 @@ async def asyncio_detailed(
     An idempotency key (the `Idempotency-Key` header or the body's
     `idempotency_key`; when both are given, the header wins) makes a
     retried submit safe: the same key again answers 200 with the run
-    created first, and nothing new is stored.
+    created first, and nothing new is stored. Keys are unique within an
+    environment: a run submitted here without a key belongs to the
+    environment `default` (created on first use), and the same run is
+    seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
     Args:
-        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
-            first.
+        idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
+            returns the run created first.
         body (SubmitRunRequest): A run to accept.
 
     Raises:
@@ -215,11 +224,14 @@ async def asyncio(
     An idempotency key (the `Idempotency-Key` header or the body's
     `idempotency_key`; when both are given, the header wins) makes a
     retried submit safe: the same key again answers 200 with the run
-    created first, and nothing new is stored.
+    created first, and nothing new is stored. Keys are unique within an
+    environment: a run submitted here without a key belongs to the
+    environment `default` (created on first use), and the same run is
+    seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
     Args:
-        idempotency_key (str | Unset): A client-chosen key; the same key returns the run created
-            first.
+        idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
+            returns the run created first.
         body (SubmitRunRequest): A run to accept.
 
     Raises:
