@@ -146,22 +146,28 @@ def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[
 @keys_app.command("create")
 def keys_create(
     env: Annotated[str, typer.Option("--env", help="Environment name: dev, staging, prod, ... (created on first use).")],
+    expires_in: Annotated[str | None, typer.Option("--expires-in", help="Refuse the key after this long: 90d, 12h, 2w, 1h30m (default: never).")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key and print its secret once (it is stored only as a hash)."""
     from runyard.domain import InvalidEnvironment
+    from runyard.timeutil import DURATION, duration_seconds, to_iso
 
+    if expires_in is not None and not (DURATION.fullmatch(expires_in) and duration_seconds(expires_in) > 0):
+        raise _fail(f"invalid --expires-in {expires_in!r}: use a duration such as 90d, 12h, 2w or 1h30m")
+    lifetime = duration_seconds(expires_in) if expires_in is not None else None
     try:
-        key, secret = _with_keys(database_url, lambda store: store.create_key(env))
+        key, secret = _with_keys(database_url, lambda store: store.create_key(env, expires_in_seconds=lifetime))
     except InvalidEnvironment as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"Created {key.id} for environment {key.environment.name}. Keep the secret now; it is not shown again:", err=True)
+    until = f", expiring {to_iso(key.expires_at)}" if key.expires_at is not None else ""
+    typer.echo(f"Created {key.id} for environment {key.environment.name}{until}. Keep the secret now; it is not shown again:", err=True)
     typer.echo(secret)
 
 
 @keys_app.command("list")
 def keys_list(database_url: DatabaseUrl = None) -> None:
-    """List keys (id, environment, prefix, created, revoked)."""
+    """List keys (id, environment, prefix, created, expires, last used, revoked)."""
     from rich.console import Console
     from rich.table import Column, Table
 
@@ -169,9 +175,17 @@ def keys_list(database_url: DatabaseUrl = None) -> None:
 
     keys = _with_keys(database_url, lambda store: store.list_keys())
     # An id is what `keys revoke` takes: it keeps its full width, the other columns give way.
-    table = Table(Column("id", no_wrap=True, min_width=30), "environment", "prefix", "created", "revoked")
+    table = Table(Column("id", no_wrap=True, min_width=30), "environment", "prefix", "created", "expires", "last used", "revoked")
     for key in keys:
-        table.add_row(key.id, key.environment.name, key.prefix + "...", to_iso(key.created_at), to_iso(key.revoked_at) if key.revoked_at else "")
+        table.add_row(
+            key.id,
+            key.environment.name,
+            key.prefix + "...",
+            to_iso(key.created_at),
+            to_iso(key.expires_at) if key.expires_at else "never",
+            to_iso(key.last_used_at) if key.last_used_at else "",
+            to_iso(key.revoked_at) if key.revoked_at else "",
+        )
     Console().print(table)
 
 

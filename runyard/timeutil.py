@@ -6,6 +6,7 @@ make cursors exact; the dialects format them at the edge.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 
@@ -19,3 +20,15 @@ def to_iso(us: int) -> str:
     dt = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
     text = dt.isoformat(timespec="microseconds" if us % 1_000_000 else "seconds")
     return text.replace("+00:00", "Z")
+
+
+DURATION = re.compile(r"(?:[0-9]+[wdhms])+")  # `30s`, `10m`, `1h42m`, `2d`, `1w`
+_DURATION_PART = re.compile(r"([0-9]+)([wdhms])")
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def duration_seconds(value: str | int | float) -> int:
+    """`1h42m` -> 6120; a number is already seconds (JSON's 600.0 included)."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(value))

@@ -21,7 +21,7 @@ from generated import models as m
 from runyard.dialects import states_shown_as
 from runyard.domain import Cursor, Environment, Forbidden, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
 from runyard.service import Position, Submitted
-from runyard.timeutil import now_us, to_iso
+from runyard.timeutil import DURATION, duration_seconds, now_us, to_iso
 from runyard.web.problems import issues, problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply
 
@@ -49,16 +49,6 @@ def states_for(statuses: list[str]) -> frozenset[RunState]:
 
 
 # --- time, durations, cursors ---------------------------------------------------------------
-
-_DURATION = re.compile(r"([0-9]+)([wdhms])")
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def duration_seconds(value: str | int | float) -> int:
-    """`1h42m` -> 6120; a number is already seconds (JSON's 600.0 included)."""
-    if isinstance(value, (int, float)):
-        return int(value)
-    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION.findall(value))
 
 
 def parse_datetime(parameter: str, value: str) -> datetime:
@@ -192,12 +182,9 @@ def _options(model: type[pydantic.BaseModel], data: Any, where: str) -> Any:
 def _with_parsed_delay(options: dict[str, Any], where: str) -> dict[str, Any]:
     """The options with a date-time `delay` read by the dialect's one date parser (durations stay text)."""
     delay = options.get("delay")
-    if isinstance(delay, str) and not _DURATION_TEXT.fullmatch(delay):
+    if isinstance(delay, str) and not DURATION.fullmatch(delay):
         return {**options, "delay": parse_datetime(f"{where}delay", delay)}
     return options
-
-
-_DURATION_TEXT = re.compile(r"(?:[0-9]+[wdhms])+")
 
 
 def _object(value: Any, parameter: str) -> dict[str, Any]:

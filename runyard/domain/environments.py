@@ -26,3 +26,5 @@ class ApiKey:
     prefix: str
     created_at: int
     revoked_at: int | None
+    expires_at: int | None = None  # epoch microseconds; None: never
+    last_used_at: int | None = None

@@ -58,6 +58,8 @@ api_keys = sa.Table(
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("revoked_at", sa.BigInteger),
+    sa.Column("expires_at", sa.BigInteger),  # null: never
+    sa.Column("last_used_at", sa.BigInteger),  # written at most once a minute (see runyard.store.keys)
     sa.UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
 )
 
