@@ -910,7 +910,7 @@ class JobSpec(BaseModel):
     env: Annotated[
         dict[str, str] | None,
         Field(
-            description="Environment variables of the job's process. A job's process never inherits the\nserver's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`\n(the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and\n`LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's\n`RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.\n"
+            description="Environment variables of the job's process. A job's process never inherits the\nserver's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`\n(the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and\n`LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's\n`RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`. Values are write-only: a job\nis shown with each value as `<redacted>`, and a value given as `<redacted>` keeps\nthe job's current value of that variable (400 when it has none).\n"
         ),
     ] = None
     env_from: Annotated[
@@ -992,7 +992,12 @@ class Job(BaseModel):
     ]
     command: list[str]
     shell: bool
-    env: dict[str, str]
+    env: Annotated[
+        dict[str, str],
+        Field(
+            description="The names of the job's variables; their values are write-only and shown as\n`<redacted>` (a PUT giving `<redacted>` for a variable keeps its current value).\n"
+        ),
+    ]
     env_from: list[str]
     allow_command_override: bool
     cwd: str | None

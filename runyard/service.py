@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from runyard.domain import (
+    REDACTED,
     CommandOverrideForbidden,
     Credential,
     Cursor,
     Environment,
+    InvalidJob,
     JobDefinition,
     JobForbidden,
     JobNotFound,
@@ -183,7 +185,17 @@ class RunService:
     # --- jobs -----------------------------------------------------------------------------
 
     async def put_job(self, job: JobDefinition) -> tuple[StoredJob, bool]:
-        """Create or update a job; (job, changed)."""
+        """Create or update a job; (job, changed). An env value given as REDACTED keeps the current one."""
+        kept = [name for name, value in job.env.items() if value == REDACTED]
+        if kept:
+            try:
+                current = (await self.jobs.get(job.name)).definition.env
+            except JobNotFound:
+                current = {}
+            missing = [name for name in kept if name not in current]
+            if missing:
+                raise InvalidJob(f"job {job.name!r}: env {', '.join(missing)} given as {REDACTED} but the job has no current value to keep")
+            job = dataclasses.replace(job, env={name: current[name] if value == REDACTED else value for name, value in job.env.items()})
         return await self.jobs.put(job)
 
     async def get_job(self, name: str) -> StoredJob:

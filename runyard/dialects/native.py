@@ -14,6 +14,7 @@ from starlette.responses import StreamingResponse
 from generated import models as m
 from runyard.dialects import states_shown_as
 from runyard.domain import (
+    REDACTED,
     Forbidden,
     InvalidInput,
     InvalidJob,
@@ -134,6 +135,7 @@ def run_logs(run: Run) -> m.RunLogs:
 
 def job_model(stored: StoredJob) -> m.Job:
     data = stored.definition.to_data()
+    data["env"] = dict.fromkeys(data["env"], REDACTED)  # values are write-only: names only
     return m.Job(name=stored.name, version=stored.version, created_at=to_iso(stored.created_at), updated_at=to_iso(stored.updated_at), **data)
 
 

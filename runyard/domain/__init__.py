@@ -15,7 +15,7 @@ from runyard.domain.errors import (
     RunNotFound,
     RunyardError,
 )
-from runyard.domain.jobs import JobDefinition, RetryPolicy, StoredJob
+from runyard.domain.jobs import REDACTED, JobDefinition, RetryPolicy, StoredJob
 from runyard.domain.runs import (
     FINISHED_STATES,
     HELD_STATES,
@@ -33,6 +33,7 @@ from runyard.domain.runs import (
 __all__ = [
     "FINISHED_STATES",
     "HELD_STATES",
+    "REDACTED",
     "WAITING_STATES",
     "ApiKey",
     "CommandOverrideForbidden",

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# How a job's env values are shown (they are write-only), and, given back in a definition, "keep the current value".
+REDACTED = "<redacted>"
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -24,7 +24,8 @@ class Job:
         version (int): Grows by one with every change of the definition.
         command (list[str]):
         shell (bool):
-        env (JobEnv):
+        env (JobEnv): The names of the job's variables; their values are write-only and shown as
+            `<redacted>` (a PUT giving `<redacted>` for a variable keeps its current value).
         env_from (list[str]):
         allow_command_override (bool):
         cwd (None | str):

@@ -11,6 +11,11 @@ T = TypeVar("T", bound="JobEnv")
 
 @_attrs_define
 class JobEnv:
+    """The names of the job's variables; their values are write-only and shown as
+    `<redacted>` (a PUT giving `<redacted>` for a variable keeps its current value).
+
+    """
+
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -27,7 +27,9 @@ class JobSpec:
             server's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`
             (the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and
             `LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's
-            `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.
+            `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`. Values are write-only: a job
+            is shown with each value as `<redacted>`, and a value given as `<redacted>` keeps
+            the job's current value of that variable (400 when it has none).
         env_from (list[str] | Unset): Names of variables the job's process takes from the worker's environment (a
             secret such as `AWS_SECRET_ACCESS_KEY` stays on the worker instead of being
             stored in the job). A name the worker does not have is left out.

@@ -15,7 +15,9 @@ class JobSpecEnv:
     server's or the worker's environment: it gets `PATH`, `HOME`, `LANG` and `TZ`
     (the worker's values; `PATH` defaults to `/usr/local/bin:/usr/bin:/bin` and
     `LANG` to `C.UTF-8`), the variables `env_from` names, these, and the run's
-    `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`.
+    `RUNYARD_RUN_ID`, `RUNYARD_ATTEMPT` and `RUNYARD_JOB`. Values are write-only: a job
+    is shown with each value as `<redacted>`, and a value given as `<redacted>` keeps
+    the job's current value of that variable (400 when it has none).
 
     """
 
