@@ -91,9 +91,12 @@ class RunService:
 
         A run submitted without an environment (no key) belongs to `default`.
         """
+        return await self._submit(new, await self.jobs.get(new.job_name))
+
+    async def _submit(self, new: NewRun, job: StoredJob) -> Submitted:
+        """submit, for a job the caller has read already."""
         if new.env_id is None:
             new = dataclasses.replace(new, env_id=(await self.default_environment()).id)
-        job = await self.jobs.get(new.job_name)
         definition = job.definition
         if new.job_version is not None and new.job_version != job.version:
             definition = await self.jobs.get_version(job.name, new.job_version)  # JobNotFound for a version that never was
@@ -239,7 +242,7 @@ class RunService:
         """A new run of a job the caller's environment may see; `request` says what to run of it."""
         job = await self.visible_job(reference, credential.environment, version)
         try:
-            submitted = await self.submit(request(job))
+            submitted = await self._submit(request(job), job)
         except JobNotFound:
             raise JobNotFound(reference, version) from None
         return (await self._with_commands(job, [submitted.run]))[0]

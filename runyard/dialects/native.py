@@ -12,7 +12,7 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.responses import StreamingResponse
 
 from generated import models as m
-from runyard.dialects import states_shown_as
+from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
     REDACTED,
     Forbidden,
@@ -152,7 +152,7 @@ def list_filter(status: str | None, session_id: str | None, job: str | None) -> 
 
 def new_run(body: dict[str, Any], idempotency_header: str | None) -> NewRun:
     """A submit as the core's request; the `Idempotency-Key` header wins over the body's key."""
-    submit = m.SubmitRunRequest.model_validate(body)
+    submit = parse_model(m.SubmitRunRequest, body)
     return NewRun(
         job_name=submit.job,
         input=submit.input,

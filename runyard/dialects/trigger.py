@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pydantic
 from connexion.exceptions import BadRequestProblem, Unauthorized
 from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
-from runyard.dialects import states_shown_as
+from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import Cursor, Environment, Forbidden, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
 from runyard.service import Position, Submitted
 from runyard.timeutil import DURATION, duration_seconds, now_us, to_iso
@@ -169,16 +168,6 @@ def _delay_seconds(delay: Any, now: float) -> int:
     return min(seconds, int(_LAST_DUE - now))
 
 
-def _options(model: type[pydantic.BaseModel], data: Any, where: str) -> Any:
-    """A body (or its options) through its generated model; what the contract let through but the model refuses is a 400."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in (where, *first["loc"]) if p != "" and not str(p).startswith(("function-", "union[")))
-        raise InvalidInput(path or "body", f"Invalid {path or 'body'}: {first['msg']}") from None
-
-
 def _with_parsed_delay(options: dict[str, Any], where: str) -> dict[str, Any]:
     """The options with a date-time `delay` read by the dialect's one date parser (durations stay text)."""
     delay = options.get("delay")
@@ -223,7 +212,7 @@ def _new_run(task: str, options: m.TriggerTaskOptions, payload: tuple[Any] | Non
 def trigger_request(task: str, body: dict[str, Any] | None, env: Environment) -> NewRun:
     """What a trigger asks for."""
     data = _object(body, "body")
-    options = _options(m.TriggerTaskOptions, _with_parsed_delay(_object(data.get("options"), "options"), "options."), "options")
+    options = parse_model(m.TriggerTaskOptions, _with_parsed_delay(_object(data.get("options"), "options"), "options."), "options")
     return _new_run(task, options, (data["payload"],) if "payload" in data else None, env, None)
 
 
@@ -231,7 +220,7 @@ def replay_request(body: dict[str, Any] | None, env: Environment) -> Callable[[R
     """What a replay asks for, given the original: its options flat in the body (or under `options`)."""
     data = _object(body, "body")
     raw = _object(data.get("options"), "options") if "options" in data else {k: v for k, v in data.items() if k != "payload"}
-    options = _options(m.TriggerTaskOptions, _with_parsed_delay(raw, "options."), "options")
+    options = parse_model(m.TriggerTaskOptions, _with_parsed_delay(raw, "options."), "options")
     payload = (data["payload"],) if "payload" in data else None
     return lambda original: _new_run(original.job_name, options, payload, env, original)
 

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
 from connexion.exceptions import BadRequestProblem, Unauthorized
 from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
-from runyard.dialects import states_shown_as
+from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
     Credential,
     Forbidden,
@@ -139,11 +138,7 @@ class TriggerRequest:
 
 def trigger_request(body: dict[str, Any], credential: Credential) -> TriggerRequest:
     """A trigger body, read through its generated model (the contract requires applicationId or deploymentId)."""
-    try:
-        request = m.TrueFoundryTriggerJobRequest.model_validate(body).root
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(".".join(str(p) for p in first["loc"]) or "body", f"Invalid request body: {first['msg']}") from None
+    request = parse_model(m.TrueFoundryTriggerJobRequest, body).root
     if request.applicationId:
         reference, version = request.applicationId, None
     else:

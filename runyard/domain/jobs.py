@@ -6,6 +6,7 @@ records the version it was submitted against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -58,32 +59,29 @@ class JobDefinition:
 
     @classmethod
     def from_data(cls, name: str, data: dict[str, Any]) -> JobDefinition:
-        """A definition from data already validated against the spec's JobSpec (defaults filled in here)."""
-        command = data["command"]
-        shell = bool(data.get("shell", False))
-        retry = data.get("retry") or {}
-        environments = data.get("environments")
-        timeout = data.get("timeout_seconds", 3600.0)
-        concurrency = data.get("concurrency")
-        return cls(
-            name=name,
-            command=(command,) if isinstance(command, str) else tuple(command),
-            shell=shell,
-            env=dict(data.get("env") or {}),
-            cwd=data.get("cwd"),
-            timeout_seconds=float(timeout) if timeout is not None else None,
-            max_attempts=int(data.get("max_attempts", 1)),
-            retry=RetryPolicy(
-                initial_seconds=float(retry.get("initial_seconds", 1.0)),
-                factor=float(retry.get("factor", 2.0)),
-                max_seconds=float(retry.get("max_seconds", 60.0)),
-            ),
-            concurrency=int(concurrency) if concurrency is not None else None,
-            kill_grace_seconds=float(data.get("kill_grace_seconds", 5.0)),
-            environments=tuple(environments) if environments is not None else None,
-            env_from=tuple(data.get("env_from") or ()),
-            allow_command_override=bool(data.get("allow_command_override", False)),
-        )
+        """A definition from data already validated against the spec's JobSpec; absent fields take the defaults above."""
+        return cls(name=name, **{key: convert(data[key]) for key, convert in _FROM_JSON.items() if key in data})
+
+
+def _nullable(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+# How each field of a JSON definition becomes its dataclass field (JSON numbers may be 3 or 3.0 alike).
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "command": lambda value: (value,) if isinstance(value, str) else tuple(value),
+    "shell": bool,
+    "env": lambda value: dict(value or {}),
+    "cwd": lambda value: value,
+    "timeout_seconds": _nullable(float),
+    "max_attempts": int,
+    "retry": lambda value: RetryPolicy(**{key: float(number) for key, number in (value or {}).items()}),
+    "concurrency": _nullable(int),
+    "kill_grace_seconds": float,
+    "environments": _nullable(tuple),
+    "env_from": lambda value: tuple(value or ()),
+    "allow_command_override": bool,
+}
 
 
 @dataclass(frozen=True)

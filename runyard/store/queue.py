@@ -12,12 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runyard.domain import HELD_STATES, Run, RunState
+from runyard.domain import Run, RunState
 from runyard.store.db import Database
-from runyard.store.runs import run_from_row
+from runyard.store.runs import HELD, run_from_row
 from runyard.store.schema import jobs, runs
-
-HELD = tuple(sorted(state.value for state in HELD_STATES))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ from runyard.store.inline import InlineConnection
 from runyard.store.schema import job_counters, run_tags, runs
 from runyard.timeutil import now_us
 
+# The state groups as the database spells them (sorted: the same statement text every time).
+WAITING = tuple(sorted(state.value for state in WAITING_STATES))
+HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the run (its lease)
 _SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
 
 
@@ -282,12 +285,11 @@ class RunStore:
     async def cancel(self, run_id: str) -> Run:
         """Cancel a waiting run at once, or ask a running one to stop (cancelling)."""
         now = now_us()
-        waiting = sorted(state.value for state in WAITING_STATES)
         async with self._db.engine.begin() as conn:
             changed = (
                 await conn.execute(
                     runs.update()
-                    .where(runs.c.id == run_id, runs.c.state.in_(waiting))
+                    .where(runs.c.id == run_id, runs.c.state.in_(WAITING))
                     .values(state=RunState.CANCELLED.value, completed_at=now, updated_at=now, error="Cancelled by user")
                 )
             ).rowcount
@@ -304,9 +306,8 @@ class RunStore:
 
     async def delete(self, run_id: str) -> None:
         """Delete a run unless a worker holds it."""
-        held = sorted(state.value for state in HELD_STATES)
         async with self._db.engine.begin() as conn:
-            done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(held)))
+            done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(HELD)))
         if done.rowcount == 0:
             run = await self.get(run_id)  # raises RunNotFound when it never existed
             raise RunConflict(run, f"Job {run_id} is {run.state.value}; cancel it before deleting it")
