@@ -1039,6 +1039,15 @@ class NativeError(BaseModel):
     detail: Annotated[str, Field(description="What was wrong.")]
 
 
+class NativeUnauthorizedError(BaseModel):
+    """
+    The native dialect's 401, PraisonAI's shape with what was wrong.
+    """
+
+    error: Literal["Unauthorized"]
+    detail: Annotated[str, Field(description="What was wrong with the request's key.")]
+
+
 class Problem(BaseModel):
     """
     An RFC 9457 problem, as produced for routing and validation errors.
@@ -1114,5 +1123,85 @@ class SubmitRunRequest(BaseModel):
             description="How many times the run may be attempted (default the job's setting).",
             ge=1,
             le=100,
+        ),
+    ] = None
+
+
+class ApiKey(BaseModel):
+    """
+    A key, as listed (never its secret).
+    """
+
+    id: Annotated[str, Field(description="The key's id (what revoke takes).")]
+    environment: Annotated[
+        str,
+        Field(
+            description="An environment's name.",
+            examples=["prod"],
+            pattern="^[a-z0-9][a-z0-9-]{0,31}$",
+        ),
+    ]
+    admin: Annotated[
+        bool,
+        Field(
+            description="An admin key: sees every environment, defines jobs, manages keys."
+        ),
+    ]
+    prefix: Annotated[
+        str, Field(description="The first characters of the secret, to recognise it.")
+    ]
+    created_at: AwareDatetime
+    expires_at: Annotated[
+        AwareDatetime | None, Field(description="When it stops working; null: never.")
+    ]
+    last_used_at: Annotated[
+        AwareDatetime | None,
+        Field(description="Its last use, to the minute; null: never used."),
+    ]
+    revoked_at: Annotated[
+        AwareDatetime | None, Field(description="When it was revoked; null: live.")
+    ]
+
+
+class CreatedApiKey(ApiKey):
+    """
+    A key just created, with its secret (shown only in this answer).
+    """
+
+    secret: Annotated[
+        str, Field(description="The key to send as `Authorization: Bearer <secret>`.")
+    ]
+
+
+class ApiKeyList(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    keys: list[ApiKey]
+
+
+class CreateApiKeyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    environment: Annotated[
+        str,
+        Field(
+            description="An environment's name.",
+            examples=["prod"],
+            pattern="^[a-z0-9][a-z0-9-]{0,31}$",
+        ),
+    ]
+    admin: Annotated[
+        bool | None,
+        Field(
+            description="An admin key (sees every environment, defines jobs, manages keys)."
+        ),
+    ] = False
+    expires_in: Annotated[
+        str | None,
+        Field(
+            description="Refuse the key after this long (`90d`, `12h`, `2w`, `1h30m`: up to\nfour parts of 1 to 9999 weeks, days, hours, minutes or seconds);\nabsent, never.\n",
+            pattern="^([1-9][0-9]{0,3}[wdhms]){1,4}$",
         ),
     ] = None

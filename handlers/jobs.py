@@ -7,7 +7,7 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from runyard.dialects import native
-from runyard.web.context import current_service
+from runyard.web.context import TokenInfo, current_service
 from runyard.web.replies import Reply, no_content
 
 
@@ -19,11 +19,11 @@ async def get_job(name: str) -> Reply:
     return native.job_reply(await current_service().get_job(name))
 
 
-async def put_job(name: str, body: dict[str, Any]) -> Reply:
-    stored, changed = await current_service().put_job(native.job_definition(name, body))
+async def put_job(token_info: TokenInfo, name: str, body: dict[str, Any]) -> Reply:
+    stored, changed = await current_service().put_job(native.job_definition(name, body), token_info["credential"])
     return native.job_reply(stored, changed)
 
 
-async def delete_job(name: str) -> ConnexionResponse:
-    await current_service().delete_job(name)
+async def delete_job(token_info: TokenInfo, name: str) -> ConnexionResponse:
+    await current_service().delete_job(name, token_info["credential"])
     return no_content()

@@ -1,4 +1,7 @@
-"""Native (PraisonAI-compatible) runs. Errors are the native dialect's (runyard.dialects.native.error_response)."""
+"""Native (PraisonAI-compatible) runs. Errors are the native dialect's (runyard.dialects.native.error_response).
+
+Every operation sees the runs its credential may see (runyard.web.security hands it over as `token_info`).
+"""
 
 from __future__ import annotations
 
@@ -9,39 +12,49 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.responses import StreamingResponse
 
 from runyard.dialects import native
-from runyard.web.context import current_service
+from runyard.web.context import TokenInfo, current_service
 from runyard.web.replies import Reply, no_content
 
 
-async def list_runs(status: str | None = None, session_id: str | None = None, job: str | None = None, page: int = 1, page_size: int = 20) -> Reply:
-    listed = await current_service().list(native.list_filter(status, session_id, job), page=page, page_size=page_size)
+async def list_runs(
+    token_info: TokenInfo,
+    status: str | None = None,
+    session_id: str | None = None,
+    job: str | None = None,
+    environment: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Reply:
+    flt = native.list_filter(status, session_id, job)
+    listed = await current_service().list(flt, token_info["credential"], page=page, page_size=page_size, environment=environment)
     return native.list_reply(listed, page, page_size)
 
 
-async def submit_run(body: dict[str, Any]) -> Reply:
-    return native.submitted_reply(await current_service().submit(native.new_run(body, request.headers.get("idempotency-key"))))
+async def submit_run(token_info: TokenInfo, body: dict[str, Any]) -> Reply:
+    new = native.new_run(body, request.headers.get("idempotency-key"), token_info["credential"])
+    return native.submitted_reply(await current_service().submit(new))
 
 
-async def get_run_status(job_id: str) -> Reply:
-    return native.status_reply(await current_service().run(job_id))
+async def get_run_status(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.status_reply(await current_service().run(job_id, env_id=token_info["credential"].scope))
 
 
-async def get_run_result(job_id: str) -> Reply:
-    return native.result_reply(await current_service().result(job_id))
+async def get_run_result(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.result_reply(await current_service().result(job_id, env_id=token_info["credential"].scope))
 
 
-async def cancel_run(job_id: str) -> Reply:
-    return native.status_reply(await current_service().cancel(job_id))
+async def cancel_run(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.status_reply(await current_service().cancel(job_id, env_id=token_info["credential"].scope))
 
 
-async def get_run_logs(job_id: str) -> Reply:
-    return native.logs_reply(await current_service().run(job_id))
+async def get_run_logs(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.logs_reply(await current_service().run(job_id, env_id=token_info["credential"].scope))
 
 
-async def delete_run(job_id: str) -> ConnexionResponse:
-    await current_service().delete(job_id)
+async def delete_run(token_info: TokenInfo, job_id: str) -> ConnexionResponse:
+    await current_service().delete(job_id, env_id=token_info["credential"].scope)
     return no_content()
 
 
-async def stream_run(job_id: str) -> StreamingResponse:
-    return native.stream_response(await current_service().watch(job_id))
+async def stream_run(token_info: TokenInfo, job_id: str) -> StreamingResponse:
+    return native.stream_response(await current_service().watch(job_id, env_id=token_info["credential"].scope))

@@ -11,7 +11,8 @@ from runyard.web.replies import Reply
 
 
 def _env(token_info: TokenInfo) -> Environment:
-    return token_info["environment"]
+    """The key's environment: Trigger.dev's API is one environment's, an admin key's included."""
+    return token_info["credential"].environment
 
 
 async def list_runs(token_info: TokenInfo, **params: Any) -> Reply:
@@ -22,7 +23,7 @@ async def list_runs(token_info: TokenInfo, **params: Any) -> Reply:
 
 async def trigger_task(token_info: TokenInfo, taskIdentifier: str, body: dict[str, Any] | None = None) -> Reply:
     submitted = await current_service().submit(trigger.trigger_request(taskIdentifier, body, _env(token_info)))
-    return trigger.triggered_reply(submitted, token_info["secret"], _env(token_info))
+    return trigger.triggered_reply(submitted, token_info["secret"] or "", _env(token_info))
 
 
 async def retrieve_run(token_info: TokenInfo, runId: str) -> Reply:

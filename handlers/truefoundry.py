@@ -11,7 +11,8 @@ from runyard.web.replies import Reply
 
 
 def _credential(token_info: TokenInfo) -> Credential:
-    return Credential(token_info["key_id"], token_info["environment"])
+    """The key's: TrueFoundry's runs are one environment's, an admin key's included."""
+    return token_info["credential"]
 
 
 async def list_job_runs(

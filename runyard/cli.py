@@ -32,6 +32,18 @@ LeaseSeconds = Annotated[float, typer.Option(help="How long a claimed run stays 
 ShutdownGrace = Annotated[float, typer.Option(help="Seconds running runs get to finish on SIGTERM before they are handed back.", min=0.0)]
 
 
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
@@ -67,6 +79,12 @@ def serve(
     lease_seconds: LeaseSeconds = 15.0,
     shutdown_grace: ShutdownGrace = 30.0,
     log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+    require_keys: Annotated[
+        bool, typer.Option("--require-keys", envvar="RUNYARD_REQUIRE_KEYS", help="Secured mode: every operation but /health needs a key.")
+    ] = False,
+    insecure_open: Annotated[
+        bool, typer.Option("--insecure-open", help="Serve open (no key needed) on a non-loopback address anyway: anyone who reaches it is an admin.")
+    ] = False,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     import uvicorn
@@ -74,10 +92,19 @@ def serve(
     from runyard.executor.worker import WorkerSettings
     from runyard.web.app import create_app
 
+    open_on_network = not require_keys and not is_loopback(host)
+    if open_on_network and not insecure_open:
+        raise _fail(
+            f"refusing to serve {host} without keys: anyone who reaches it could run commands; "
+            "add --require-keys (and make keys with `runyard keys create`), or --insecure-open if the network is trusted"
+        )
     url, db, jobs = _prepare(database_url, jobs_file)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
-    asgi = create_app(db, jobs=jobs, worker=settings)
-    typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
+    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys)
+    if open_on_network:
+        typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)
+    mode = "keys required" if require_keys else "open (no key needed)"
+    typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {mode}, {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
     # uvicorn annotates the timeout as an int; it passes it to asyncio.wait_for, which takes any number of seconds.
     uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10)  # type: ignore[arg-type]
 
@@ -120,7 +147,7 @@ from runyard.cli_client import jobs_app, runs_app  # noqa: E402  (the client com
 app.add_typer(runs_app, name="runs")
 app.add_typer(jobs_app, name="jobs")
 
-keys_app = typer.Typer(help="Secret API keys of environments (for the /trigger API).", no_args_is_help=True)
+keys_app = typer.Typer(help="Secret API keys of environments (admin keys with --admin).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
@@ -147,6 +174,7 @@ def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[
 def keys_create(
     env: Annotated[str, typer.Option("--env", help="Environment name: dev, staging, prod, ... (created on first use).")],
     expires_in: Annotated[str | None, typer.Option("--expires-in", help="Refuse the key after this long: 90d, 12h, 2w, 1h30m (default: never).")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="An admin key: sees every environment, defines jobs, manages keys.")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key and print its secret once (it is stored only as a hash)."""
@@ -157,17 +185,18 @@ def keys_create(
         raise _fail(f"invalid --expires-in {expires_in!r}: use a duration such as 90d, 12h, 2w or 1h30m")
     lifetime = duration_seconds(expires_in) if expires_in is not None else None
     try:
-        key, secret = _with_keys(database_url, lambda store: store.create_key(env, expires_in_seconds=lifetime))
+        key, secret = _with_keys(database_url, lambda store: store.create_key(env, admin=admin, expires_in_seconds=lifetime))
     except InvalidEnvironment as exc:
         raise _fail(str(exc)) from None
     until = f", expiring {to_iso(key.expires_at)}" if key.expires_at is not None else ""
-    typer.echo(f"Created {key.id} for environment {key.environment.name}{until}. Keep the secret now; it is not shown again:", err=True)
+    kind = "an admin key" if key.admin else "a key"
+    typer.echo(f"Created {kind} {key.id} for environment {key.environment.name}{until}. Keep the secret now; it is not shown again:", err=True)
     typer.echo(secret)
 
 
 @keys_app.command("list")
 def keys_list(database_url: DatabaseUrl = None) -> None:
-    """List keys (id, environment, prefix, created, expires, last used, revoked)."""
+    """List keys (id, environment, admin, prefix, created, expires, last used, revoked)."""
     from rich.console import Console
     from rich.table import Column, Table
 
@@ -175,11 +204,12 @@ def keys_list(database_url: DatabaseUrl = None) -> None:
 
     keys = _with_keys(database_url, lambda store: store.list_keys())
     # An id is what `keys revoke` takes: it keeps its full width, the other columns give way.
-    table = Table(Column("id", no_wrap=True, min_width=30), "environment", "prefix", "created", "expires", "last used", "revoked")
+    table = Table(Column("id", no_wrap=True, min_width=30), "environment", "admin", "prefix", "created", "expires", "last used", "revoked")
     for key in keys:
         table.add_row(
             key.id,
             key.environment.name,
+            "admin" if key.admin else "",
             key.prefix + "...",
             to_iso(key.created_at),
             to_iso(key.expires_at) if key.expires_at else "never",

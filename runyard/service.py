@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from runyard.domain import (
     REDACTED,
+    AdminRequired,
+    ApiKey,
     CommandOverrideForbidden,
     Credential,
     Cursor,
@@ -84,6 +86,10 @@ class RunService:
     async def authenticate(self, secret: str) -> Credential | None:
         return await self.keys.authenticate(secret)
 
+    async def anonymous(self) -> Credential:
+        """Who a request without a key speaks for on an open server: an admin of `default`."""
+        return Credential(None, await self.default_environment(), admin=True)
+
     # --- runs -----------------------------------------------------------------------------
 
     async def submit(self, new: NewRun) -> Submitted:
@@ -113,9 +119,9 @@ class RunService:
             raise RunNotFound(run_id)
         return run
 
-    async def result(self, run_id: str) -> Run:
+    async def result(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A finished run (RunConflict while it has not finished)."""
-        run = await self.runs.get(run_id)
+        run = await self.run(run_id, env_id=env_id)
         if not run.state.finished:
             raise RunConflict(run, f"Job {run_id} has not finished yet ({run.state.value})")
         return run
@@ -132,8 +138,10 @@ class RunService:
                 return exc.run
             raise
 
-    async def delete(self, run_id: str) -> None:
+    async def delete(self, run_id: str, *, env_id: str | None = None) -> None:
         """Delete a run no worker holds (RunConflict while one does)."""
+        if env_id is not None:
+            await self.run(run_id, env_id=env_id)
         await self.runs.delete(run_id)
 
     async def replay(self, run_id: str, env_id: str, request: Callable[[Run], NewRun]) -> Submitted:
@@ -141,8 +149,19 @@ class RunService:
         original = await self.run(run_id, env_id=env_id)
         return await self.submit(request(original))
 
-    async def list(self, flt: RunFilter, *, page: int, page_size: int) -> Page:
-        """A numbered page of summaries, newest first, and the total."""
+    async def list(self, flt: RunFilter, credential: Credential, *, page: int, page_size: int, environment: str | None = None) -> Page:
+        """A numbered page of summaries, newest first, and the total, of the runs the credential may see.
+
+        `environment` (a name) narrows an admin's list to one environment; any other credential may
+        only name its own.
+        """
+        if environment is None:
+            flt = dataclasses.replace(flt, env_id=credential.scope)
+        elif not credential.admin and environment != credential.environment.name:
+            raise AdminRequired("list the runs of another environment")
+        else:
+            found = await self.keys.find_environment(environment)
+            flt = dataclasses.replace(flt, env_id=found.id) if found is not None else dataclasses.replace(flt, nothing=True)
         return await self.runs.list_page(flt, offset=(page - 1) * page_size, limit=page_size)
 
     async def window(self, flt: RunFilter, *, limit: int, after: Position | None = None, before: Position | None = None) -> Window:
@@ -164,12 +183,12 @@ class RunService:
             return Cursor(run_id_created_at(position), position)
         return Cursor(run.created_at, run.id)
 
-    async def watch(self, run_id: str, interval: float = 0.25) -> AsyncIterator[Run]:
+    async def watch(self, run_id: str, *, env_id: str | None = None, interval: float = 0.25) -> AsyncIterator[Run]:
         """Snapshots of a run every `interval` seconds until it has finished or is deleted.
 
         The first is read before this returns, so an unknown run is RunNotFound here, not mid-stream.
         """
-        first = await self.runs.get(run_id)
+        first = await self.run(run_id, env_id=env_id)
 
         async def snapshots() -> AsyncIterator[Run]:
             run = first
@@ -187,8 +206,9 @@ class RunService:
 
     # --- jobs -----------------------------------------------------------------------------
 
-    async def put_job(self, job: JobDefinition) -> tuple[StoredJob, bool]:
-        """Create or update a job; (job, changed). An env value given as REDACTED keeps the current one."""
+    async def put_job(self, job: JobDefinition, credential: Credential) -> tuple[StoredJob, bool]:
+        """Create or update a job (admins only); (job, changed). An env value given as REDACTED keeps the current one."""
+        _admin_only(credential, "define or change jobs")
         kept = [name for name, value in job.env.items() if value == REDACTED]
         if kept:
             try:
@@ -208,8 +228,25 @@ class RunService:
     async def list_jobs(self) -> builtins.list[StoredJob]:
         return await self.jobs.list()
 
-    async def delete_job(self, name: str) -> None:
+    async def delete_job(self, name: str, credential: Credential) -> None:
+        _admin_only(credential, "delete jobs")
         await self.jobs.delete(name)
+
+    # --- keys (admins only) ----------------------------------------------------------------
+
+    async def create_key(self, credential: Credential, environment: str, *, admin: bool, expires_in_seconds: int | None) -> tuple[ApiKey, str]:
+        """A new key and its secret (shown this once); its environment is created on first use."""
+        _admin_only(credential, "create keys")
+        return await self.keys.create_key(environment, admin=admin, expires_in_seconds=expires_in_seconds)
+
+    async def list_keys(self, credential: Credential) -> builtins.list[ApiKey]:
+        _admin_only(credential, "list keys")
+        return await self.keys.list_keys()
+
+    async def revoke_key(self, credential: Credential, key_id: str) -> ApiKey:
+        """Revoke a key for every server process at once; the key afterwards."""
+        _admin_only(credential, "revoke keys")
+        return await self.keys.revoke(key_id)
 
     # --- a job's runs in an environment (what TrueFoundry's API is about) ------------------
 
@@ -284,3 +321,8 @@ class RunService:
                 command = argv[version]
             shown.append(JobRun(job, run, command))
         return shown
+
+
+def _admin_only(credential: Credential, action: str) -> None:
+    if not credential.admin:
+        raise AdminRequired(action)

@@ -39,6 +39,11 @@ export interface paths {
          *
          *     `status` selects every internal state shown under that native status
          *     (for example `queued` also selects delayed and retrying runs).
+         *
+         *     An environment key lists its own environment's runs only, and `total`
+         *     counts only those. An admin key (and, on an open server, a request
+         *     without a key) lists every environment's runs, or one environment's
+         *     with `environment`.
          */
         get: operations["handlers.runs.list_runs"];
         put?: never;
@@ -252,6 +257,10 @@ export interface paths {
          *     current one, makes a new version of it (200). An identical definition
          *     changes nothing (200, same version). Runs submitted earlier keep the
          *     version they were submitted against.
+         *
+         *     Only an admin may define or change jobs (403 for any other key): a
+         *     job's command is what runs, and what runs is decided by admins. On an
+         *     open server a request without a key is an admin.
          */
         put: operations["handlers.jobs.put_job"];
         post?: never;
@@ -259,8 +268,63 @@ export interface paths {
          * Delete a job
          * @description Removes the job: new runs of it are refused (404). Runs already
          *     submitted still run with the version they were submitted against.
+         *     Only an admin may delete jobs (403 for any other key).
          */
         delete: operations["handlers.jobs.delete_job"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List keys
+         * @description Every key of every environment, oldest first: its id, environment,
+         *     whether it is an admin's, the first characters of its secret (never
+         *     the secret: only its SHA-256 is stored), when it was created, when it
+         *     expires, when it was last used (to the minute) and when it was
+         *     revoked. Admins only.
+         */
+        get: operations["handlers.keys.list_keys"];
+        put?: never;
+        /**
+         * Create a key
+         * @description A new key for an environment (created on first use), an admin key with
+         *     `admin: true`, expiring after `expires_in` if given. The answer holds
+         *     the secret; it is shown this once and stored only as a hash. The same
+         *     as `runyard keys create`. Admins only.
+         */
+        post: operations["handlers.keys.create_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key
+         * @description Revokes the key: every server process refuses it from its next
+         *     request on (nothing about keys is cached). Revoking a revoked key
+         *     changes nothing. The answer is the key as it now is. The same as
+         *     `runyard keys revoke`. Admins only.
+         */
+        delete: operations["handlers.keys.revoke_key"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1023,6 +1087,67 @@ export interface components {
             /** @description What was wrong. */
             detail: string;
         };
+        /** @description The native dialect's 401, PraisonAI's shape with what was wrong. */
+        NativeUnauthorizedError: {
+            /** @constant */
+            error: "Unauthorized";
+            /** @description What was wrong with the request's key. */
+            detail: string;
+        };
+        /** @description A key, as listed (never its secret). */
+        ApiKey: {
+            /** @description The key's id (what revoke takes). */
+            id: string;
+            environment: components["schemas"]["EnvironmentName"];
+            /** @description An admin key: sees every environment, defines jobs, manages keys. */
+            admin: boolean;
+            /** @description The first characters of the secret, to recognise it. */
+            prefix: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working; null: never.
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description Its last use, to the minute; null: never used.
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it was revoked; null: live.
+             */
+            revoked_at: string | null;
+        };
+        /** @description A key just created, with its secret (shown only in this answer). */
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description The key to send as `Authorization: Bearer <secret>`. */
+            secret: string;
+        };
+        ApiKeyList: {
+            keys: components["schemas"]["ApiKey"][];
+        };
+        CreateApiKeyRequest: {
+            environment: components["schemas"]["EnvironmentName"];
+            /**
+             * @description An admin key (sees every environment, defines jobs, manages keys).
+             * @default false
+             */
+            admin: boolean;
+            /**
+             * @description Refuse the key after this long (`90d`, `12h`, `2w`, `1h30m`: up to
+             *     four parts of 1 to 9999 weeks, days, hours, minutes or seconds);
+             *     absent, never.
+             */
+            expires_in?: string;
+        };
+        /**
+         * @description An environment's name.
+         * @example prod
+         */
+        EnvironmentName: string;
         /** @description An RFC 9457 problem, as produced for routing and validation errors. */
         Problem: {
             type?: string;
@@ -1032,6 +1157,30 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description No key on a secured server, or a key that is unknown, revoked or
+         *     expired. The body is PraisonAI's jobs server's (`{"error":
+         *     "Unauthorized"}`), with runyard's `detail` saying what was wrong.
+         */
+        NativeUnauthorized: {
+            headers: {
+                /** @description Always `Bearer`. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeUnauthorizedError"];
+            };
+        };
+        /** @description The key is not an admin's, and only an admin may do this. */
+        NativeAdminOnly: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+            };
+        };
         /** @description No key, or a key that is unknown or revoked. */
         TrueFoundryUnauthorized: {
             headers: {
@@ -1231,6 +1380,13 @@ export interface operations {
                  */
                 job?: string;
                 /**
+                 * @description Only runs of the environment of this name (beyond PraisonAI's API).
+                 *     An admin may name any environment (an unknown one lists nothing);
+                 *     any other key only its own (403 otherwise).
+                 * @example prod
+                 */
+                environment?: components["schemas"]["EnvironmentName"];
+                /**
                  * @description Page number, 1-indexed.
                  * @example 1
                  */
@@ -1257,6 +1413,16 @@ export interface operations {
                 };
             };
             400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            /** @description A key that is not an admin's named another environment. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                };
+            };
         };
     };
     "handlers.runs.submit_run": {
@@ -1301,6 +1467,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
             /** @description No job has this name; nothing is stored. */
             404: {
                 headers: {
@@ -1338,6 +1505,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunStatus"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
         };
     };
@@ -1363,6 +1531,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
         };
@@ -1391,6 +1560,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunResult"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
         };
@@ -1419,6 +1589,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunStatus"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
         };
@@ -1447,6 +1618,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
         };
     };
@@ -1474,6 +1646,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunLogs"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
         };
     };
@@ -1495,6 +1668,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobList"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
         };
     };
     "handlers.jobs.get_job": {
@@ -1521,6 +1695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["JobNotFound"];
         };
     };
@@ -1562,6 +1737,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
             /** @description The path matches no operation (for example a name with a `/`). */
             404: {
                 headers: {
@@ -1595,7 +1772,97 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
             404: components["responses"]["JobNotFound"];
+        };
+    };
+    "handlers.keys.list_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+        };
+    };
+    "handlers.keys.create_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The key is created; `secret` is shown only here. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+        };
+    };
+    "handlers.keys.revoke_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The key's id (from the list).
+                 * @example key_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key, revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+            /** @description No key has this id (or the path matches no operation, as a problem). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "handlers.trigger.list_runs": {

@@ -6,8 +6,10 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
+from connexion.exceptions import Unauthorized
 from connexion.lifecycle import ConnexionResponse
 from starlette.responses import StreamingResponse
 
@@ -15,11 +17,14 @@ from generated import models as m
 from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
     REDACTED,
+    ApiKey,
+    Credential,
     Forbidden,
     InvalidInput,
     InvalidJob,
     JobDefinition,
     JobNotFound,
+    KeyNotFound,
     NewRun,
     Page,
     Run,
@@ -32,7 +37,7 @@ from runyard.domain import (
 )
 from runyard.jobs import job_from_data
 from runyard.service import Submitted
-from runyard.timeutil import to_iso
+from runyard.timeutil import duration_seconds, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply
 
@@ -150,10 +155,11 @@ def list_filter(status: str | None, session_id: str | None, job: str | None) -> 
     return RunFilter(states=states_for(status) if status is not None else None, session_id=session_id, job_name=job)
 
 
-def new_run(body: dict[str, Any], idempotency_header: str | None) -> NewRun:
-    """A submit as the core's request; the `Idempotency-Key` header wins over the body's key."""
+def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Credential) -> NewRun:
+    """A submit as the core's request, in the credential's environment; the `Idempotency-Key` header wins over the body's key."""
     submit = parse_model(m.SubmitRunRequest, body)
     return NewRun(
+        env_id=credential.environment.id,
         job_name=submit.job,
         input=submit.input,
         session_id=submit.session_id,
@@ -168,6 +174,20 @@ def new_run(body: dict[str, Any], idempotency_header: str | None) -> NewRun:
 def job_definition(name: str, body: dict[str, Any]) -> JobDefinition:
     """A PUT body as a definition (InvalidJob when it cannot run)."""
     return job_from_data(name, body)
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    environment: str
+    admin: bool
+    expires_in_seconds: int | None
+
+
+def key_request(body: dict[str, Any]) -> KeyRequest:
+    """A key to create; its lifetime's pattern (checked by the contract) keeps it above zero and within the column."""
+    asked = parse_model(m.CreateApiKeyRequest, body)
+    lifetime = duration_seconds(asked.expires_in) if asked.expires_in is not None else None
+    return KeyRequest(asked.environment, bool(asked.admin), lifetime)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -207,6 +227,32 @@ def jobs_reply(stored: list[StoredJob]) -> Reply:
     return reply(m.JobList(jobs=[job_model(j) for j in stored]))
 
 
+def key_model(key: ApiKey) -> m.ApiKey:
+    return m.ApiKey(
+        id=key.id,
+        environment=key.environment.name,
+        admin=key.admin,
+        prefix=key.prefix,
+        created_at=to_iso(key.created_at),
+        expires_at=to_iso(key.expires_at) if key.expires_at is not None else None,
+        last_used_at=to_iso(key.last_used_at) if key.last_used_at is not None else None,
+        revoked_at=to_iso(key.revoked_at) if key.revoked_at is not None else None,
+    )
+
+
+def key_reply(key: ApiKey) -> Reply:
+    return reply(key_model(key))
+
+
+def keys_reply(keys: list[ApiKey]) -> Reply:
+    return reply(m.ApiKeyList(keys=[key_model(k) for k in keys]))
+
+
+def created_key_reply(created: tuple[ApiKey, str]) -> Reply:
+    key, secret = created
+    return reply(m.CreatedApiKey(**key_model(key).model_dump(), secret=secret), 201)
+
+
 def stream_response(snapshots: AsyncIterator[Run]) -> StreamingResponse:
     return StreamingResponse(run_events(snapshots), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -219,7 +265,15 @@ def _native(status: int, detail: str) -> ConnexionResponse:
 
 
 def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse:
-    """Every error under the native API: the core's as `{"detail"}`, the contract's as RFC 9457 problems."""
+    """Every error under the native API: the core's as `{"detail"}`, the contract's as RFC 9457 problems.
+
+    A 401 is PraisonAI's jobs server's `{"error": "Unauthorized"}`, with what was wrong.
+    """
+    if isinstance(error, Unauthorized):
+        body = m.NativeUnauthorizedError(error="Unauthorized", detail=str(error.detail)).model_dump(mode="json")
+        return json_response(401, body, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(error, KeyNotFound):
+        return _native(404, f"Key not found: {error}")
     if isinstance(error, RunNotFound):
         return _native(404, f"Job not found: {error.run_id}")
     if isinstance(error, JobNotFound):

@@ -2,6 +2,7 @@
 
 from runyard.domain.environments import ApiKey, Credential, Environment
 from runyard.domain.errors import (
+    AdminRequired,
     CommandOverrideForbidden,
     Forbidden,
     InvalidEnvironment,
@@ -35,6 +36,7 @@ __all__ = [
     "HELD_STATES",
     "REDACTED",
     "WAITING_STATES",
+    "AdminRequired",
     "ApiKey",
     "CommandOverrideForbidden",
     "Credential",

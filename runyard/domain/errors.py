@@ -51,6 +51,14 @@ class Forbidden(RunyardError, PermissionError):
     """The caller may not do this (its message says why)."""
 
 
+class AdminRequired(Forbidden):
+    """Only an admin key may do this (define jobs, manage keys: whatever decides what runs)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"Only an admin key may {action}")
+        self.action = action
+
+
 class JobForbidden(Forbidden):
     """The caller's environment may not see this job."""
 

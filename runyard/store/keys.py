@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from ulid import ULID
@@ -38,17 +41,32 @@ class KeyStore:
                 return env
         raise RuntimeError("unreachable")
 
-    async def create_key(self, environment_name: str, *, expires_in_seconds: int | None = None) -> tuple[ApiKey, str]:
-        """A new key for an environment (expiring after `expires_in_seconds`, if given); the secret is returned here and never again."""
+    async def find_environment(self, name: str) -> Environment | None:
+        """The environment of this name, if there is one (nothing is created)."""
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(environments).where(environments.c.name == name))).first()
+        return None if row is None else Environment(row.id, row.name)
+
+    async def create_key(self, environment_name: str, *, admin: bool = False, expires_in_seconds: int | None = None) -> tuple[ApiKey, str]:
+        """A new key for an environment (an admin key with `admin`; expiring after `expires_in_seconds`, if given).
+
+        The secret is returned here and never again.
+        """
         env = await self.environment(environment_name)
         secret = new_secret(env.name)
         created = now_us()
         expires_at = created + expires_in_seconds * 1_000_000 if expires_in_seconds is not None else None
-        key = ApiKey(f"key_{str(ULID()).lower()}", env, shown_prefix(secret), created, None, expires_at)
+        key = ApiKey(f"key_{str(ULID()).lower()}", env, shown_prefix(secret), created, None, expires_at, admin=admin)
         async with self._db.engine.begin() as conn:
             await conn.execute(
                 api_keys.insert().values(
-                    id=key.id, env_id=env.id, prefix=key.prefix, secret_hash=secret_hash(secret), created_at=created, expires_at=expires_at
+                    id=key.id,
+                    env_id=env.id,
+                    prefix=key.prefix,
+                    secret_hash=secret_hash(secret),
+                    created_at=created,
+                    expires_at=expires_at,
+                    admin=admin,
                 )
             )
         return key, secret
@@ -57,26 +75,36 @@ class KeyStore:
         """The key and environment of a live secret (not revoked, not expired), noting that it was used.
 
         Nothing is cached: a key revoked (or expired) is refused by every process at its next request.
+        The secret is found by its SHA-256 (an index lookup whose timing says nothing about the secret)
+        and the stored hash is compared again in constant time.
         """
         now = now_us()
+        digest = secret_hash(secret)
         query = (
-            sa.select(api_keys.c.id.label("key_id"), api_keys.c.last_used_at, environments.c.id, environments.c.name)
+            sa.select(
+                api_keys.c.id.label("key_id"),
+                api_keys.c.secret_hash,
+                api_keys.c.admin,
+                api_keys.c.last_used_at,
+                environments.c.id,
+                environments.c.name,
+            )
             .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
             .where(
-                api_keys.c.secret_hash == secret_hash(secret),
+                api_keys.c.secret_hash == digest,
                 api_keys.c.revoked_at.is_(None),
                 sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now),
             )
         )
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        if row is None:
+        if row is None or not hmac.compare_digest(row.secret_hash, digest):
             return None
         if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION_US:
             # At most one write a minute per key: a busy key must not turn every read into a write.
             async with self._db.engine.begin() as conn:
                 await conn.execute(api_keys.update().where(api_keys.c.id == row.key_id).values(last_used_at=now))
-        return Credential(row.key_id, Environment(row.id, row.name))
+        return Credential(row.key_id, Environment(row.id, row.name), admin=bool(row.admin))
 
     async def list_keys(self) -> list[ApiKey]:
         query = (
@@ -86,12 +114,26 @@ class KeyStore:
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [ApiKey(r.id, Environment(r.env_id, r.name), r.prefix, r.created_at, r.revoked_at, r.expires_at, r.last_used_at) for r in rows]
+        return [_key(r) for r in rows]
 
-    async def revoke(self, key_id: str) -> None:
+    async def get_key(self, key_id: str) -> ApiKey:
+        query = (
+            sa.select(api_keys, environments.c.name)
+            .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
+            .where(api_keys.c.id == key_id)
+        )
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise KeyNotFound(key_id)
+        return _key(row)
+
+    async def revoke(self, key_id: str) -> ApiKey:
+        """Revoke a key (once: revoking it again changes nothing); the key afterwards."""
         async with self._db.engine.begin() as conn:
-            done = await conn.execute(api_keys.update().where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now_us()))
-            if done.rowcount == 0:
-                exists = (await conn.execute(sa.select(api_keys.c.id).where(api_keys.c.id == key_id))).first()
-                if exists is None:
-                    raise KeyNotFound(key_id)
+            await conn.execute(api_keys.update().where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now_us()))
+        return await self.get_key(key_id)
+
+
+def _key(row: sa.Row[Any]) -> ApiKey:
+    return ApiKey(row.id, Environment(row.env_id, row.name), row.prefix, row.created_at, row.revoked_at, row.expires_at, row.last_used_at, bool(row.admin))

@@ -60,6 +60,7 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.BigInteger),
     sa.Column("expires_at", sa.BigInteger),  # null: never
     sa.Column("last_used_at", sa.BigInteger),  # written at most once a minute (see runyard.store.keys)
+    sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),  # sees every environment, decides what runs
     sa.UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
 )
 

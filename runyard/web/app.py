@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import connexion
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,9 +23,10 @@ from runyard.settings import SPEC_PATH
 from runyard.spec import load_spec, spec_text
 from runyard.store.db import Database, open_database
 from runyard.web import errors
-from runyard.web.context import TokenInfo, current_service, reset_service, use_service
+from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
 from runyard.web.rendition import connexion_document
+from runyard.web.security import key_check
 from runyard.web.validation import validator_map
 
 
@@ -61,16 +64,17 @@ def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
     return allowed
 
 
-async def bearer_info(token: str) -> TokenInfo | None:
-    """connexion's bearer check: the key's environment, or None (401) for an unknown or revoked key."""
-    credential = await current_service().authenticate(token)
-    if credential is None:
-        return None
-    return {"sub": credential.environment.id, "environment": credential.environment, "key_id": credential.key_id, "secret": token}
+def _middlewares(spec: dict[str, Any], require_keys: bool) -> list[Any]:
+    """connexion's own middlewares, with runyard's key check in place of its SecurityMiddleware (see runyard.web.security)."""
+    return [key_check(spec, require_keys=require_keys) if m is SecurityMiddleware else m for m in ConnexionMiddleware.default_middlewares]
 
 
-def _connexion_app(spec: dict[str, Any], spec_path: Path) -> connexion.AsyncApp:
-    app = connexion.AsyncApp(__name__, swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False))
+def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool) -> connexion.AsyncApp:
+    app = connexion.AsyncApp(
+        __name__,
+        middlewares=_middlewares(spec, require_keys),
+        swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False),
+    )
     app.add_api(connexion_document(spec_path), strict_validation=True, validate_responses=False, validator_map=validator_map())
     errors.register(app, _allowed_methods(spec))
     return app
@@ -82,11 +86,14 @@ def create_app(
     jobs: list[JobDefinition] | None = None,
     worker: WorkerSettings | None = None,
     spec_path: Path = SPEC_PATH,
+    require_keys: bool = False,
 ) -> ASGIApp:
     """The ASGI app over a database.
 
     `jobs` are defined at creation (default: the built-in demo job). With
     `worker` settings, an embedded worker pool runs for the app's lifespan.
+    With `require_keys` (secured mode) every operation but /health needs a key;
+    otherwise (open mode) a native request without a key speaks for an admin of `default`.
     """
     db = open_database(database) if isinstance(database, str) else database
     install_jobs_now(db, startup_jobs(None) if jobs is None else jobs)
@@ -108,5 +115,5 @@ def create_app(
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
-    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path), lifespan=lifespan)
+    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path, require_keys), lifespan=lifespan)
     return _ServiceScope(outer, service)

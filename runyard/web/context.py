@@ -1,24 +1,23 @@
-"""The service a request is served by, set per request by the app (runyard.web.app), and what
-connexion's bearer check hands the operations that take a key."""
+"""The service a request is served by, set per request by the app (runyard.web.app), and who
+the request speaks for, as runyard.web.security hands it to the operations (`token_info`)."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, TypedDict
 
-from runyard.domain import Environment
+from runyard.domain import Credential
 
 if TYPE_CHECKING:
     from runyard.service import RunService
 
 
 class TokenInfo(TypedDict):
-    """A valid key, as runyard.web.app.bearer_info answers and connexion passes on as `token_info`."""
+    """Who a request speaks for, as connexion passes it on to an operation as `token_info`."""
 
     sub: str  # the environment's id
-    environment: Environment
-    key_id: str
-    secret: str
+    credential: Credential
+    secret: str | None  # the key presented (None: no key, on an open server)
 
 
 _current: ContextVar[RunService] = ContextVar("runyard_service")

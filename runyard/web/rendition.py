@@ -1,4 +1,4 @@
-"""The document connexion loads: the 3.0.3 rendition of the spec, with the bearer check wired in.
+"""The document connexion loads: the 3.0.3 rendition of the spec (keys are checked by runyard.web.security).
 
 `scripts/generate` writes it to generated/connexion/openapi30.json (the drift check compares it),
 so a reviewer sees exactly what connexion validates against. The app loads that file when it was
@@ -18,15 +18,11 @@ from runyard.web.openapi_compat import to_openapi30
 
 RENDITION_PATH = ROOT / "generated" / "connexion" / "openapi30.json"
 SOURCE_HASH = "x-runyard-source-sha256"
-BEARER_INFO = "runyard.web.app.bearer_info"
 
 
 def derive(spec_path: Path = SPEC_PATH) -> dict[str, Any]:
-    """The rendition of the spec at `spec_path`, its bearer schemes checked by runyard's keys."""
+    """The rendition of the spec at `spec_path`, marked with the spec's hash."""
     rendition = to_openapi30(load_spec(spec_path))
-    for scheme in rendition.get("components", {}).get("securitySchemes", {}).values():
-        if scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
-            scheme["x-bearerInfoFunc"] = BEARER_INFO
     rendition[SOURCE_HASH] = hashlib.sha256(spec_text(spec_path).encode()).hexdigest()
     return rendition
 

@@ -9,6 +9,7 @@ from .job_spec import JobSpec
 from .job_spec_env import JobSpecEnv
 from .native_error import NativeError
 from .native_status import NativeStatus
+from .native_unauthorized_error import NativeUnauthorizedError
 from .problem import Problem
 from .progress import Progress
 from .retry_policy import RetryPolicy
@@ -30,6 +31,7 @@ __all__ = (
     "JobSpecEnv",
     "NativeError",
     "NativeStatus",
+    "NativeUnauthorizedError",
     "Problem",
     "Progress",
     "RetryPolicy",

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
 
@@ -24,10 +25,22 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | NativeError | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | NativeError | NativeUnauthorizedError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = NativeError.from_dict(response.json())
+
+        return response_403
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -40,7 +53,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | NativeError]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -52,12 +67,13 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Any | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     """Delete a job
 
      Removes the job: new runs of it are refused (404). Runs already
     submitted still run with the version they were submitted against.
+    Only an admin may delete jobs (403 for any other key).
 
     Args:
         name (str):
@@ -67,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | NativeError]
+        Response[Any | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -84,12 +100,13 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Any | NativeError | None:
+    client: AuthenticatedClient,
+) -> Any | NativeError | NativeUnauthorizedError | None:
     """Delete a job
 
      Removes the job: new runs of it are refused (404). Runs already
     submitted still run with the version they were submitted against.
+    Only an admin may delete jobs (403 for any other key).
 
     Args:
         name (str):
@@ -99,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | NativeError
+        Any | NativeError | NativeUnauthorizedError
     """
 
     return sync_detailed(
@@ -111,12 +128,13 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Any | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     """Delete a job
 
      Removes the job: new runs of it are refused (404). Runs already
     submitted still run with the version they were submitted against.
+    Only an admin may delete jobs (403 for any other key).
 
     Args:
         name (str):
@@ -126,7 +144,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | NativeError]
+        Response[Any | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -141,12 +159,13 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Any | NativeError | None:
+    client: AuthenticatedClient,
+) -> Any | NativeError | NativeUnauthorizedError | None:
     """Delete a job
 
      Removes the job: new runs of it are refused (404). Runs already
     submitted still run with the version they were submitted against.
+    Only an admin may delete jobs (403 for any other key).
 
     Args:
         name (str):
@@ -156,7 +175,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | NativeError
+        Any | NativeError | NativeUnauthorizedError
     """
 
     return (

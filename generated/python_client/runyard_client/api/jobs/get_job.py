@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.job import Job
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
 
@@ -25,11 +26,18 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Job | NativeError | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Job | NativeError | NativeUnauthorizedError | None:
     if response.status_code == 200:
         response_200 = Job.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -42,7 +50,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Job | NativeError]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Job | NativeError | NativeUnauthorizedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,8 +64,8 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Job | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Job | NativeError | NativeUnauthorizedError]:
     """Get a job
 
      A job's current definition and version.
@@ -68,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Job | NativeError]
+        Response[Job | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -85,8 +95,8 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Job | NativeError | None:
+    client: AuthenticatedClient,
+) -> Job | NativeError | NativeUnauthorizedError | None:
     """Get a job
 
      A job's current definition and version.
@@ -99,7 +109,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Job | NativeError
+        Job | NativeError | NativeUnauthorizedError
     """
 
     return sync_detailed(
@@ -111,8 +121,8 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Job | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Job | NativeError | NativeUnauthorizedError]:
     """Get a job
 
      A job's current definition and version.
@@ -125,7 +135,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Job | NativeError]
+        Response[Job | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -140,8 +150,8 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Job | NativeError | None:
+    client: AuthenticatedClient,
+) -> Job | NativeError | NativeUnauthorizedError | None:
     """Get a job
 
      A job's current definition and version.
@@ -154,7 +164,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Job | NativeError
+        Job | NativeError | NativeUnauthorizedError
     """
 
     return (

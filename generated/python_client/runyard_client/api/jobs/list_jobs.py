@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.job_list import JobList
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
 
@@ -19,11 +20,18 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> JobList | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> JobList | NativeUnauthorizedError | None:
     if response.status_code == 200:
         response_200 = JobList.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -31,7 +39,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[JobList]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[JobList | NativeUnauthorizedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -42,8 +52,8 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[JobList]:
+    client: AuthenticatedClient,
+) -> Response[JobList | NativeUnauthorizedError]:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -53,7 +63,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobList]
+        Response[JobList | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs()
@@ -67,8 +77,8 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
-) -> JobList | None:
+    client: AuthenticatedClient,
+) -> JobList | NativeUnauthorizedError | None:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -78,7 +88,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobList
+        JobList | NativeUnauthorizedError
     """
 
     return sync_detailed(
@@ -88,8 +98,8 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[JobList]:
+    client: AuthenticatedClient,
+) -> Response[JobList | NativeUnauthorizedError]:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -99,7 +109,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobList]
+        Response[JobList | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs()
@@ -111,8 +121,8 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
-) -> JobList | None:
+    client: AuthenticatedClient,
+) -> JobList | NativeUnauthorizedError | None:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -122,7 +132,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobList
+        JobList | NativeUnauthorizedError
     """
 
     return (

@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.job import Job
 from ...models.job_spec import JobSpec
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.problem import Problem
 from ...types import Response
 
@@ -37,7 +38,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Job | NativeError | Problem | None:
+) -> Job | NativeError | NativeUnauthorizedError | Problem | None:
     if response.status_code == 200:
         response_200 = Job.from_dict(response.json())
 
@@ -53,6 +54,16 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = NativeError.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -66,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Job | NativeError | Problem]:
+) -> Response[Job | NativeError | NativeUnauthorizedError | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,15 +89,19 @@ def _build_response(
 def sync_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: JobSpec,
-) -> Response[Job | NativeError | Problem]:
+) -> Response[Job | NativeError | NativeUnauthorizedError | Problem]:
     """Define or change a job
 
      Creates the job (201) or, when the definition differs from the
     current one, makes a new version of it (200). An identical definition
     changes nothing (200, same version). Runs submitted earlier keep the
     version they were submitted against.
+
+    Only an admin may define or change jobs (403 for any other key): a
+    job's command is what runs, and what runs is decided by admins. On an
+    open server a request without a key is an admin.
 
     Args:
         name (str): A job's name.
@@ -97,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Job | NativeError | Problem]
+        Response[Job | NativeError | NativeUnauthorizedError | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -115,15 +130,19 @@ def sync_detailed(
 def sync(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: JobSpec,
-) -> Job | NativeError | Problem | None:
+) -> Job | NativeError | NativeUnauthorizedError | Problem | None:
     """Define or change a job
 
      Creates the job (201) or, when the definition differs from the
     current one, makes a new version of it (200). An identical definition
     changes nothing (200, same version). Runs submitted earlier keep the
     version they were submitted against.
+
+    Only an admin may define or change jobs (403 for any other key): a
+    job's command is what runs, and what runs is decided by admins. On an
+    open server a request without a key is an admin.
 
     Args:
         name (str): A job's name.
@@ -134,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Job | NativeError | Problem
+        Job | NativeError | NativeUnauthorizedError | Problem
     """
 
     return sync_detailed(
@@ -147,15 +166,19 @@ def sync(
 async def asyncio_detailed(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: JobSpec,
-) -> Response[Job | NativeError | Problem]:
+) -> Response[Job | NativeError | NativeUnauthorizedError | Problem]:
     """Define or change a job
 
      Creates the job (201) or, when the definition differs from the
     current one, makes a new version of it (200). An identical definition
     changes nothing (200, same version). Runs submitted earlier keep the
     version they were submitted against.
+
+    Only an admin may define or change jobs (403 for any other key): a
+    job's command is what runs, and what runs is decided by admins. On an
+    open server a request without a key is an admin.
 
     Args:
         name (str): A job's name.
@@ -166,7 +189,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Job | NativeError | Problem]
+        Response[Job | NativeError | NativeUnauthorizedError | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -182,15 +205,19 @@ async def asyncio_detailed(
 async def asyncio(
     name: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: JobSpec,
-) -> Job | NativeError | Problem | None:
+) -> Job | NativeError | NativeUnauthorizedError | Problem | None:
     """Define or change a job
 
      Creates the job (201) or, when the definition differs from the
     current one, makes a new version of it (200). An identical definition
     changes nothing (200, same version). Runs submitted earlier keep the
     version they were submitted against.
+
+    Only an admin may define or change jobs (403 for any other key): a
+    job's command is what runs, and what runs is decided by admins. On an
+    open server a request without a key is an admin.
 
     Args:
         name (str): A job's name.
@@ -201,7 +228,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Job | NativeError | Problem
+        Job | NativeError | NativeUnauthorizedError | Problem
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
 
@@ -24,10 +25,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | NativeError | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | NativeError | NativeUnauthorizedError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -45,7 +53,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | NativeError]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,8 +67,8 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Any | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     """Delete a run
 
      Removes a run that is not running (queued, delayed or finished).
@@ -72,7 +82,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | NativeError]
+        Response[Any | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -89,8 +99,8 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Any | NativeError | None:
+    client: AuthenticatedClient,
+) -> Any | NativeError | NativeUnauthorizedError | None:
     """Delete a run
 
      Removes a run that is not running (queued, delayed or finished).
@@ -104,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | NativeError
+        Any | NativeError | NativeUnauthorizedError
     """
 
     return sync_detailed(
@@ -116,8 +126,8 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[Any | NativeError]:
+    client: AuthenticatedClient,
+) -> Response[Any | NativeError | NativeUnauthorizedError]:
     """Delete a run
 
      Removes a run that is not running (queued, delayed or finished).
@@ -131,7 +141,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | NativeError]
+        Response[Any | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs(
@@ -146,8 +156,8 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Any | NativeError | None:
+    client: AuthenticatedClient,
+) -> Any | NativeError | NativeUnauthorizedError | None:
     """Delete a run
 
      Removes a run that is not running (queued, delayed or finished).
@@ -161,7 +171,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | NativeError
+        Any | NativeError | NativeUnauthorizedError
     """
 
     return (

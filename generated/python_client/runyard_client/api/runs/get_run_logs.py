@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.run_logs import RunLogs
 from ...types import Response
 
@@ -25,11 +26,18 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NativeError | RunLogs | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> NativeError | NativeUnauthorizedError | RunLogs | None:
     if response.status_code == 200:
         response_200 = RunLogs.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -44,7 +52,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | RunLogs]:
+) -> Response[NativeError | NativeUnauthorizedError | RunLogs]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -56,8 +64,8 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunLogs]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunLogs]:
     """Get a run's output
 
      The captured output of the run's latest attempt: the last 64 KiB of
@@ -71,7 +79,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunLogs]
+        Response[NativeError | NativeUnauthorizedError | RunLogs]
     """
 
     kwargs = _get_kwargs(
@@ -88,8 +96,8 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunLogs | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunLogs | None:
     """Get a run's output
 
      The captured output of the run's latest attempt: the last 64 KiB of
@@ -103,7 +111,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunLogs
+        NativeError | NativeUnauthorizedError | RunLogs
     """
 
     return sync_detailed(
@@ -115,8 +123,8 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunLogs]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunLogs]:
     """Get a run's output
 
      The captured output of the run's latest attempt: the last 64 KiB of
@@ -130,7 +138,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunLogs]
+        Response[NativeError | NativeUnauthorizedError | RunLogs]
     """
 
     kwargs = _get_kwargs(
@@ -145,8 +153,8 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunLogs | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunLogs | None:
     """Get a run's output
 
      The captured output of the run's latest attempt: the last 64 KiB of
@@ -160,7 +168,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunLogs
+        NativeError | NativeUnauthorizedError | RunLogs
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.run_result import RunResult
 from ...types import Response
 
@@ -27,11 +28,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> NativeError | RunResult | None:
+) -> NativeError | NativeUnauthorizedError | RunResult | None:
     if response.status_code == 200:
         response_200 = RunResult.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -51,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | RunResult]:
+) -> Response[NativeError | NativeUnauthorizedError | RunResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -63,8 +69,8 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunResult]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunResult]:
     """Get a run's result
 
      The outcome of a finished run: its result (the JSON the job reported)
@@ -78,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunResult]
+        Response[NativeError | NativeUnauthorizedError | RunResult]
     """
 
     kwargs = _get_kwargs(
@@ -95,8 +101,8 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunResult | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunResult | None:
     """Get a run's result
 
      The outcome of a finished run: its result (the JSON the job reported)
@@ -110,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunResult
+        NativeError | NativeUnauthorizedError | RunResult
     """
 
     return sync_detailed(
@@ -122,8 +128,8 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunResult]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunResult]:
     """Get a run's result
 
      The outcome of a finished run: its result (the JSON the job reported)
@@ -137,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunResult]
+        Response[NativeError | NativeUnauthorizedError | RunResult]
     """
 
     kwargs = _get_kwargs(
@@ -152,8 +158,8 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunResult | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunResult | None:
     """Get a run's result
 
      The outcome of a finished run: its result (the JSON the job reported)
@@ -167,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunResult
+        NativeError | NativeUnauthorizedError | RunResult
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.run_status import RunStatus
 from ...types import Response
 
@@ -27,11 +28,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> NativeError | RunStatus | None:
+) -> NativeError | NativeUnauthorizedError | RunStatus | None:
     if response.status_code == 200:
         response_200 = RunStatus.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -46,7 +52,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | RunStatus]:
+) -> Response[NativeError | NativeUnauthorizedError | RunStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,8 +64,8 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunStatus]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunStatus]:
     """Get a run's status
 
      The current status and progress of one run. `progress` is always
@@ -76,7 +82,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunStatus]
+        Response[NativeError | NativeUnauthorizedError | RunStatus]
     """
 
     kwargs = _get_kwargs(
@@ -93,8 +99,8 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunStatus | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunStatus | None:
     """Get a run's status
 
      The current status and progress of one run. `progress` is always
@@ -111,7 +117,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunStatus
+        NativeError | NativeUnauthorizedError | RunStatus
     """
 
     return sync_detailed(
@@ -123,8 +129,8 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | RunStatus]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | RunStatus]:
     """Get a run's status
 
      The current status and progress of one run. `progress` is always
@@ -141,7 +147,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunStatus]
+        Response[NativeError | NativeUnauthorizedError | RunStatus]
     """
 
     kwargs = _get_kwargs(
@@ -156,8 +162,8 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | RunStatus | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | RunStatus | None:
     """Get a run's status
 
      The current status and progress of one run. `progress` is always
@@ -174,7 +180,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunStatus
+        NativeError | NativeUnauthorizedError | RunStatus
     """
 
     return (

@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
 from ...models.native_status import NativeStatus
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.run_list import RunList
 from ...types import UNSET, Response, Unset
 
@@ -16,6 +17,7 @@ def _get_kwargs(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> dict[str, Any]:
@@ -32,6 +34,8 @@ def _get_kwargs(
 
     params["job"] = job
 
+    params["environment"] = environment
+
     params["page"] = page
 
     params["page_size"] = page_size
@@ -47,7 +51,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NativeError | RunList | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> NativeError | NativeUnauthorizedError | RunList | None:
     if response.status_code == 200:
         response_200 = RunList.from_dict(response.json())
 
@@ -58,6 +64,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = NativeError.from_dict(response.json())
+
+        return response_403
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -66,7 +82,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | RunList]:
+) -> Response[NativeError | NativeUnauthorizedError | RunList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -77,13 +93,14 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
-) -> Response[NativeError | RunList]:
+) -> Response[NativeError | NativeUnauthorizedError | RunList]:
     """List runs
 
      A page of runs, newest first (by creation time, then id), with the total
@@ -93,6 +110,11 @@ def sync_detailed(
     `status` selects every internal state shown under that native status
     (for example `queued` also selects delayed and retrying runs).
 
+    An environment key lists its own environment's runs only, and `total`
+    counts only those. An admin key (and, on an open server, a request
+    without a key) lists every environment's runs, or one environment's
+    with `environment`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -101,6 +123,7 @@ def sync_detailed(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -109,13 +132,14 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunList]
+        Response[NativeError | NativeUnauthorizedError | RunList]
     """
 
     kwargs = _get_kwargs(
         status=status,
         session_id=session_id,
         job=job,
+        environment=environment,
         page=page,
         page_size=page_size,
     )
@@ -129,13 +153,14 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
-) -> NativeError | RunList | None:
+) -> NativeError | NativeUnauthorizedError | RunList | None:
     """List runs
 
      A page of runs, newest first (by creation time, then id), with the total
@@ -145,6 +170,11 @@ def sync(
     `status` selects every internal state shown under that native status
     (for example `queued` also selects delayed and retrying runs).
 
+    An environment key lists its own environment's runs only, and `total`
+    counts only those. An admin key (and, on an open server, a request
+    without a key) lists every environment's runs, or one environment's
+    with `environment`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -153,6 +183,7 @@ def sync(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -161,7 +192,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunList
+        NativeError | NativeUnauthorizedError | RunList
     """
 
     return sync_detailed(
@@ -169,6 +200,7 @@ def sync(
         status=status,
         session_id=session_id,
         job=job,
+        environment=environment,
         page=page,
         page_size=page_size,
     ).parsed
@@ -176,13 +208,14 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
-) -> Response[NativeError | RunList]:
+) -> Response[NativeError | NativeUnauthorizedError | RunList]:
     """List runs
 
      A page of runs, newest first (by creation time, then id), with the total
@@ -192,6 +225,11 @@ async def asyncio_detailed(
     `status` selects every internal state shown under that native status
     (for example `queued` also selects delayed and retrying runs).
 
+    An environment key lists its own environment's runs only, and `total`
+    counts only those. An admin key (and, on an open server, a request
+    without a key) lists every environment's runs, or one environment's
+    with `environment`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -200,6 +238,7 @@ async def asyncio_detailed(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -208,13 +247,14 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | RunList]
+        Response[NativeError | NativeUnauthorizedError | RunList]
     """
 
     kwargs = _get_kwargs(
         status=status,
         session_id=session_id,
         job=job,
+        environment=environment,
         page=page,
         page_size=page_size,
     )
@@ -226,13 +266,14 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
-) -> NativeError | RunList | None:
+) -> NativeError | NativeUnauthorizedError | RunList | None:
     """List runs
 
      A page of runs, newest first (by creation time, then id), with the total
@@ -242,6 +283,11 @@ async def asyncio(
     `status` selects every internal state shown under that native status
     (for example `queued` also selects delayed and retrying runs).
 
+    An environment key lists its own environment's runs only, and `total`
+    counts only those. An admin key (and, on an open server, a request
+    without a key) lists every environment's runs, or one environment's
+    with `environment`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -250,6 +296,7 @@ async def asyncio(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -258,7 +305,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | RunList
+        NativeError | NativeUnauthorizedError | RunList
     """
 
     return (
@@ -267,6 +314,7 @@ async def asyncio(
             status=status,
             session_id=session_id,
             job=job,
+            environment=environment,
             page=page,
             page_size=page_size,
         )

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
 
@@ -24,10 +25,17 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NativeError | str | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> NativeError | NativeUnauthorizedError | str | None:
     if response.status_code == 200:
         response_200 = response.text
         return response_200
+
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
@@ -40,7 +48,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[NativeError | str]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[NativeError | NativeUnauthorizedError | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -52,8 +62,8 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | str]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | str]:
     """Follow a run's events
 
      Server-Sent Events until the run ends, then the stream closes. Each
@@ -74,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | str]
+        Response[NativeError | NativeUnauthorizedError | str]
     """
 
     kwargs = _get_kwargs(
@@ -91,8 +101,8 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | str | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | str | None:
     """Follow a run's events
 
      Server-Sent Events until the run ends, then the stream closes. Each
@@ -113,7 +123,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | str
+        NativeError | NativeUnauthorizedError | str
     """
 
     return sync_detailed(
@@ -125,8 +135,8 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> Response[NativeError | str]:
+    client: AuthenticatedClient,
+) -> Response[NativeError | NativeUnauthorizedError | str]:
     """Follow a run's events
 
      Server-Sent Events until the run ends, then the stream closes. Each
@@ -147,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | str]
+        Response[NativeError | NativeUnauthorizedError | str]
     """
 
     kwargs = _get_kwargs(
@@ -162,8 +172,8 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
-) -> NativeError | str | None:
+    client: AuthenticatedClient,
+) -> NativeError | NativeUnauthorizedError | str | None:
     """Follow a run's events
 
      Server-Sent Events until the run ends, then the stream closes. Each
@@ -184,7 +194,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | str
+        NativeError | NativeUnauthorizedError | str
     """
 
     return (

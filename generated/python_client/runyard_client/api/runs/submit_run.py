@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
+from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...models.submit_run_request import SubmitRunRequest
 from ...models.submit_run_response import SubmitRunResponse
 from ...types import UNSET, Response, Unset
@@ -35,7 +36,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> NativeError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
     if response.status_code == 200:
         response_200 = SubmitRunResponse.from_dict(response.json())
 
@@ -51,6 +52,11 @@ def _parse_response(
 
         return response_400
 
+    if response.status_code == 401:
+        response_401 = NativeUnauthorizedError.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 404:
         response_404 = NativeError.from_dict(response.json())
 
@@ -64,7 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -75,10 +81,10 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[NativeError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -105,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | SubmitRunResponse]
+        Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]
     """
 
     kwargs = _get_kwargs(
@@ -122,10 +128,10 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> NativeError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -152,7 +158,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | SubmitRunResponse
+        NativeError | NativeUnauthorizedError | SubmitRunResponse
     """
 
     return sync_detailed(
@@ -164,10 +170,10 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[NativeError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -194,7 +200,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | SubmitRunResponse]
+        Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]
     """
 
     kwargs = _get_kwargs(
@@ -209,10 +215,10 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> NativeError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -239,7 +245,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | SubmitRunResponse
+        NativeError | NativeUnauthorizedError | SubmitRunResponse
     """
 
     return (
