@@ -63,7 +63,7 @@ def test_the_pinned_sdk_version() -> None:
 
 @dataclass
 class Yard(Rows):
-    """A live runyard, its keys (`dev`, `dev2` in environment dev; `prod`) and its database."""
+    """A live runyard, its keys (`dev`, `dev2` in environment dev; `prod`; `default`) and its database."""
 
     server: LiveServer
     engine: sa.Engine
@@ -87,7 +87,7 @@ def _yard(tmp_path: Path, template: Path, *args: str) -> Iterator[Yard]:
     server = start_server(url, tmp_path / "server.log", *args)  # migrates the database (a no-op on a copy of the template)
     engine = sa.create_engine(normalise_url(url).sync)
     try:
-        yield Yard(server, engine, create_keys(url, {"dev": "dev", "dev2": "dev", "prod": "prod"}))
+        yield Yard(server, engine, create_keys(url, {"dev": "dev", "dev2": "dev", "prod": "prod", "default": "default"}))
     finally:
         engine.dispose()
         stop_server(server)
@@ -386,6 +386,19 @@ def test_a_triggered_run_executes_the_override_with_params_on_stdin(working_yard
         assert isinstance(done.duration, int) and done.end_time is not None
         logs = httpx.get(f"{working_yard.server.url}/api/v1/runs/{run.id}/logs", timeout=10).json()
         assert json.loads(logs["stdout"]) == params
+
+
+def test_a_default_key_lists_and_gets_a_run_submitted_natively_without_a_key(yard: Yard) -> None:
+    job = yard.job("keyless")
+    response = httpx.post(f"{yard.server.url}/api/v1/runs", json={"job": job}, timeout=10)  # no key: environment `default`
+    assert response.status_code in (200, 202), response.text
+    run_id = response.json()["job_id"]
+    tf = yard.client("default")
+    listed = list(tf.jobs.list_runs(job_id=job))
+    assert [run.id for run in listed] == [run_id]
+    got = tf.jobs.get_run(job, run_id).data
+    assert got.id == run_id and got.application_name == job
+    assert got == listed[0]
 
 
 # ---------------------------------------------------------------- errors reach the SDK typed

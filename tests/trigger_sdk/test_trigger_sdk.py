@@ -5,7 +5,9 @@ tests/trigger_sdk/v4 pins 4.8.3 (imported from "@trigger.dev/sdk"), each with it
 package-lock.json. Both run the same checks, tests/trigger_sdk/common/sdk-check.mjs: trigger
 (payload, idempotencyKey, delay, ttl, tags, maxAttempts), every list filter, auto-pagination
 through 250 runs, next/previous pages, retrieve, cancel, replay, and the SDK's error classes for
-a bad filter (400), another environment's run (404) and a bad key (401).
+a bad filter (400), another environment's run (404) and a bad key (401); and, with a key of the
+environment `default`, list and retrieve of a run submitted through the native API without a key.
+Each line runs the script once; every test of the line reads its summary.
 
 The module fixture installs each line with `npm ci` from its lock when node_modules is missing,
 stale or holds another version; without npm (or node) the tests are skipped with the reason.
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.servers import ROOT, LiveServer, start_server, stop_server
@@ -34,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 LINES = {"v3": "3.3.17", "v4": "4.8.3"}
 PAGE_RUNS = 250
 PAGE_SIZE = 20
+KEYLESS_JOB = "demo"  # built into `runyard serve`
 
 
 @dataclass
@@ -42,6 +46,18 @@ class SdkServer:
     db_path: Path
     dev_key: str
     prod_key: str
+    default_key: str
+    keyless_run: str  # a run of KEYLESS_JOB submitted natively without a key: it belongs to `default`
+
+
+@dataclass
+class Checked:
+    """What one run of an SDK line's sdk-check.mjs printed."""
+
+    line: str
+    proc: subprocess.CompletedProcess[str]
+    shown: str  # the exit code, stdout and stderr, for assertion messages
+    summary: dict
 
 
 def _installed_version(line_dir: Path) -> str | None:
@@ -111,22 +127,34 @@ def _create_key(database_url: str, env: str) -> str:
 
 @pytest.fixture(scope="module")
 def sdk_server(node_lines: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkServer]:
-    """A live server without workers (runs stay QUEUED/DELAYED) on a fresh SQLite file, with a dev and a prod key."""
+    """A live server without workers (runs stay QUEUED/DELAYED) on a fresh SQLite file, with a dev, a prod
+    and a `default` key, and a run submitted through the native API without a key."""
     tmp = tmp_path_factory.mktemp("trigger_sdk")
     db_path = tmp / "runyard.db"
     database_url = f"sqlite:///{db_path}"
     dev_key = _create_key(database_url, "dev")
     prod_key = _create_key(database_url, "prod")
+    default_key = _create_key(database_url, "default")
     server = start_server(database_url, tmp / "server.log", "--workers", "0")
     try:
-        yield SdkServer(server, db_path, dev_key, prod_key)
+        response = httpx.post(f"{server.url}/api/v1/runs", json={"job": KEYLESS_JOB}, timeout=10)  # no Authorization header
+        assert response.status_code in (200, 202), response.text
+        yield SdkServer(server, db_path, dev_key, prod_key, default_key, response.json()["job_id"])
     finally:
         stop_server(server)
 
 
 def _run_check(line_dir: Path, sdk_server: SdkServer) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIGGER_")}
-    env.update(BASE_URL=sdk_server.server.url, SECRET_KEY=sdk_server.dev_key, OTHER_ENV_KEY=sdk_server.prod_key, NO_COLOR="1")
+    env.update(
+        BASE_URL=sdk_server.server.url,
+        SECRET_KEY=sdk_server.dev_key,
+        OTHER_ENV_KEY=sdk_server.prod_key,
+        DEFAULT_ENV_KEY=sdk_server.default_key,
+        KEYLESS_RUN_ID=sdk_server.keyless_run,
+        KEYLESS_RUN_JOB=KEYLESS_JOB,
+        NO_COLOR="1",
+    )
     started = time.monotonic()
     proc = subprocess.run(["node", "sdk-check.mjs"], cwd=line_dir, env=env, capture_output=True, text=True, timeout=180)
     return proc, time.monotonic() - started
@@ -140,12 +168,22 @@ def _stored_runs(db_path: Path, run_ids: list[str]) -> dict[str, dict]:
     return {row["id"]: dict(row) for row in rows}
 
 
-@pytest.mark.parametrize("line", sorted(LINES))
-def test_trigger_sdk(line: str, node_lines: dict[str, Path], sdk_server: SdkServer) -> None:
+@pytest.fixture(scope="module", params=sorted(LINES))
+def checked(request: pytest.FixtureRequest, node_lines: dict[str, Path], sdk_server: SdkServer) -> Checked:
+    """sdk-check.mjs of one SDK line (the parameter), run once against the server."""
+    line = request.param
     proc, seconds = _run_check(node_lines[line], sdk_server)
     shown = f"node sdk-check.mjs ({line}) exited {proc.returncode} after {seconds:.1f} s\n--- stdout ---\n{proc.stdout[-20000:]}\n--- stderr ---\n{proc.stderr[-5000:]}"
+    try:
+        summary = json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail(f"no JSON summary:\n{shown}")
+    return Checked(line, proc, shown, summary)
+
+
+def test_trigger_sdk(checked: Checked, sdk_server: SdkServer) -> None:
+    line, proc, shown, summary = checked.line, checked.proc, checked.shown, checked.summary
     assert proc.returncode == 0, shown
-    summary = json.loads(proc.stdout)
     assert summary["ok"] is True and summary["failed"] == [], shown
     assert summary["sdk"] == line
     assert summary["sdkVersion"] == LINES[line]
@@ -177,3 +215,10 @@ def test_trigger_sdk(line: str, node_lines: dict[str, Path], sdk_server: SdkServ
     assert stored[runs["R"]]["job_name"] == a["job_name"]
     assert stored[runs["other"]]["env_id"] != a["env_id"]
     assert {stored[runs[k]]["env_id"] for k in ("A", "B", "C", "D", "R")} == {a["env_id"]}
+
+
+def test_a_default_key_lists_and_retrieves_a_run_submitted_natively_without_a_key(checked: Checked, sdk_server: SdkServer) -> None:
+    """runs.list() and runs.retrieve(id) under a key of `default` (check keylessNativeRun) see the keyless native run."""
+    assert "keylessNativeRun" in checked.summary["passed"], checked.shown
+    run_id = sdk_server.keyless_run
+    assert checked.summary["details"]["keylessNativeRun"] == {"listed": run_id, "retrieved": run_id, "taskIdentifier": KEYLESS_JOB, "env": "default"}

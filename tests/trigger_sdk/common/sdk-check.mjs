@@ -5,10 +5,13 @@
 // exactly the package its own package-lock.json pins.
 //
 // Environment:
-//   BASE_URL       runyard's root URL (http://127.0.0.1:PORT); the SDK talks to BASE_URL/trigger,
-//                  the checks define their own tasks through the native API (BASE_URL/api/v1/jobs)
-//   SECRET_KEY     an API key of one environment (the one everything is checked in)
-//   OTHER_ENV_KEY  an API key of another environment (isolation checks)
+//   BASE_URL         runyard's root URL (http://127.0.0.1:PORT); the SDK talks to BASE_URL/trigger,
+//                    the checks define their own tasks through the native API (BASE_URL/api/v1/jobs)
+//   SECRET_KEY       an API key of one environment (the one everything is checked in)
+//   OTHER_ENV_KEY    an API key of another environment (isolation checks)
+//   DEFAULT_ENV_KEY  an API key of the environment `default`, where a run submitted without a key belongs
+//   KEYLESS_RUN_ID   a run submitted through the native API (POST BASE_URL/api/v1/runs) without a key
+//   KEYLESS_RUN_JOB  the job (task) of that run
 //
 // Prints one JSON summary on stdout; the exit code is non-zero when any check failed.
 // Task names carry a random suffix, so the script can run any number of times against
@@ -95,7 +98,17 @@ export async function main(sdk, label, sdkVersion) {
   const baseUrl = (process.env.BASE_URL ?? "").replace(/\/+$/, "");
   const secretKey = process.env.SECRET_KEY;
   const otherKey = process.env.OTHER_ENV_KEY;
-  const missing = Object.entries({ BASE_URL: baseUrl, SECRET_KEY: secretKey, OTHER_ENV_KEY: otherKey })
+  const defaultKey = process.env.DEFAULT_ENV_KEY;
+  const keylessRun = process.env.KEYLESS_RUN_ID;
+  const keylessJob = process.env.KEYLESS_RUN_JOB;
+  const missing = Object.entries({
+    BASE_URL: baseUrl,
+    SECRET_KEY: secretKey,
+    OTHER_ENV_KEY: otherKey,
+    DEFAULT_ENV_KEY: defaultKey,
+    KEYLESS_RUN_ID: keylessRun,
+    KEYLESS_RUN_JOB: keylessJob,
+  })
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length) {
@@ -434,6 +447,21 @@ export async function main(sdk, label, sdkVersion) {
     );
     return { status: seen.status, class: seen.class };
   }, ["A"]);
+
+  // A run submitted natively without a key belongs to `default`: a key of `default` lists and retrieves it.
+  await check("keylessNativeRun", async () =>
+    auth.withAuth({ secretKey: defaultKey }, async () => {
+      const listed = await collect(runs);
+      const found = listed.find((run) => run.id === keylessRun);
+      assert.ok(found, `runs.list() with a default key: ${keylessRun} is not among the ${listed.length} runs listed`);
+      assert.equal(found.taskIdentifier, keylessJob);
+      assert.equal(found.env.name, "default");
+      const retrieved = await runs.retrieve(keylessRun);
+      assert.equal(retrieved.id, keylessRun);
+      assert.equal(retrieved.taskIdentifier, keylessJob);
+      return { listed: found.id, retrieved: retrieved.id, taskIdentifier: retrieved.taskIdentifier, env: found.env.name };
+    }),
+  );
 
   summary.runs = { A: state.A, B: state.B, C: state.C, D: state.D, R: state.R, other: state.other, many: state.many?.length ?? 0 };
   summary.ms = Date.now() - started;

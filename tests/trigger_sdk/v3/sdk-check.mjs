@@ -1,5 +1,6 @@
 // runyard vs the official @trigger.dev/sdk 3.x line (pinned in package-lock.json).
-// Usage: npm ci && BASE_URL=http://127.0.0.1:PORT SECRET_KEY=... OTHER_ENV_KEY=... node sdk-check.mjs
+// Usage: npm ci && BASE_URL=http://127.0.0.1:PORT SECRET_KEY=... OTHER_ENV_KEY=... \
+//   DEFAULT_ENV_KEY=... KEYLESS_RUN_ID=... KEYLESS_RUN_JOB=... node sdk-check.mjs
 // The checks themselves live in ../common/sdk-check.mjs.
 import { createRequire } from "node:module";
 import * as sdk from "@trigger.dev/sdk/v3";
