@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -20,6 +21,10 @@ if TYPE_CHECKING:  # imported where used, so that `runyard --help` stays quick
     from runyard.store.keys import KeyStore
 
 T = TypeVar("T")
+
+# connexion imports starlette's test client at start, which warns about httpx on every `runyard serve`:
+# nothing a user can act on (runyard does not use that client).
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
 
 app = typer.Typer(help="runyard: a self-hosted async-runs server.", no_args_is_help=True, add_completion=False)
 
@@ -87,17 +92,17 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
-    import uvicorn
-
-    from runyard.executor.worker import WorkerSettings
-    from runyard.web.app import create_app
-
     open_on_network = not require_keys and not is_loopback(host)
     if open_on_network and not insecure_open:
         raise _fail(
             f"refusing to serve {host} without keys: anyone who reaches it could run commands; "
             "add --require-keys (and make keys with `runyard keys create`), or --insecure-open if the network is trusted"
         )
+    import uvicorn
+
+    from runyard.executor.worker import WorkerSettings
+    from runyard.web.app import create_app
+
     url, db, jobs = _prepare(database_url, jobs_file)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
     asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys)

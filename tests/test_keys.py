@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +71,9 @@ def test_a_key_revoked_through_one_server_is_refused_by_another_on_the_same_post
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "runyard", "keys", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # A wide "terminal", so that the table of `keys list` is not cut short.
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "runyard", "keys", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
 
 
 def test_keys_create_with_an_expiry_prints_the_secret_and_list_shows_the_expiry(sqlite_url: str) -> None:
@@ -85,3 +88,13 @@ def test_keys_create_refuses_an_expiry_that_is_not_a_duration(sqlite_url: str) -
     refused = _cli("create", "--env", "dev", "--expires-in", "soon", "--database-url", sqlite_url)
     assert refused.returncode != 0 and refused.stdout == ""
     assert "invalid --expires-in 'soon'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_keys_create_admin_makes_a_key_that_may_define_jobs(sqlite_url: str) -> None:
+    created = _cli("create", "--env", "ops", "--admin", "--database-url", sqlite_url)
+    assert created.returncode == 0, created.stderr
+    assert "admin key" in created.stderr
+    with TestClient(create_app(sqlite_url, require_keys=True)) as client:
+        defined = client.put("/api/v1/jobs/nightly", json={"command": ["true"]}, headers={"Authorization": f"Bearer {created.stdout.strip()}"})
+    assert defined.status_code == 201, defined.text
+    assert "admin" in _cli("list", "--database-url", sqlite_url).stdout

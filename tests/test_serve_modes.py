@@ -1,0 +1,56 @@
+"""`runyard serve` will not sit open on a network: open on loopback, secured with --require-keys,
+and open elsewhere only when told so (--insecure-open), with a warning at every start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.servers import ROOT, LiveServer, free_port, start_server, stop_server
+
+pytestmark = pytest.mark.slow  # real `runyard serve` processes
+
+
+def test_serve_on_a_network_address_without_keys_required_refuses_to_start_in_one_line(sqlite_url: str) -> None:
+    port = str(free_port())
+    done = subprocess.run(
+        [sys.executable, "-m", "runyard", "serve", "--host", "0.0.0.0", "--port", port, "--database-url", sqlite_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "--require-keys" in lines[0] and "0.0.0.0" in lines[0]
+
+
+@pytest.fixture
+def secured(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(sqlite_url, tmp_path / "serve.log", "--host", "0.0.0.0", "--require-keys", "--workers", "0")
+    yield server
+    stop_server(server)
+
+
+def test_serve_with_keys_required_answers_401_without_a_key_and_health_with_none(secured: LiveServer) -> None:
+    response = httpx.get(f"{secured.url}/api/v1/runs", timeout=10)
+    assert response.status_code == 401
+    assert response.json()["error"] == "Unauthorized"
+    assert httpx.post(f"{secured.url}/api/v1/runs", json={"job": "demo"}, timeout=10).status_code == 401
+    assert httpx.get(f"{secured.url}/health", timeout=10).status_code == 200
+
+
+def test_serve_insecure_open_warns_and_serves_without_a_key(sqlite_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    server = start_server(sqlite_url, log, "--host", "0.0.0.0", "--insecure-open", "--workers", "0")
+    try:
+        assert httpx.get(f"{server.url}/api/v1/runs", timeout=10).status_code == 200
+    finally:
+        stop_server(server)
+    assert "warning: --insecure-open" in log.read_text()
