@@ -14,16 +14,25 @@ What the client does (read from praisonai-code 0.1.16, checked against a stub):
   --json -> the same rich output, then the response body as indented JSON.
   any HTTP error (e.g. 404) -> "✗ Failed to get status: Client error '404 Not Found'
             for url '...'" on stdout and exit code 1; the body's "detail" is not read.
+  API keys -> none. JobsHandler._get_client() (praisonai_code/cli/features/jobs.py,
+            line 48) is a bare ``httpx.Client(timeout=30.0)``; list_jobs() and status()
+            (lines 240 and 157) pass no headers; no --api-key option, no environment
+            variable is read (PRAISONAI_JOBS_API_KEY is read only by PraisonAI's jobs
+            *server*, praisonai/jobs/server.py). So against ``runyard serve --require-keys``
+            the client always gets 401, key or no key: it needs an open runyard or a proxy
+            that adds ``Authorization: Bearer <key>`` / ``X-API-Key: <key>``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -85,8 +94,13 @@ def _free_port() -> int:
 def server_url(tmp_path_factory: pytest.TempPathFactory):
     """A real runyard server on a free loopback port with its own SQLite file."""
     workdir = tmp_path_factory.mktemp("runyard-praisonai")
-    db_path = workdir / "runyard.sqlite3"
-    log_path = workdir / "server.log"
+    with _serve(workdir / "runyard.sqlite3", workdir / "server.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serve(db_path: Path, log_path: Path, *extra_args: str):
+    """Start `runyard serve` on a free loopback port, yield its URL once /health answers, stop it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -96,6 +110,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory):
         "--database-url", f"sqlite:///{db_path}",
         # No embedded worker: the submitted runs stay queued, so what the client lists is stable.
         "--workers", "0",
+        *extra_args,
     ]
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
@@ -148,13 +163,50 @@ def submitted(server_url: str) -> dict[str, str]:
     return ids
 
 
-def run_client(python: str, api_url: str, *args: str) -> tuple[int, dict]:
-    """Run the PraisonAI jobs client through the driver; returns (exit code, report)."""
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory):
+    """A second runyard, started with --require-keys, with a key made by `runyard keys create`
+    in its database and one run submitted with that key.
+
+    Returns {"url", "key", "job_id"}.
+    """
+    workdir = tmp_path_factory.mktemp("runyard-praisonai-secured")
+    db_path = workdir / "runyard.sqlite3"
+    made = subprocess.run(
+        [sys.executable, "-m", "runyard", "keys", "create", "--env", "dev",
+         "--database-url", f"sqlite:///{db_path}"],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    assert made.returncode == 0, f"runyard keys create failed ({made.returncode}):\n{made.stderr}"
+    key = made.stdout.strip().splitlines()[-1].strip()
+    assert key, f"runyard keys create printed no secret; stderr:\n{made.stderr}"
+    with _serve(db_path, workdir / "server.log", "--require-keys") as url:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            resp = client.post("/api/v1/runs", json={"job": "demo", "input": {"n": 1}},
+                               headers={"Authorization": f"Bearer {key}"})
+            assert resp.status_code == 202, f"POST /api/v1/runs with the key -> {resp.status_code} {resp.text}"
+        yield {"url": url, "key": key, "job_id": resp.json()["job_id"]}
+
+
+def run_client(python: str, api_url: str, *args: str, env: Mapping[str, str | None] | None = None) -> tuple[int, dict]:
+    """Run the PraisonAI jobs client through the driver; returns (exit code, report).
+
+    `env` entries are added to (or, with value None, removed from) the driver's environment.
+    """
+    proc_env = None
+    if env is not None:
+        proc_env = dict(os.environ)
+        for name, value in env.items():
+            if value is None:
+                proc_env.pop(name, None)
+            else:
+                proc_env[name] = value
     proc = subprocess.run(
         [python, str(DRIVER), *args, "--api-url", api_url],
         capture_output=True,
         text=True,
         timeout=120,
+        env=proc_env,
     )
     lines = proc.stdout.strip().splitlines()
     assert lines, f"driver printed nothing (exit {proc.returncode}); stderr:\n{proc.stderr}"
@@ -284,3 +336,60 @@ def test_status_of_unknown_id_reports_not_found(praisonai_python, server_url, su
     assert parsed["message"].startswith("Failed to get status:"), _describe(report)
     assert "404 Not Found" in parsed["message"], _describe(report)
     assert f"/api/v1/runs/{missing}" in parsed["message"], _describe(report)
+
+
+# --------------------------------------------------------------------------- secured runyard (--require-keys)
+#
+# PraisonAI's jobs client sends no API key (see the module docstring), so these tests pin down
+# what a PraisonAI user sees against a secured runyard rather than a key that "works".
+
+# Every environment variable a PraisonAI user might expect the client to read a key from.
+KEY_ENV_VARS = ("PRAISONAI_JOBS_API_KEY", "PRAISONAI_API_KEY")
+
+
+def _assert_unauthorized(report: dict, action: str, path: str) -> None:
+    parsed = report["parsed"]
+    assert parsed and parsed["kind"] == "error", _describe(report)
+    assert parsed["message"].startswith(f"Failed to {action}:"), _describe(report)
+    assert "401 Unauthorized" in parsed["message"], _describe(report)
+    assert path in parsed["message"], _describe(report)
+
+
+def test_secured_server_accepts_the_key_as_a_bearer_header(secured):
+    # Control: the key made by `runyard keys create` is valid, so any 401 below is the
+    # client not sending it, not a bad key.
+    with httpx.Client(base_url=secured["url"], timeout=10) as client:
+        assert client.get("/api/v1/runs").status_code == 401
+        for headers in ({"Authorization": f"Bearer {secured['key']}"}, {"X-API-Key": secured["key"]}):
+            resp = client.get("/api/v1/runs", headers=headers)
+            assert resp.status_code == 200, resp.text
+            assert secured["job_id"] in {job["job_id"] for job in resp.json()["jobs"]}
+
+
+@pytest.mark.parametrize("sub", ["list", "status"])
+def test_secured_server_without_key_client_reports_401(praisonai_python, secured, sub):
+    args = ["list"] if sub == "list" else ["status", secured["job_id"]]
+    code, report = run_client(praisonai_python, secured["url"], *args,
+                              env={name: None for name in KEY_ENV_VARS})
+    assert code == 1, _describe(report)
+    if sub == "list":
+        _assert_unauthorized(report, "list jobs", "/api/v1/runs?page=1&page_size=20")
+    else:
+        _assert_unauthorized(report, "get status", f"/api/v1/runs/{secured['job_id']}")
+
+
+@pytest.mark.parametrize("env_var", KEY_ENV_VARS)
+@pytest.mark.parametrize("sub", ["list", "status"])
+def test_secured_server_key_in_env_is_not_sent_by_the_client(praisonai_python, secured, sub, env_var):
+    # PRAISONAI_JOBS_API_KEY is how PraisonAI's jobs *server* is given its key; the client
+    # (praisonai-code 0.1.16) reads no variable and adds no header, so a valid key there
+    # still gets 401 -- the client needs an open runyard or a proxy that adds the header.
+    args = ["list"] if sub == "list" else ["status", secured["job_id"]]
+    env: dict[str, str | None] = {name: None for name in KEY_ENV_VARS}
+    env[env_var] = secured["key"]
+    code, report = run_client(praisonai_python, secured["url"], *args, env=env)
+    assert code == 1, _describe(report)
+    if sub == "list":
+        _assert_unauthorized(report, "list jobs", "/api/v1/runs?page=1&page_size=20")
+    else:
+        _assert_unauthorized(report, "get status", f"/api/v1/runs/{secured['job_id']}")
