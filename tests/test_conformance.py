@@ -1,4 +1,5 @@
-"""Schemathesis proves the server obeys openapi/runyard.yaml: every operation (the links: test_conformance_stateful.py).
+"""Schemathesis proves the server obeys openapi/runyard.yaml: every operation, on an open server and on
+one that requires keys (the links: test_conformance_stateful.py).
 
 Responses are validated against the 3.1 document: no 5xx, documented status
 codes, media types, headers and bodies only.
@@ -6,20 +7,37 @@ codes, media types, headers and bodies only.
 
 from __future__ import annotations
 
-
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests._conformance import conformance_app
 
-_DB, app, AUTH = conformance_app("runyard-conformance-")
-schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+OPEN = conformance_app("runyard-conformance-")
+SECURED = conformance_app("runyard-conformance-secured-", require_keys=True)
+schema = schemathesis.openapi.from_asgi("/openapi.json", OPEN.app)
+secured_schema = schemathesis.openapi.from_asgi("/openapi.json", SECURED.app)
 
 
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=AUTH, excluded_checks=_excluded_checks(case))
+    response = case.call_and_validate(headers=OPEN.headers(case.operation.path), excluded_checks=_excluded_checks(case))
+    _not_refused(case, response)
+
+
+@secured_schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms_with_keys_required(case: schemathesis.Case) -> None:
+    response = case.call_and_validate(headers=SECURED.headers(case.operation.path), excluded_checks=_excluded_checks(case))
+    _not_refused(case, response)
+
+
+def _not_refused(case: schemathesis.Case, response: schemathesis.Response) -> None:
+    # 401 is a documented answer, so a run whose key were refused would still "conform": every
+    # valid case carries a valid key (or needs none on the open server), so none may be refused.
+    # (Negative cases may leave out or mangle the key on purpose.)
+    if case.meta is None or case.meta.generation.mode.name == "POSITIVE":
+        assert response.status_code != 401, f"{case.method} {case.formatted_path} refused: {response.text}"
 
 
 def _excluded_checks(case: schemathesis.Case) -> list:
