@@ -15,6 +15,7 @@ stale or holds another version; without npm (or node) the tests are skipped with
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -86,6 +87,17 @@ def node_lines() -> dict[str, Path]:
         print(f"\nSKIPPING Trigger.dev SDK tests: {reason}")
         pytest.skip(reason)
     lines = {name: HERE / name for name in LINES}
+    # pytest-xdist may run this fixture in several workers at once: one `npm ci` per directory at a
+    # time (a second one would delete the node_modules the first is writing), the others then find it done.
+    with (HERE / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _install(lines)
+    for name, line_dir in lines.items():
+        assert _installed_version(line_dir) == LINES[name], f"tests/trigger_sdk/{name} has @trigger.dev/sdk {_installed_version(line_dir)}, not {LINES[name]}"
+    return lines
+
+
+def _install(lines: dict[str, Path]) -> None:
     installs = {
         name: subprocess.Popen(
             ["npm", "ci", "--no-audit", "--no-fund"],
@@ -106,9 +118,6 @@ def node_lines() -> dict[str, Path]:
             pytest.fail(f"npm ci in tests/trigger_sdk/{name} did not finish in 300 s:\n{output[-4000:]}")
         if process.returncode != 0:
             pytest.fail(f"npm ci in tests/trigger_sdk/{name} failed with exit {process.returncode}:\n{output[-4000:]}")
-    for name, line_dir in lines.items():
-        assert _installed_version(line_dir) == LINES[name], f"tests/trigger_sdk/{name} has @trigger.dev/sdk {_installed_version(line_dir)}, not {LINES[name]}"
-    return lines
 
 
 def _create_key(database_url: str, env: str) -> str:
