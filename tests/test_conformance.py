@@ -10,12 +10,12 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests._conformance import conformance_app
+from tests._conformance import conformance_app, conformance_schema
 
 OPEN = conformance_app("runyard-conformance-")
 SECURED = conformance_app("runyard-conformance-secured-", require_keys=True)
-schema = schemathesis.openapi.from_asgi("/openapi.json", OPEN.app)
-secured_schema = schemathesis.openapi.from_asgi("/openapi.json", SECURED.app)
+schema = conformance_schema(OPEN)
+secured_schema = conformance_schema(SECURED)
 
 
 @schema.parametrize()

@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests._conformance import ConformanceApp, conformance_app
+from tests._conformance import ConformanceApp, conformance_app, conformance_schema
 
 pytestmark = pytest.mark.slow  # schemathesis workflows (several seconds)
 
@@ -31,7 +31,7 @@ def linked_workflow(conformance: ConformanceApp) -> type:
     """The schema's state machine over an app, its store put back as the app started before each workflow."""
     start = _snapshot(str(conformance.database))  # the demo job and the keys, as the app started
     # Keys are not linked to anything; creating and revoking them is proven statelessly and in test_trust.py.
-    schema = schemathesis.openapi.from_asgi("/openapi.json", conformance.app).exclude(path_regex="^/api/v1/keys")
+    schema = conformance_schema(conformance).exclude(path_regex="^/api/v1/keys")
     workflow = schema.as_state_machine()
 
     class LinkedWorkflow(workflow):  # type: ignore[misc, valid-type]

@@ -19,6 +19,12 @@ from runyard.store.inline import InlineEngine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def storable(*texts: str | None) -> bool:
+    """Whether every text could be in the store: none holds a NUL character, which PostgreSQL refuses
+    in text (an error, not "no match"). A lookup by such a text finds nothing on either store."""
+    return not any(text is not None and "\x00" in text for text in texts)
+
+
 class UnsupportedDatabase(ValueError):
     pass
 

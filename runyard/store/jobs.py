@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from runyard.domain import JobDefinition, JobNotFound, StoredJob
-from runyard.store.db import Database
+from runyard.store.db import Database, storable
 from runyard.store.schema import job_versions, jobs
 from runyard.timeutil import now_us
 
@@ -56,6 +56,8 @@ class JobStore:
         return StoredJob(job, version, created_at, now, job_id), True
 
     async def get(self, name: str) -> StoredJob:
+        if not storable(name):
+            raise JobNotFound(name)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(jobs).where(jobs.c.name == name))).first()
         if row is None:
@@ -64,6 +66,8 @@ class JobStore:
 
     async def get_by_reference(self, reference: str) -> StoredJob:
         """A job by its id or its name."""
+        if not storable(reference):
+            raise JobNotFound(reference)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(jobs).where(sa.or_(jobs.c.id == reference, jobs.c.name == reference)))).first()
         if row is None:
@@ -72,6 +76,8 @@ class JobStore:
 
     async def get_version(self, name: str, version: int) -> JobDefinition:
         """The definition a run was submitted against, even if the job changed or was deleted since."""
+        if not storable(name):
+            raise JobNotFound(name, version)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))).first()
         if row is None:
@@ -85,6 +91,8 @@ class JobStore:
 
     async def delete(self, name: str) -> None:
         """Remove a job; its versions stay for the runs that used them."""
+        if not storable(name):
+            raise JobNotFound(name)
         async with self._db.engine.begin() as conn:
             done = await conn.execute(jobs.delete().where(jobs.c.name == name))
         if done.rowcount == 0:

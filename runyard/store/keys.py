@@ -11,7 +11,7 @@ from ulid import ULID
 
 from runyard.auth import ENVIRONMENT_NAME, new_secret, secret_hash, shown_prefix
 from runyard.domain import ApiKey, Credential, Environment, InvalidEnvironment, KeyNotFound
-from runyard.store.db import Database
+from runyard.store.db import Database, storable
 from runyard.store.schema import api_keys, environments
 from runyard.timeutil import now_us
 
@@ -117,6 +117,8 @@ class KeyStore:
         return [_key(r) for r in rows]
 
     async def get_key(self, key_id: str) -> ApiKey:
+        if not storable(key_id):
+            raise KeyNotFound(key_id)
         query = (
             sa.select(api_keys, environments.c.name)
             .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
@@ -130,6 +132,8 @@ class KeyStore:
 
     async def revoke(self, key_id: str) -> ApiKey:
         """Revoke a key (once: revoking it again changes nothing); the key afterwards."""
+        if not storable(key_id):
+            raise KeyNotFound(key_id)
         async with self._db.engine.begin() as conn:
             await conn.execute(api_keys.update().where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now_us()))
         return await self.get_key(key_id)

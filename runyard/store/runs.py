@@ -25,7 +25,7 @@ from runyard.domain import (
     Window,
 )
 from runyard.ids import new_run_id
-from runyard.store.db import Database
+from runyard.store.db import Database, storable
 from runyard.store.inline import InlineConnection
 from runyard.store.schema import job_counters, run_tags, runs
 from runyard.timeutil import now_us
@@ -76,8 +76,9 @@ def run_from_row(row: sa.Row[Any]) -> Run:
 
 def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
-    if flt.nothing:
-        clauses.append(sa.false())
+    texts = (flt.session_id, flt.job_name, flt.search_prefix, *(flt.job_names or ()), *(flt.tags or ()), *(flt.triggered_by or ()))
+    if flt.nothing or not storable(*texts):
+        return [sa.false()]  # a text no run can hold matches nothing
     if flt.states is not None:
         clauses.append(runs.c.state.in_(sorted(s.value for s in flt.states)))
     if flt.session_id is not None:
@@ -225,6 +226,8 @@ class RunStore:
         return run_from_row(row) if row else None
 
     async def get(self, run_id: str) -> Run:
+        if not storable(run_id):
+            raise RunNotFound(run_id)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).first()
         if row is None:
@@ -254,6 +257,8 @@ class RunStore:
         return [run_from_row(r) for r in rows], total
 
     async def get_by_name(self, job_name: str, name: str) -> Run:
+        if not storable(job_name, name):
+            raise RunNotFound(name)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.job_name == job_name, runs.c.name == name))).first()
         if row is None:
@@ -284,6 +289,8 @@ class RunStore:
 
     async def cancel(self, run_id: str) -> Run:
         """Cancel a waiting run at once, or ask a running one to stop (cancelling)."""
+        if not storable(run_id):
+            raise RunNotFound(run_id)
         now = now_us()
         async with self._db.engine.begin() as conn:
             changed = (
@@ -306,6 +313,8 @@ class RunStore:
 
     async def delete(self, run_id: str) -> None:
         """Delete a run unless a worker holds it."""
+        if not storable(run_id):
+            raise RunNotFound(run_id)
         async with self._db.engine.begin() as conn:
             done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(HELD)))
         if done.rowcount == 0:

@@ -13,6 +13,7 @@ Two things differ from connexion 3.3's defaults:
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -92,13 +93,59 @@ class ClearParameterValidator(ParameterValidator):  # type: ignore[misc]  # conn
         return None
 
 
+# How deep a JSON body may nest. Deeper bodies are refused before anything recurses over them
+# (the parser, schema validation, pydantic and the store all would, and Python's stack ends near 1,000).
+MAX_JSON_DEPTH = 64
+
+
+def _bad_constant(name: str) -> Any:
+    raise BadRequestProblem(detail=f"The body is not valid JSON: {name} is not a JSON number")
+
+
+def json_problem(body: Any) -> str | None:
+    """What makes a parsed body unusable, or None: nesting beyond MAX_JSON_DEPTH, or a NUL character
+    in a string (no store can keep one: PostgreSQL refuses it in text and JSON alike)."""
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "The body holds a NUL character (\\u0000) in a string"
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return f"The body nests deeper than {MAX_JSON_DEPTH} levels"
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if key is not None and "\x00" in key:
+                    return "The body holds a NUL character (\\u0000) in a key"
+                pending.append((item, depth + 1))
+    return None
+
+
 class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]  # connexion ships no type information
     async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
-        # connexion lets a body that is not valid text escape as a 500.
+        # connexion's own parse lets a body that is not valid text, or nests beyond the stack, escape as
+        # a 500, and takes NaN and Infinity, which are not JSON (SQLite would store them as invalid JSON).
+        raw = b"".join([chunk async for chunk in stream])
         try:
-            return await super()._parse(stream, scope)
+            text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:
             raise BadRequestProblem(detail=f"The body is not valid {self._encoding}: {exc.reason} at byte {exc.start}") from None
+        if not text:
+            return None
+        try:
+            body = json.loads(text, parse_constant=_bad_constant)
+        except json.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise BadRequestProblem(detail=f"The body nests deeper than {MAX_JSON_DEPTH} levels") from None
+        if body is None and not self._nullable:
+            # A literal `null` is a body, and not the object the contract asks for (no body at all is another matter).
+            raise BadRequestProblem(detail="The body is null; send a JSON object")
+        problem = json_problem(body)
+        if problem is not None:
+            raise BadRequestProblem(detail=problem)
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         # An optional body may be absent even when the client says it sends JSON:
