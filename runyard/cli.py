@@ -90,6 +90,11 @@ def serve(
     insecure_open: Annotated[
         bool, typer.Option("--insecure-open", help="Serve open (no key needed) on a non-loopback address anyway: anyone who reaches it is an admin.")
     ] = False,
+    max_body_bytes: Annotated[int, typer.Option(envvar="RUNYARD_MAX_BODY_BYTES", help="Largest request body taken (413 beyond).", min=1024)] = 1024 * 1024,
+    body_timeout: Annotated[
+        float, typer.Option(envvar="RUNYARD_BODY_TIMEOUT", help="Seconds a client may pause while sending a body (408 beyond).", min=0.1)
+    ] = 30.0,
+    max_input_bytes: Annotated[int, typer.Option(envvar="RUNYARD_MAX_INPUT_BYTES", help="Largest run input, as JSON (413 beyond).", min=2)] = 512 * 1024,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)
@@ -101,11 +106,12 @@ def serve(
     import uvicorn
 
     from runyard.executor.worker import WorkerSettings
-    from runyard.web.app import create_app
+    from runyard.web.app import Limits, create_app
 
     url, db, jobs = _prepare(database_url, jobs_file)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
-    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys)
+    limits = Limits(max_body_bytes=max_body_bytes, body_timeout_seconds=body_timeout, max_input_bytes=max_input_bytes)
+    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits)
     if open_on_network:
         typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)
     mode = "keys required" if require_keys else "open (no key needed)"

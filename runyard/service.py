@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import dataclasses
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from runyard.domain import (
     Credential,
     Cursor,
     Environment,
+    InputTooLarge,
     InvalidJob,
     JobDefinition,
     JobForbidden,
@@ -37,6 +39,8 @@ from runyard.store.runs import RunStore
 
 # Where runs submitted without a key belong.
 DEFAULT_ENVIRONMENT = "default"
+# How large a run's input may be, as JSON: it is stored with the run and read by every status and list.
+DEFAULT_MAX_INPUT_BYTES = 512 * 1024
 
 # A position in the newest-first order: a cursor, or the id of a run to start from.
 Position = Cursor | str
@@ -65,8 +69,9 @@ class JobRunsPage:
 
 
 class RunService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> None:
         self.db = db
+        self.max_input_bytes = max_input_bytes
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
         self.keys = KeyStore(db)
@@ -101,6 +106,9 @@ class RunService:
 
     async def _submit(self, new: NewRun, job: StoredJob) -> Submitted:
         """submit, for a job the caller has read already."""
+        size = len(json.dumps(new.input, separators=(",", ":"), ensure_ascii=False).encode()) if new.input is not None else 0
+        if size > self.max_input_bytes:
+            raise InputTooLarge(size, self.max_input_bytes)
         if new.env_id is None:
             new = dataclasses.replace(new, env_id=(await self.default_environment()).id)
         definition = job.definition

@@ -718,3 +718,23 @@ def test_runs_of_a_job_without_a_limit_execute_in_parallel(sqlite_url: str, tmp_
             wait_for_status(client, run_id, "succeeded")
     spans = [tuple(map(float, line.split())) for line in record.read_text().splitlines()]
     assert max(start for start, _ in spans) < min(end for _, end in spans), "all three should have overlapped"
+
+
+def test_captured_output_stays_bounded_and_keeps_its_end(sqlite_url: str) -> None:
+    job = python_job(
+        "chatty",
+        """
+        import sys
+        for i in range(40_000):
+            print(f"line {i:06d} " + "x" * 40)
+            print(f"err {i:06d} " + "y" * 40, file=sys.stderr)
+        print("the last line", flush=True)
+        """,
+    )
+    with serve(sqlite_url, job) as client:
+        run_id = submit(client, "chatty")
+        assert wait_for_status(client, run_id, "succeeded", "failed")["status"] == "succeeded"
+        logs = client.get(f"{RUNS}/{run_id}/logs").json()
+    # About 2 MB were printed on each stream; each tail keeps its last 64 KiB.
+    assert len(logs["stdout"].encode()) <= 64 * 1024 and logs["stdout"].rstrip().endswith("the last line")
+    assert len(logs["stderr"].encode()) <= 64 * 1024 and "err 039999" in logs["stderr"]

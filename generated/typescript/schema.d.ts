@@ -1181,6 +1181,66 @@ export interface components {
                 "application/json": components["schemas"]["NativeError"];
             };
         };
+        /**
+         * @description The request body is larger than the server takes (`--max-body-bytes`,
+         *     default 1 MiB: refused before it is read whole, as a problem), or the
+         *     run's input is (`--max-input-bytes`, default 512 KiB, as JSON). Nothing
+         *     is stored.
+         */
+        NativeContentTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["NativeError"];
+            };
+        };
+        /** @description The request body stopped arriving for longer than the read timeout (`--body-timeout`, default 30 s). */
+        NativeRequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body, or the run's payload, is larger than the server takes; nothing is stored. */
+        TriggerContentTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description The request body stopped arriving for longer than the read timeout. */
+        TriggerRequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description The request body, or the run's input, is larger than the server takes; nothing is stored. */
+        TrueFoundryContentTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TrueFoundryHttpError"];
+            };
+        };
+        /** @description The request body stopped arriving for longer than the read timeout. */
+        TrueFoundryRequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TrueFoundryHttpError"];
+            };
+        };
         /** @description No key, or a key that is unknown or revoked. */
         TrueFoundryUnauthorized: {
             headers: {
@@ -1477,6 +1537,8 @@ export interface operations {
                     "application/json": components["schemas"]["NativeError"];
                 };
             };
+            408: components["responses"]["NativeRequestTimeout"];
+            413: components["responses"]["NativeContentTooLarge"];
         };
     };
     "handlers.runs.get_run_status": {
@@ -1748,6 +1810,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            408: components["responses"]["NativeRequestTimeout"];
+            413: components["responses"]["NativeContentTooLarge"];
         };
     };
     "handlers.jobs.delete_job": {
@@ -1824,6 +1888,8 @@ export interface operations {
             400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
+            408: components["responses"]["NativeRequestTimeout"];
+            413: components["responses"]["NativeContentTooLarge"];
         };
     };
     "handlers.keys.revoke_key": {
@@ -2018,6 +2084,8 @@ export interface operations {
             400: components["responses"]["TriggerBadRequest"];
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
         };
     };
     "handlers.trigger.retrieve_run": {
@@ -2107,6 +2175,8 @@ export interface operations {
             400: components["responses"]["TriggerBadRequest"];
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
         };
     };
     "handlers.truefoundry.list_job_runs": {
@@ -2281,6 +2351,8 @@ export interface operations {
             401: components["responses"]["TrueFoundryUnauthorized"];
             403: components["responses"]["TrueFoundryForbidden"];
             404: components["responses"]["TrueFoundryNotFound"];
+            408: components["responses"]["TrueFoundryRequestTimeout"];
+            413: components["responses"]["TrueFoundryContentTooLarge"];
             422: components["responses"]["TrueFoundryUnprocessable"];
         };
     };

@@ -20,6 +20,7 @@ from runyard.domain import (
     ApiKey,
     Credential,
     Forbidden,
+    InputTooLarge,
     InvalidInput,
     InvalidJob,
     JobDefinition,
@@ -281,6 +282,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _native(404, f"Unknown job {error.reference!r}" if on_jobs else unknown_job_message(error.reference))
     if isinstance(error, RunConflict):
         return _native(409, str(error))
+    if isinstance(error, InputTooLarge):
+        return _native(413, str(error))
     if isinstance(error, Forbidden):
         return _native(403, str(error))
     if isinstance(error, (InvalidJob, InvalidInput)):

@@ -18,7 +18,7 @@ from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
 from runyard.dialects import parse_model, states_shown_as
-from runyard.domain import Cursor, Environment, Forbidden, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
+from runyard.domain import Cursor, Environment, Forbidden, InputTooLarge, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
 from runyard.service import Position, Submitted
 from runyard.timeutil import DURATION, duration_seconds, now_us, to_iso
 from runyard.web.problems import issues, problem_parts
@@ -312,6 +312,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _error(404, f"Task not found: {error.reference}")
     if isinstance(error, Forbidden):
         return _error(403, str(error))
+    if isinstance(error, InputTooLarge):
+        return _error(413, str(error))
     if isinstance(error, InvalidInput):
         return _bad_request(context.method, [{"code": "custom", "message": str(error), "path": [error.parameter]}])
     if isinstance(error, BadRequestProblem):

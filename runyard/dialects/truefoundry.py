@@ -15,6 +15,7 @@ from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
     Credential,
     Forbidden,
+    InputTooLarge,
     InvalidInput,
     JobNotFound,
     NewRun,
@@ -215,6 +216,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _http_error(404, f"Job not found: {shown}")
     if isinstance(error, Forbidden):
         return _http_error(403, str(error))
+    if isinstance(error, InputTooLarge):
+        return _http_error(413, str(error))
     if isinstance(error, RunNotFound):
         return _http_error(404, f"Job run not found: {error.run_id}")
     if isinstance(error, RunConflict):

@@ -84,6 +84,15 @@ class InvalidInput(RunyardError, ValueError):
         self.parameter = parameter
 
 
+class InputTooLarge(RunyardError, ValueError):
+    """A run's input is larger than the server takes."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"The run's input is {size} bytes as JSON; the limit is {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
 class InvalidJob(RunyardError, ValueError):
     """A job definition that cannot run; the message says which field and why."""
 

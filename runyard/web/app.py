@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import connexion
+from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from starlette.routing import Router
@@ -18,13 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from runyard.domain import JobDefinition
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.runtime import install_jobs_now, startup_jobs
-from runyard.service import RunService
+from runyard.service import DEFAULT_MAX_INPUT_BYTES, RunService
 from runyard.settings import SPEC_PATH
 from runyard.spec import load_spec, spec_text
 from runyard.store.db import Database, open_database
 from runyard.web import errors
 from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
+from runyard.web.limits import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, body_limits
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
 from runyard.web.validation import validator_map
@@ -64,15 +67,30 @@ def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
     return allowed
 
 
-def _middlewares(spec: dict[str, Any], require_keys: bool) -> list[Any]:
-    """connexion's own middlewares, with runyard's key check in place of its SecurityMiddleware (see runyard.web.security)."""
-    return [key_check(spec, require_keys=require_keys) if m is SecurityMiddleware else m for m in ConnexionMiddleware.default_middlewares]
+@dataclass(frozen=True)
+class Limits:
+    """What a request may send (runyard.web.limits) and how large a run's input may be."""
+
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
 
 
-def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool) -> connexion.AsyncApp:
+def _middlewares(spec: dict[str, Any], require_keys: bool, limits: Limits) -> list[Any]:
+    """connexion's own middlewares, with runyard's key check in place of its SecurityMiddleware (see
+    runyard.web.security), and the body limits just inside its error handling (so errors are worded per API)."""
+    chosen: list[Any] = []
+    for middleware in ConnexionMiddleware.default_middlewares:
+        chosen.append(key_check(spec, require_keys=require_keys) if middleware is SecurityMiddleware else middleware)
+        if middleware is ExceptionMiddleware:
+            chosen.append(body_limits(limits.max_body_bytes, limits.body_timeout_seconds))
+    return chosen
+
+
+def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, limits: Limits) -> connexion.AsyncApp:
     app = connexion.AsyncApp(
         __name__,
-        middlewares=_middlewares(spec, require_keys),
+        middlewares=_middlewares(spec, require_keys, limits),
         swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False),
     )
     app.add_api(connexion_document(spec_path), strict_validation=True, validate_responses=False, validator_map=validator_map())
@@ -87,6 +105,7 @@ def create_app(
     worker: WorkerSettings | None = None,
     spec_path: Path = SPEC_PATH,
     require_keys: bool = False,
+    limits: Limits = Limits(),
 ) -> ASGIApp:
     """The ASGI app over a database.
 
@@ -99,7 +118,7 @@ def create_app(
     install_jobs_now(db, startup_jobs(None) if jobs is None else jobs)
     text = spec_text(spec_path)
     spec = load_spec(spec_path)
-    service = RunService(db)
+    service = RunService(db, max_input_bytes=limits.max_input_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Router) -> AsyncIterator[None]:
@@ -115,5 +134,5 @@ def create_app(
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
-    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path, require_keys), lifespan=lifespan)
+    outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path, require_keys, limits), lifespan=lifespan)
     return _ServiceScope(outer, service)

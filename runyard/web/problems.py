@@ -10,7 +10,15 @@ from connexion.exceptions import BadRequestProblem, ExtraParameterProblem, Unaut
 from runyard.web.replies import ErrorContext
 from runyard.web.validation import ParameterProblem
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 415: "Unsupported Media Type"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+}
 _EXTRA = re.compile(r"Extra (\w+) parameter\(s\) (.+) not in spec")
 
 

@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.native_error import NativeError
 from ...models.native_unauthorized_error import NativeUnauthorizedError
+from ...models.problem import Problem
 from ...models.submit_run_request import SubmitRunRequest
 from ...models.submit_run_response import SubmitRunResponse
 from ...types import UNSET, Response, Unset
@@ -36,7 +37,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse | None:
     if response.status_code == 200:
         response_200 = SubmitRunResponse.from_dict(response.json())
 
@@ -62,6 +63,16 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 408:
+        response_408 = Problem.from_dict(response.json())
+
+        return response_408
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -70,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +95,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse]:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -111,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]
+        Response[NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse]
     """
 
     kwargs = _get_kwargs(
@@ -131,7 +142,7 @@ def sync(
     client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse | None:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -158,7 +169,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | NativeUnauthorizedError | SubmitRunResponse
+        NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse
     """
 
     return sync_detailed(
@@ -173,7 +184,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]:
+) -> Response[NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse]:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -200,7 +211,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[NativeError | NativeUnauthorizedError | SubmitRunResponse]
+        Response[NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +229,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: SubmitRunRequest,
     idempotency_key: str | Unset = UNSET,
-) -> NativeError | NativeUnauthorizedError | SubmitRunResponse | None:
+) -> NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse | None:
     """Submit a run
 
      Accepts a run of a defined job and answers at once (202) with its id;
@@ -245,7 +256,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        NativeError | NativeUnauthorizedError | SubmitRunResponse
+        NativeError | NativeUnauthorizedError | Problem | SubmitRunResponse
     """
 
     return (
