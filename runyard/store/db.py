@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +74,35 @@ def _sqlite_migration_pragmas(dbapi_connection: DBAPIConnection, record: Connect
     cursor.close()
 
 
+@contextlib.contextmanager
+def _sqlite_migration_lock(urls: DatabaseUrls) -> Iterator[None]:
+    """One migration at a time on a SQLite file, as the advisory lock does on PostgreSQL.
+
+    SQLite begins a transaction lazily, so two servers starting at once on a fresh file both find
+    no tables and both create them. An exclusive flock on the file itself (independent of SQLite's
+    own fcntl locks) makes the second wait and then find the schema in place.
+    """
+    database = make_url(urls.sync).database
+    if urls.kind != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as handle:  # an empty file is a new SQLite database
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def migrate(urls: DatabaseUrls) -> None:
     """Bring the schema to the newest migration (idempotent)."""
+    with _sqlite_migration_lock(urls):
+        _migrate(urls)
+
+
+def _migrate(urls: DatabaseUrls) -> None:
     engine = sa.create_engine(urls.sync)
     if urls.kind == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_migration_pragmas)
