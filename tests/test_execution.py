@@ -701,23 +701,28 @@ def test_a_jobs_concurrency_limit_lets_only_that_many_runs_execute_at_once(datab
 
 
 def test_runs_of_a_job_without_a_limit_execute_in_parallel(sqlite_url: str, tmp_path: Path) -> None:
-    record = tmp_path / "spans.txt"
+    # A barrier, not a clock: each run waits (up to 30 s) until all three have started. Run one after
+    # another, the first would see itself alone; timing spans were unreliable on a loaded machine.
+    folder = tmp_path / "barrier"
+    folder.mkdir()
     job = python_job(
         "parallel",
         f"""
-        import time
-        start = time.time()
-        time.sleep(0.6)
-        with open({str(record)!r}, "a") as f:
-            f.write(f"{{start}} {{time.time()}}\\n")
+        import os, pathlib, time
+        folder = pathlib.Path({str(folder)!r})
+        (folder / f"started-{{os.getpid()}}").touch()
+        deadline = time.time() + 30
+        while len(list(folder.glob("started-*"))) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        (folder / f"saw-{{os.getpid()}}-{{len(list(folder.glob('started-*')))}}").touch()
         """,
     )
     with serve(sqlite_url, job) as client:
         run_ids = [submit(client, "parallel") for _ in range(3)]
         for run_id in run_ids:
-            wait_for_status(client, run_id, "succeeded")
-    spans = [tuple(map(float, line.split())) for line in record.read_text().splitlines()]
-    assert max(start for start, _ in spans) < min(end for _, end in spans), "all three should have overlapped"
+            wait_for_status(client, run_id, "succeeded", timeout=60)
+    seen = sorted(int(path.name.rsplit("-", 1)[1]) for path in folder.glob("saw-*"))
+    assert seen == [3, 3, 3], "each run should have seen all three running at once"
 
 
 def test_captured_output_stays_bounded_and_keeps_its_end(sqlite_url: str) -> None:
