@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from runyard.settings import DEFAULT_HOST, DEFAULT_PORT, default_database_url
+from runyard.settings import (
+    DEFAULT_BODY_TIMEOUT_SECONDS,
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_PORT,
+    default_database_url,
+)
 
 if TYPE_CHECKING:  # imported where used, so that `runyard --help` stays quick
     from runyard.domain import JobDefinition
@@ -90,11 +97,15 @@ def serve(
     insecure_open: Annotated[
         bool, typer.Option("--insecure-open", help="Serve open (no key needed) on a non-loopback address anyway: anyone who reaches it is an admin.")
     ] = False,
-    max_body_bytes: Annotated[int, typer.Option(envvar="RUNYARD_MAX_BODY_BYTES", help="Largest request body taken (413 beyond).", min=1024)] = 1024 * 1024,
+    max_body_bytes: Annotated[
+        int, typer.Option(envvar="RUNYARD_MAX_BODY_BYTES", help="Largest request body taken (413 beyond).", min=1024)
+    ] = DEFAULT_MAX_BODY_BYTES,
     body_timeout: Annotated[
         float, typer.Option(envvar="RUNYARD_BODY_TIMEOUT", help="Seconds a client may pause while sending a body (408 beyond).", min=0.1)
-    ] = 30.0,
-    max_input_bytes: Annotated[int, typer.Option(envvar="RUNYARD_MAX_INPUT_BYTES", help="Largest run input, as JSON (413 beyond).", min=2)] = 512 * 1024,
+    ] = DEFAULT_BODY_TIMEOUT_SECONDS,
+    max_input_bytes: Annotated[
+        int, typer.Option(envvar="RUNYARD_MAX_INPUT_BYTES", help="Largest run input, as JSON (413 beyond).", min=2)
+    ] = DEFAULT_MAX_INPUT_BYTES,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)

@@ -32,6 +32,7 @@ from runyard.domain import (
     Window,
 )
 from runyard.ids import run_id_created_at
+from runyard.settings import DEFAULT_MAX_INPUT_BYTES
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 from runyard.store.keys import KeyStore
@@ -39,8 +40,6 @@ from runyard.store.runs import RunStore
 
 # Where runs submitted without a key belong.
 DEFAULT_ENVIRONMENT = "default"
-# How large a run's input may be, as JSON: it is stored with the run and read by every status and list.
-DEFAULT_MAX_INPUT_BYTES = 512 * 1024
 
 # A position in the newest-first order: a cursor, or the id of a run to start from.
 Position = Cursor | str

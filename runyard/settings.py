@@ -12,6 +12,12 @@ DEFAULT_PORT = 8005
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi" / "runyard.yaml"
 
+# What a request may send (runyard.web.limits) and how large a run's input may be (RunService): a
+# run's input, as JSON, is stored with the run and read by every status and list.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_INPUT_BYTES = 512 * 1024
+
 
 def default_database_url() -> str:
     """RUNYARD_DATABASE_URL, else a SQLite file in the per-user data folder."""

@@ -12,6 +12,9 @@ import yaml
 
 from runyard.settings import SPEC_PATH
 
+# The methods a path item may hold an operation under.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
 # libyaml's loader when PyYAML has it: the spec parses several times faster than with the pure-Python one.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

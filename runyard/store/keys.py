@@ -29,16 +29,16 @@ class KeyStore:
         if not ENVIRONMENT_NAME.match(name):
             raise InvalidEnvironment(f"invalid environment name {name!r}: use 1-32 lower-case letters, digits and '-'")
         for _ in range(2):
-            async with self._db.engine.begin() as conn:
-                row = (await conn.execute(sa.select(environments).where(environments.c.name == name))).first()
-                if row is not None:
-                    return Environment(row.id, row.name)
-                env = Environment(f"env_{str(ULID()).lower()}", name)
-                try:
+            found = await self.find_environment(name)
+            if found is not None:
+                return found
+            env = Environment(f"env_{str(ULID()).lower()}", name)
+            try:
+                async with self._db.engine.begin() as conn:
                     await conn.execute(environments.insert().values(id=env.id, name=name, created_at=now_us()))
-                except IntegrityError:
-                    continue  # created at the same moment elsewhere: read it
-                return env
+            except IntegrityError:
+                continue  # created at the same moment elsewhere: read it
+            return env
         raise RuntimeError("unreachable")
 
     async def find_environment(self, name: str) -> Environment | None:
@@ -107,11 +107,7 @@ class KeyStore:
         return Credential(row.key_id, Environment(row.id, row.name), admin=bool(row.admin))
 
     async def list_keys(self) -> list[ApiKey]:
-        query = (
-            sa.select(api_keys, environments.c.name)
-            .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
-            .order_by(api_keys.c.created_at)
-        )
+        query = _KEYS.order_by(api_keys.c.created_at)
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_key(r) for r in rows]
@@ -119,11 +115,7 @@ class KeyStore:
     async def get_key(self, key_id: str) -> ApiKey:
         if not storable(key_id):
             raise KeyNotFound(key_id)
-        query = (
-            sa.select(api_keys, environments.c.name)
-            .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
-            .where(api_keys.c.id == key_id)
-        )
+        query = _KEYS.where(api_keys.c.id == key_id)
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
@@ -137,6 +129,10 @@ class KeyStore:
         async with self._db.engine.begin() as conn:
             await conn.execute(api_keys.update().where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)).values(revoked_at=now_us()))
         return await self.get_key(key_id)
+
+
+# Keys with their environment's name, as _key reads them.
+_KEYS = sa.select(api_keys, environments.c.name).select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
 
 
 def _key(row: sa.Row[Any]) -> ApiKey:

@@ -20,14 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from runyard.domain import JobDefinition
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.runtime import install_jobs_now, startup_jobs
-from runyard.service import DEFAULT_MAX_INPUT_BYTES, RunService
-from runyard.settings import SPEC_PATH
-from runyard.spec import load_spec, spec_text
+from runyard.service import RunService
+from runyard.settings import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_BYTES, SPEC_PATH
+from runyard.spec import HTTP_METHODS, load_spec, spec_text
 from runyard.store.db import Database, open_database
 from runyard.web import errors
 from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
-from runyard.web.limits import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, body_limits
+from runyard.web.limits import body_limits
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
 from runyard.web.validation import validator_map
@@ -48,14 +48,11 @@ class _ServiceScope:
             reset_service(token)
 
 
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
 def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
     """The methods the spec documents for a concrete path (HEAD goes with GET)."""
     table = []
     for template, item in spec.get("paths", {}).items():
-        methods = [m.upper() for m in _HTTP_METHODS if m in item]
+        methods = [m.upper() for m in HTTP_METHODS if m in item]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))

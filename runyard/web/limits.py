@@ -16,9 +16,6 @@ from connexion.exceptions import ProblemException
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
-
 
 def too_large(limit: int) -> ProblemException:
     return ProblemException(status=413, title="Content Too Large", detail=f"The request body is larger than {limit} bytes")

@@ -23,9 +23,8 @@ from connexion.lifecycle import ConnexionRequest
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runyard.spec import HTTP_METHODS
 from runyard.web.context import TokenInfo, current_service
-
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def requirements(spec: dict[str, Any]) -> dict[str, Requirement]:
     schemes = spec.get("components", {}).get("securitySchemes", {})
     found: dict[str, Requirement] = {}
     for item in spec.get("paths", {}).values():
-        for method in _METHODS:
+        for method in HTTP_METHODS:
             operation = item.get(method)
             if operation is None:
                 continue
