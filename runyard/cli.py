@@ -19,6 +19,7 @@ from runyard.settings import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INPUT_BYTES,
     DEFAULT_PORT,
+    DEFAULT_STORE_WAIT_SECONDS,
     default_database_url,
 )
 
@@ -41,6 +42,14 @@ DatabaseUrl = Annotated[
 ]
 JobsFile = Annotated[Path | None, typer.Option("--jobs", help="A runyard.toml defining jobs ([jobs.NAME] tables).", exists=True, dir_okay=False)]
 LeaseSeconds = Annotated[float, typer.Option(help="How long a claimed run stays held without a heartbeat.", min=1.0)]
+StoreWait = Annotated[
+    float,
+    typer.Option(
+        envvar="RUNYARD_STORE_WAIT",
+        help="Seconds a request waits for the store (SQLite's write lock held by another process, a free PostgreSQL connection) before 503.",
+        min=0.0,
+    ),
+]
 ShutdownGrace = Annotated[float, typer.Option(help="Seconds running runs get to finish on SIGTERM before they are handed back.", min=0.0)]
 
 
@@ -61,7 +70,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prepare(database_url: str | None, jobs_file: Path | None) -> tuple[str, Database, list[JobDefinition]]:
+def _prepare(database_url: str | None, jobs_file: Path | None, store_wait: float) -> tuple[str, Database, list[JobDefinition]]:
     """Open the database (migrating it) and install the job definitions; clear errors for bad input."""
     from runyard.jobs import InvalidJob
     from runyard.runtime import startup_jobs
@@ -70,7 +79,7 @@ def _prepare(database_url: str | None, jobs_file: Path | None) -> tuple[str, Dat
     url = database_url or default_database_url()
     try:
         jobs = startup_jobs(jobs_file)
-        db = open_database(url)
+        db = open_database(url, wait_seconds=store_wait)
     except (InvalidJob, UnsupportedDatabase) as exc:
         raise _fail(str(exc)) from None
     return url, db, jobs
@@ -106,6 +115,7 @@ def serve(
     max_input_bytes: Annotated[
         int, typer.Option(envvar="RUNYARD_MAX_INPUT_BYTES", help="Largest run input, as JSON (413 beyond).", min=2)
     ] = DEFAULT_MAX_INPUT_BYTES,
+    store_wait: StoreWait = DEFAULT_STORE_WAIT_SECONDS,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)
@@ -119,7 +129,7 @@ def serve(
     from runyard.executor.worker import WorkerSettings
     from runyard.web.app import Limits, create_app
 
-    url, db, jobs = _prepare(database_url, jobs_file)
+    url, db, jobs = _prepare(database_url, jobs_file, store_wait)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
     limits = Limits(max_body_bytes=max_body_bytes, body_timeout_seconds=body_timeout, max_input_bytes=max_input_bytes)
     asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits)
@@ -139,13 +149,14 @@ def worker(
     lease_seconds: LeaseSeconds = 15.0,
     shutdown_grace: ShutdownGrace = 30.0,
     log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+    store_wait: StoreWait = DEFAULT_STORE_WAIT_SECONDS,
 ) -> None:
     """Run a worker alone against a database (any number of them may share one)."""
     from runyard.executor.worker import Worker, WorkerSettings
     from runyard.runtime import install_jobs
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url, db, jobs = _prepare(database_url, jobs_file)
+    url, db, jobs = _prepare(database_url, jobs_file, store_wait)
     settings = WorkerSettings(concurrency=concurrency, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
 
     async def main() -> None:

@@ -17,6 +17,9 @@ SPEC_PATH = ROOT / "openapi" / "runyard.yaml"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_INPUT_BYTES = 512 * 1024
+# How long a statement waits for the store (SQLite's write lock held by another process, a free
+# PostgreSQL connection) before the request is refused with 503 and Retry-After instead of hanging.
+DEFAULT_STORE_WAIT_SECONDS = 2.0
 
 
 def default_database_url() -> str:

@@ -15,6 +15,7 @@ from tests.support.databases import (
     sqlite_database,
     sqlite_template,
 )
+from tests.support.processes import Processes
 from tests.support.servers import ROOT, LiveServer, free_port, start_server, stop_server
 
 __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "stop_server"]
@@ -99,3 +100,13 @@ def live_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
         yield server
     finally:
         stop_server(server)
+
+
+@pytest.fixture
+def procs(tmp_path: Path) -> Iterator[Processes]:
+    """Servers and workers a test starts as real processes, killed at its end."""
+    processes = Processes(tmp_path)
+    try:
+        yield processes
+    finally:
+        processes.close()

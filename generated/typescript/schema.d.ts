@@ -1241,6 +1241,45 @@ export interface components {
                 "application/json": components["schemas"]["TrueFoundryHttpError"];
             };
         };
+        /**
+         * @description The store could not take the request in time (`--store-wait`, default
+         *     2 s): another process holds SQLite's write lock, every PostgreSQL
+         *     connection is busy, or the database does not answer. Nothing was
+         *     changed; ask again after `Retry-After` seconds. Reads go on answering
+         *     while a SQLite write lock is held elsewhere.
+         */
+        NativeUnavailable: {
+            headers: {
+                /** @description Seconds to wait before asking again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+            };
+        };
+        /** @description The store could not take the request in time; nothing was changed. Ask again after `Retry-After` seconds. */
+        TriggerUnavailable: {
+            headers: {
+                /** @description Seconds to wait before asking again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description The store could not take the request in time; nothing was changed. Ask again after `Retry-After` seconds. */
+        TrueFoundryUnavailable: {
+            headers: {
+                /** @description Seconds to wait before asking again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TrueFoundryHttpError"];
+            };
+        };
         /** @description No key, or a key that is unknown or revoked. */
         TrueFoundryUnauthorized: {
             headers: {
@@ -1419,6 +1458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.list_runs": {
@@ -1483,6 +1523,7 @@ export interface operations {
                     "application/json": components["schemas"]["NativeError"];
                 };
             };
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.submit_run": {
@@ -1539,6 +1580,7 @@ export interface operations {
             };
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.get_run_status": {
@@ -1569,6 +1611,7 @@ export interface operations {
             };
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.delete_run": {
@@ -1596,6 +1639,7 @@ export interface operations {
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.get_run_result": {
@@ -1625,6 +1669,7 @@ export interface operations {
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.cancel_run": {
@@ -1654,6 +1699,7 @@ export interface operations {
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.stream_run": {
@@ -1682,6 +1728,7 @@ export interface operations {
             };
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.runs.get_run_logs": {
@@ -1710,6 +1757,7 @@ export interface operations {
             };
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.jobs.list_jobs": {
@@ -1731,6 +1779,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["NativeUnauthorized"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.jobs.get_job": {
@@ -1759,6 +1808,7 @@ export interface operations {
             };
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["JobNotFound"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.jobs.put_job": {
@@ -1812,6 +1862,7 @@ export interface operations {
             };
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.jobs.delete_job": {
@@ -1839,6 +1890,7 @@ export interface operations {
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
             404: components["responses"]["JobNotFound"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.keys.list_keys": {
@@ -1861,6 +1913,7 @@ export interface operations {
             };
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.keys.create_key": {
@@ -1890,6 +1943,7 @@ export interface operations {
             403: components["responses"]["NativeAdminOnly"];
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.keys.revoke_key": {
@@ -1929,6 +1983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["NativeUnavailable"];
         };
     };
     "handlers.trigger.list_runs": {
@@ -2049,6 +2104,7 @@ export interface operations {
             };
             400: components["responses"]["TriggerBadRequest"];
             401: components["responses"]["TriggerUnauthorized"];
+            503: components["responses"]["TriggerUnavailable"];
         };
     };
     "handlers.trigger.trigger_task": {
@@ -2086,6 +2142,7 @@ export interface operations {
             404: components["responses"]["TriggerNotFound"];
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
+            503: components["responses"]["TriggerUnavailable"];
         };
     };
     "handlers.trigger.retrieve_run": {
@@ -2114,6 +2171,7 @@ export interface operations {
             };
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
         };
     };
     "handlers.trigger.cancel_run": {
@@ -2142,6 +2200,7 @@ export interface operations {
             };
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
         };
     };
     "handlers.trigger.replay_run": {
@@ -2177,6 +2236,7 @@ export interface operations {
             404: components["responses"]["TriggerNotFound"];
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
+            503: components["responses"]["TriggerUnavailable"];
         };
     };
     "handlers.truefoundry.list_job_runs": {
@@ -2245,6 +2305,7 @@ export interface operations {
             403: components["responses"]["TrueFoundryForbidden"];
             404: components["responses"]["TrueFoundryNotFound"];
             422: components["responses"]["TrueFoundryUnprocessable"];
+            503: components["responses"]["TrueFoundryUnavailable"];
         };
     };
     "handlers.truefoundry.get_job_run": {
@@ -2280,6 +2341,7 @@ export interface operations {
             403: components["responses"]["TrueFoundryForbidden"];
             404: components["responses"]["TrueFoundryNotFound"];
             422: components["responses"]["TrueFoundryUnprocessable"];
+            503: components["responses"]["TrueFoundryUnavailable"];
         };
     };
     "handlers.truefoundry.delete_job_run": {
@@ -2324,6 +2386,7 @@ export interface operations {
                 };
             };
             422: components["responses"]["TrueFoundryUnprocessable"];
+            503: components["responses"]["TrueFoundryUnavailable"];
         };
     };
     "handlers.truefoundry.trigger_job": {
@@ -2354,6 +2417,7 @@ export interface operations {
             408: components["responses"]["TrueFoundryRequestTimeout"];
             413: components["responses"]["TrueFoundryContentTooLarge"];
             422: components["responses"]["TrueFoundryUnprocessable"];
+            503: components["responses"]["TrueFoundryUnavailable"];
         };
     };
     "handlers.truefoundry.terminate_job": {
@@ -2389,6 +2453,7 @@ export interface operations {
             403: components["responses"]["TrueFoundryForbidden"];
             404: components["responses"]["TrueFoundryNotFound"];
             422: components["responses"]["TrueFoundryUnprocessable"];
+            503: components["responses"]["TrueFoundryUnavailable"];
         };
     };
 }

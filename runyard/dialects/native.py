@@ -35,12 +35,13 @@ from runyard.domain import (
     RunState,
     RunSummary,
     StoredJob,
+    StoreUnavailable,
 )
 from runyard.jobs import job_from_data
 from runyard.service import Submitted
 from runyard.timeutil import duration_seconds, to_iso
 from runyard.web.problems import problem_parts
-from runyard.web.replies import ErrorContext, Reply, json_response, reply
+from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
 NATIVE_STATUS: dict[RunState, m.NativeStatus] = {
     RunState.DELAYED: m.NativeStatus.queued,
@@ -261,8 +262,8 @@ def stream_response(snapshots: AsyncIterator[Run]) -> StreamingResponse:
 # --- errors ---------------------------------------------------------------------------------
 
 
-def _native(status: int, detail: str) -> ConnexionResponse:
-    return json_response(status, m.NativeError(detail=detail).model_dump(mode="json"))
+def _native(status: int, detail: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return json_response(status, m.NativeError(detail=detail).model_dump(mode="json"), headers=headers)
 
 
 def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse:
@@ -284,6 +285,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _native(409, str(error))
     if isinstance(error, InputTooLarge):
         return _native(413, str(error))
+    if isinstance(error, StoreUnavailable):
+        return _native(503, str(error), unavailable_headers(error))
     if isinstance(error, Forbidden):
         return _native(403, str(error))
     if isinstance(error, (InvalidJob, InvalidInput)):

@@ -18,11 +18,25 @@ from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
 from runyard.dialects import parse_model, states_shown_as
-from runyard.domain import Cursor, Environment, Forbidden, InputTooLarge, InvalidInput, JobNotFound, NewRun, Run, RunFilter, RunNotFound, RunState, Window
+from runyard.domain import (
+    Cursor,
+    Environment,
+    Forbidden,
+    InputTooLarge,
+    InvalidInput,
+    JobNotFound,
+    NewRun,
+    Run,
+    RunFilter,
+    RunNotFound,
+    RunState,
+    StoreUnavailable,
+    Window,
+)
 from runyard.service import Position, Submitted
 from runyard.timeutil import DURATION, duration_seconds, now_us, to_iso
 from runyard.web.problems import issues, problem_parts
-from runyard.web.replies import ErrorContext, Reply, json_response, reply
+from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
 TRIGGER_STATUS: dict[RunState, m.TriggerStatus] = {
     RunState.DELAYED: m.TriggerStatus.DELAYED,
@@ -314,6 +328,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _error(403, str(error))
     if isinstance(error, InputTooLarge):
         return _error(413, str(error))
+    if isinstance(error, StoreUnavailable):
+        return _error(503, str(error), unavailable_headers(error))
     if isinstance(error, InvalidInput):
         return _bad_request(context.method, [{"code": "custom", "message": str(error), "path": [error.parameter]}])
     if isinstance(error, BadRequestProblem):

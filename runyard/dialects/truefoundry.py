@@ -25,10 +25,11 @@ from runyard.domain import (
     RunNotFound,
     RunState,
     StoredJob,
+    StoreUnavailable,
 )
 from runyard.service import JobRun, JobRunsPage
 from runyard.web.problems import issues, problem_parts
-from runyard.web.replies import ErrorContext, Reply, json_response, reply
+from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
 JOB_RUN_STATUS: dict[RunState, m.TrueFoundryJobRunStatus] = {
     RunState.DELAYED: m.TrueFoundryJobRunStatus.SCHEDULED,
@@ -218,6 +219,8 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _http_error(403, str(error))
     if isinstance(error, InputTooLarge):
         return _http_error(413, str(error))
+    if isinstance(error, StoreUnavailable):
+        return _http_error(503, str(error), unavailable_headers(error))
     if isinstance(error, RunNotFound):
         return _http_error(404, f"Job run not found: {error.run_id}")
     if isinstance(error, RunConflict):

@@ -16,6 +16,7 @@ from runyard.domain.errors import (
     RunConflict,
     RunNotFound,
     RunyardError,
+    StoreUnavailable,
 )
 from runyard.domain.jobs import REDACTED, JobDefinition, RetryPolicy, StoredJob
 from runyard.domain.runs import (
@@ -63,6 +64,7 @@ __all__ = [
     "RunState",
     "RunSummary",
     "RunyardError",
+    "StoreUnavailable",
     "StoredJob",
     "Window",
 ]

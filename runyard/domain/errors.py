@@ -93,6 +93,15 @@ class InputTooLarge(RunyardError, ValueError):
         self.limit = limit
 
 
+class StoreUnavailable(RunyardError):
+    """The store could not take the request in time: its write lock is held elsewhere, every
+    connection is busy, or the database does not answer. Nothing was changed; ask again later."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class InvalidJob(RunyardError, ValueError):
     """A job definition that cannot run; the message says which field and why."""
 

@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from runyard.domain import JobNotFound, Run, RunState
+from runyard.domain import JobNotFound, Run, RunState, StoreUnavailable
 from runyard.executor.attempt import Attempt, AttemptSettings
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
@@ -56,6 +56,8 @@ class Worker:
                     next_housekeeping = loop.time() + self.settings.housekeeping_interval
                     await self.queue.housekeeping(now_us())
                 await self._fill()
+            except StoreUnavailable as exc:  # a lock held elsewhere, a busy pool: the next poll tries again
+                log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)
             except Exception:  # a database hiccup must not end the worker; try again shortly
                 log.exception("worker %s: claim loop error", self.worker_id)
             self._wake.clear()

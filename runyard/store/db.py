@@ -14,9 +14,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from runyard.settings import DEFAULT_STORE_WAIT_SECONDS
+from runyard.store.guarded import GuardedEngine
 from runyard.store.inline import InlineEngine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -62,6 +64,14 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_inline_pragmas(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+    # On the event loop nothing may wait inside SQLite: the InlineEngine waits for locks itself.
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
@@ -124,18 +134,27 @@ class Database:
 
     Pooled async connections belong to the loop that opened them; a server has
     one loop, but test clients and CLIs may call from several in turn.
+
+    `wait_seconds` bounds how long a statement waits for what it needs before StoreUnavailable:
+    SQLite's write lock (held by another process), a PostgreSQL connection from the pool.
     """
 
-    def __init__(self, urls: DatabaseUrls) -> None:
+    def __init__(self, urls: DatabaseUrls, *, wait_seconds: float = DEFAULT_STORE_WAIT_SECONDS) -> None:
         self.urls = urls
-        self._engines: dict[int, tuple[asyncio.AbstractEventLoop, AsyncEngine | InlineEngine]] = {}
+        self.wait_seconds = wait_seconds
+        self._engines: dict[int, tuple[asyncio.AbstractEventLoop, GuardedEngine | InlineEngine]] = {}
+
+    def separate(self) -> Database:
+        """The same store over connections of its own: embedded workers use one, so their heartbeats
+        and outcomes never wait behind API requests (or a thousand open streams) for a connection."""
+        return Database(self.urls, wait_seconds=self.wait_seconds)
 
     @property
     def kind(self) -> str:
         return self.urls.kind
 
     @property
-    def engine(self) -> AsyncEngine | InlineEngine:
+    def engine(self) -> GuardedEngine | InlineEngine:
         loop = asyncio.get_running_loop()
         entry = self._engines.get(id(loop))
         if entry is None or entry[0] is not loop:
@@ -143,14 +162,14 @@ class Database:
             self._engines[id(loop)] = entry
         return entry[1]
 
-    def _new_engine(self) -> AsyncEngine | InlineEngine:
+    def _new_engine(self) -> GuardedEngine | InlineEngine:
         if self.kind == "sqlite":
             engine = sa.create_engine(self.urls.sync)
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-            return InlineEngine(engine)
+            sa.event.listen(engine, "connect", _sqlite_inline_pragmas)
+            return InlineEngine(engine, lock_wait_seconds=self.wait_seconds)
         # No pre-ping: it cost a round trip (~0.4 ms) on every checkout; a dropped connection is
         # invalidated by SQLAlchemy on its first error instead.
-        return create_async_engine(self.urls.sync, pool_recycle=1800)
+        return GuardedEngine(create_async_engine(self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds))
 
     async def close(self) -> None:
         """Dispose of the engine of the running loop (the others' loops are gone)."""
@@ -160,8 +179,8 @@ class Database:
             await entry[1].dispose()
 
 
-def open_database(url: str, *, run_migrations: bool = True) -> Database:
+def open_database(url: str, *, run_migrations: bool = True, wait_seconds: float = DEFAULT_STORE_WAIT_SECONDS) -> Database:
     urls = normalise_url(url)
     if run_migrations:
         migrate(urls)
-    return Database(urls)
+    return Database(urls, wait_seconds=wait_seconds)

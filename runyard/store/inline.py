@@ -1,13 +1,19 @@
-"""An engine for SQLite that runs statements inline on the event loop.
+"""An engine for SQLite that runs statements inline on the event loop, and never waits on a lock there.
 
 SQLite answers a read in tens of microseconds; sending every statement to a
 thread and back (aiosqlite) cost far more than the statement itself (most of
 a status request's time, measured with pyinstrument). Statements here never
 suspend, so a transaction never interleaves with another coroutine of the same
-process and cannot wait on a lock held by one. Other processes writing the same
-file (standalone workers) can make a write wait, up to busy_timeout: SQLite is
-the single-host default; PostgreSQL, with its native async driver, is the
-scale-out path.
+process and cannot wait on a lock held by one.
+
+Another process can hold the file's write lock, though (a standalone worker, a
+backup, someone's `BEGIN EXCLUSIVE`). Waiting for it inside SQLite (busy_timeout)
+would freeze the event loop and with it the whole server, reads included. So a
+connection here never waits inside SQLite (busy_timeout 0): a write transaction
+first takes the write lock with `BEGIN IMMEDIATE`, and when the lock is taken it
+gives the connection back, sleeps asynchronously and tries again, until
+`lock_wait_seconds` have passed; then it raises StoreUnavailable (a 503 with
+Retry-After on every API). Reads need no lock in WAL mode and go on meanwhile.
 
 It offers the subset of SQLAlchemy's AsyncEngine/AsyncConnection that the store
 uses: `async with engine.connect()` / `engine.begin()`, `await conn.execute()`,
@@ -16,11 +22,38 @@ uses: `async with engine.connect()` / `engine.begin()`, `await conn.execute()`,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from runyard.domain import StoreUnavailable
+
+_FIRST_PAUSE = 0.002  # seconds between tries for the write lock, doubling up to the last
+_LAST_PAUSE = 0.05
+
+
+def is_lock_error(error: OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY / SQLITE_LOCKED)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error.orig)
+
+
+@contextlib.contextmanager
+def unavailable_on_lock() -> Iterator[None]:
+    """A lock error becomes StoreUnavailable: the caller's request is refused, never stalled."""
+    try:
+        yield
+    except OperationalError as exc:
+        if is_lock_error(exc):
+            raise StoreUnavailable("The database is locked by another process; try again shortly") from exc
+        raise
 
 
 class InlineConnection:
@@ -43,18 +76,51 @@ class InlineConnection:
 
 
 class InlineEngine:
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, lock_wait_seconds: float) -> None:
         self.sync_engine = engine
+        self.lock_wait_seconds = lock_wait_seconds
 
     @contextlib.asynccontextmanager
     async def connect(self) -> AsyncIterator[InlineConnection]:
-        with self.sync_engine.connect() as connection:
+        with unavailable_on_lock(), self.sync_engine.connect() as connection:
             yield InlineConnection(connection)
 
     @contextlib.asynccontextmanager
-    async def begin(self) -> AsyncIterator[InlineConnection]:
-        with self.sync_engine.begin() as connection:
-            yield InlineConnection(connection)
+    async def begin(self, *, wait_seconds: float | None = None) -> AsyncIterator[InlineConnection]:
+        """A write transaction; waits up to `wait_seconds` (default: the engine's) for the write lock."""
+        connection = await self._locked(self.lock_wait_seconds if wait_seconds is None else wait_seconds)
+        with unavailable_on_lock(), connection:
+            try:
+                yield InlineConnection(connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    async def _locked(self, wait_seconds: float) -> sa.Connection:
+        """A connection holding the write lock (`BEGIN IMMEDIATE`), taken without blocking the loop.
+
+        Between tries the connection goes back to the pool, so writers waiting for another
+        process's lock hold no connection (the pool would otherwise run dry and block)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        pause = _FIRST_PAUSE
+        while True:
+            connection = self.sync_engine.connect()
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return connection
+            except OperationalError as exc:
+                connection.close()
+                if not is_lock_error(exc):
+                    raise
+                if loop.time() + pause > deadline:
+                    raise StoreUnavailable(f"The database's write lock has been held by another process for {wait_seconds:g} s; try again shortly") from exc
+            except BaseException:
+                connection.close()
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE)
 
     async def dispose(self) -> None:
         self.sync_engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ulid import ULID
 
 from runyard.auth import ENVIRONMENT_NAME, new_secret, secret_hash, shown_prefix
-from runyard.domain import ApiKey, Credential, Environment, InvalidEnvironment, KeyNotFound
+from runyard.domain import ApiKey, Credential, Environment, InvalidEnvironment, KeyNotFound, StoreUnavailable
 from runyard.store.db import Database, storable
 from runyard.store.schema import api_keys, environments
 from runyard.timeutil import now_us
@@ -102,8 +103,10 @@ class KeyStore:
             return None
         if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION_US:
             # At most one write a minute per key: a busy key must not turn every read into a write.
-            async with self._db.engine.begin() as conn:
-                await conn.execute(api_keys.update().where(api_keys.c.id == row.key_id).values(last_used_at=now))
+            # Best effort: while another process holds the store's write lock, reads still answer.
+            with contextlib.suppress(StoreUnavailable):
+                async with self._db.engine.begin(wait_seconds=0) as conn:
+                    await conn.execute(api_keys.update().where(api_keys.c.id == row.key_id).values(last_used_at=now))
         return Credential(row.key_id, Environment(row.id, row.name), admin=bool(row.admin))
 
     async def list_keys(self) -> list[ApiKey]:

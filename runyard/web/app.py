@@ -120,13 +120,16 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Router) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        pool = asyncio.create_task(Worker(db, worker).run(stop)) if worker is not None and worker.concurrency > 0 else None
+        # The embedded workers' connections are their own (Database.separate).
+        workers_db = db.separate()
+        pool = asyncio.create_task(Worker(workers_db, worker).run(stop)) if worker is not None and worker.concurrency > 0 else None
         try:
             yield
         finally:
             stop.set()
             if pool is not None:
                 await pool
+            await workers_db.close()
             await db.close()
 
     # Whatever the docs routes do not match goes to connexion, which answers

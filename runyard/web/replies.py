@@ -9,6 +9,8 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 from pydantic import BaseModel
 
+from runyard.domain import StoreUnavailable
+
 # (body, status, headers): connexion serialises the body with the operation's media type.
 Reply = tuple[dict[str, Any], int, dict[str, str]]
 
@@ -27,6 +29,11 @@ def no_content() -> ConnexionResponse:
 
 def json_response(status: int, body: dict[str, Any], media_type: str = JSON, headers: dict[str, str] | None = None) -> ConnexionResponse:
     return ConnexionResponse(status_code=status, content_type=media_type, headers=headers or {}, body=json.dumps(body))
+
+
+def unavailable_headers(error: StoreUnavailable) -> dict[str, str]:
+    """A 503's headers in every dialect: when to ask again."""
+    return {"Retry-After": str(error.retry_after_seconds)}
 
 
 @dataclass(frozen=True)

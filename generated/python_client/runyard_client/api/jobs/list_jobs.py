@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.job_list import JobList
+from ...models.native_error import NativeError
 from ...models.native_unauthorized_error import NativeUnauthorizedError
 from ...types import Response
 
@@ -22,7 +23,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> JobList | NativeUnauthorizedError | None:
+) -> JobList | NativeError | NativeUnauthorizedError | None:
     if response.status_code == 200:
         response_200 = JobList.from_dict(response.json())
 
@@ -33,6 +34,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 503:
+        response_503 = NativeError.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -41,7 +47,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[JobList | NativeUnauthorizedError]:
+) -> Response[JobList | NativeError | NativeUnauthorizedError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +59,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[JobList | NativeUnauthorizedError]:
+) -> Response[JobList | NativeError | NativeUnauthorizedError]:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -63,7 +69,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobList | NativeUnauthorizedError]
+        Response[JobList | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs()
@@ -78,7 +84,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> JobList | NativeUnauthorizedError | None:
+) -> JobList | NativeError | NativeUnauthorizedError | None:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -88,7 +94,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobList | NativeUnauthorizedError
+        JobList | NativeError | NativeUnauthorizedError
     """
 
     return sync_detailed(
@@ -99,7 +105,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[JobList | NativeUnauthorizedError]:
+) -> Response[JobList | NativeError | NativeUnauthorizedError]:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -109,7 +115,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobList | NativeUnauthorizedError]
+        Response[JobList | NativeError | NativeUnauthorizedError]
     """
 
     kwargs = _get_kwargs()
@@ -122,7 +128,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> JobList | NativeUnauthorizedError | None:
+) -> JobList | NativeError | NativeUnauthorizedError | None:
     """List jobs
 
      Every defined job with its current version, by name.
@@ -132,7 +138,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobList | NativeUnauthorizedError
+        JobList | NativeError | NativeUnauthorizedError
     """
 
     return (
