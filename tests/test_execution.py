@@ -499,6 +499,17 @@ def test_cancel_reaches_the_processes_a_shell_job_started(sqlite_url: str, tmp_p
         wait_for(lambda: process_gone(child), 5, f"child {child} to be gone")
 
 
+def test_what_a_job_leaves_running_in_the_background_ends_when_it_ends(sqlite_url: str, tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    # The background sleep keeps the job's stdout open: the run must still end with the shell.
+    job = shell_job("leaves", f"sleep 60 & echo $! > {pid_file}.tmp; mv {pid_file}.tmp {pid_file}; echo done")
+    with serve(sqlite_url, job) as client:
+        run_id = submit(client, "leaves")
+        assert wait_for_status(client, run_id, "succeeded", timeout=10)["status"] == "succeeded"
+        child = int(pid_file.read_text())
+        wait_for(lambda: process_gone(child), 5, f"child {child} to be gone")
+
+
 # ---------------------------------------------------------------- TTL and delay
 
 

@@ -8,6 +8,7 @@ tests check from outside.
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -139,6 +140,26 @@ def test_killed_worker_leaves_its_run_failed_by_lease_expiry_and_no_orphan(datab
     assert time.monotonic() - started < 30
     assert attempt_of(server, run_id) == 1
     assert not (tmp_path / "out" / "pid-again").exists(), "a crashed run with no attempts left ran again"
+
+
+def test_killed_worker_takes_its_jobs_grandchildren_with_it(database_url: str, tmp_path: Path, procs: Processes) -> None:
+    """PR_SET_PDEATHSIG reaches only the worker's direct child (here a shell): the watchdog ends the rest."""
+    out = tmp_path / "out"
+    out.mkdir()
+    work = tmp_path / "work.py"
+    work.write_text(SLEEPER)
+    # The shell forks the Python (it has more to do after it), so the sleeper is the worker's grandchild.
+    command = ["/bin/sh", "-c", f'cd "{tmp_path}" && "{sys.executable}" work.py; echo finished']
+    jobs = write_jobs_file(tmp_path / "runyard.toml", {"nested": {"command": command, "env": {"OUT": str(out)}, "max_attempts": 1}})
+    server = procs.server(database_url, "serve", "--workers", "0", "--jobs", str(jobs))
+    doomed = procs.worker(database_url, "doomed", "--jobs", str(jobs), "--concurrency", "1")
+    submit(server, "nested")
+    grandchild = wait_for(lambda: read_pid(out / "pid-first"), 20, "the job to start")
+    assert Path(f"/proc/{grandchild}/status").read_text().count(f"PPid:\t{doomed.pid}\n") == 0, "not a grandchild"
+
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(5)
+    wait_for(lambda: process_gone(grandchild), 5, f"the job's grandchild {grandchild} to die with its worker")
 
 
 def test_killed_worker_run_is_rerun_by_another_worker_while_attempts_remain(sqlite_url: str, tmp_path: Path, procs: Processes) -> None:

@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 from runyard.domain import JobDefinition, Run, RunState
 from runyard.executor.output import Tail
 from runyard.executor.protocol import ProgressLine, ResultLine, parse_line
+from runyard.executor.watchdog import Watchdog
 from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 
@@ -31,7 +32,8 @@ log = logging.getLogger("runyard.worker")
 
 def _child_setup() -> None:
     """In the child before exec: its own process group (so a cancel reaches its children too)
-    and, on Linux, SIGKILL when the worker dies, so a killed worker leaves no orphan running."""
+    and, on Linux, SIGKILL when the worker dies, so a killed worker leaves no orphan running
+    (its own children: runyard.executor.watchdog)."""
     os.setsid()
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -118,6 +120,7 @@ class Attempt:
         except (OSError, ValueError) as exc:
             await self._finish(Outcome(RunState.SYSTEM_FAILURE, error=f"Could not start {self._argv()[0]!r}: {exc}"))
             return
+        watchdog = await Watchdog.start(process.pid)
         readers = [
             asyncio.create_task(self._feed_stdin(process)),
             asyncio.create_task(self._read(process.stdout, self.stdout, protocol=True)),
@@ -125,12 +128,15 @@ class Attempt:
         ]
         try:
             stop = await self._watch(process, started)
+            await watchdog.release()  # what the command left running in its group ends with it
             await asyncio.gather(*readers, return_exceptions=True)
         except BaseException:
             # Whatever broke supervision (a bug, a cancelled task), the process must not go on
             # unwatched: its run would be handed to another worker while it still runs.
             await asyncio.shield(self._stop_unsupervised(process, readers))
             raise
+        finally:
+            await asyncio.shield(watchdog.release())
         duration_ms = int((time.monotonic() - started) * 1000)
         if stop is Stop.LEASE_LOST:
             return  # another worker or the housekeeping owns the run now (or will); write nothing
