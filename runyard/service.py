@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import dataclasses
 import json
@@ -37,6 +36,7 @@ from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
+from runyard.watcher import RunWatcher
 
 # Where runs submitted without a key belong.
 DEFAULT_ENVIRONMENT = "default"
@@ -74,6 +74,7 @@ class RunService:
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
         self.keys = KeyStore(db)
+        self.watcher = RunWatcher(self.runs)
         self._default: Environment | None = None
 
     async def health(self) -> str:
@@ -190,26 +191,13 @@ class RunService:
             return Cursor(run_id_created_at(position), position)
         return Cursor(run.created_at, run.id)
 
-    async def watch(self, run_id: str, *, env_id: str | None = None, interval: float = 0.25) -> AsyncIterator[Run]:
-        """Snapshots of a run every `interval` seconds until it has finished or is deleted.
+    async def watch(self, run_id: str, *, env_id: str | None = None) -> AsyncIterator[Run]:
+        """Snapshots of a run, at least every watcher interval, until it has finished or is deleted.
 
         The first is read before this returns, so an unknown run is RunNotFound here, not mid-stream.
         """
         first = await self.run(run_id, env_id=env_id)
-
-        async def snapshots() -> AsyncIterator[Run]:
-            run = first
-            while True:
-                yield run
-                if run.state.finished:
-                    return
-                await asyncio.sleep(interval)
-                try:
-                    run = await self.runs.get(run_id)
-                except RunNotFound:
-                    return
-
-        return snapshots()
+        return self.watcher.snapshots(first)
 
     # --- jobs -----------------------------------------------------------------------------
 

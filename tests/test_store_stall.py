@@ -114,6 +114,9 @@ def test_while_another_process_holds_the_sqlite_write_lock_reads_answer_writes_g
 
     assert reads.answers, "no read was answered"
     assert {code for code, _seconds in reads.answers} == {200}
+    print(
+        f"SQLite write lock held {STALL_SECONDS:g} s: read p99 {reads.p99() * 1000:.1f} ms over {len(reads.answers)} reads; writes refused in {native_seconds:.2f} s"
+    )
     assert reads.p99() < 0.5, f"p99 {reads.p99():.3f} s over {len(reads.answers)} reads"
 
     for run_id in run_ids:

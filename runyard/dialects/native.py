@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -306,35 +307,51 @@ def _sse(event: str, data: Any) -> str:
 
 
 async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | None = None) -> AsyncIterator[str]:
-    """The native event stream of a run, from successive snapshots of it (see the spec's stream operation)."""
+    """The native event stream of a run, from successive snapshots of it (see the spec's stream operation).
+
+    Snapshots come when the run changes; a heartbeat is sent after `heartbeat_seconds` without an event."""
     heartbeat = HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
     last_status = last_progress = None
     quiet_since = time.monotonic()
-    async for run in snapshots:
-        status = NATIVE_STATUS[run.state]
-        progress = (run.progress_percentage, run.progress_step)
-        sent = False
-        # Once the run has ended, its last progress comes before its final status.
-        progress_first = run.state.finished and last_status is not None
-        if progress_first and progress != last_progress:
-            yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
-            last_progress, sent = progress, True
-        if status != last_status:
-            yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
-            last_status, sent = status, True
-        if progress != last_progress:
-            if last_progress is not None or progress != (0.0, None):
+    upcoming: asyncio.Future[Run] | None = None
+    try:
+        while True:
+            if upcoming is None:
+                upcoming = asyncio.ensure_future(anext(snapshots))
+            # Waiting with asyncio.wait leaves the snapshot pending across heartbeats (wait_for would cancel it).
+            await asyncio.wait({upcoming}, timeout=max(0.0, quiet_since + heartbeat - time.monotonic()))
+            if not upcoming.done():
+                yield _sse("heartbeat", {})
+                quiet_since = time.monotonic()
+                continue
+            try:
+                run = upcoming.result()
+            except StopAsyncIteration:
+                return
+            upcoming = None
+            status = NATIVE_STATUS[run.state]
+            progress = (run.progress_percentage, run.progress_step)
+            sent = False
+            # Once the run has ended, its last progress comes before its final status.
+            progress_first = run.state.finished and last_status is not None
+            if progress_first and progress != last_progress:
                 yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
-            last_progress, sent = progress, True
-        if run.state.finished:
-            if run.state is RunState.SUCCEEDED:
-                yield _sse("result", {"result": run.result})
-            else:
-                yield _sse("error", {"error": run.error or run.state.value})
-            return
-        now = time.monotonic()
-        if sent:
-            quiet_since = now
-        elif now - quiet_since >= heartbeat:
-            yield _sse("heartbeat", {})
-            quiet_since = now
+                last_progress, sent = progress, True
+            if status != last_status:
+                yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
+                last_status, sent = status, True
+            if progress != last_progress:
+                if last_progress is not None or progress != (0.0, None):
+                    yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
+                last_progress, sent = progress, True
+            if run.state.finished:
+                if run.state is RunState.SUCCEEDED:
+                    yield _sse("result", {"result": run.result})
+                else:
+                    yield _sse("error", {"error": run.error or run.state.value})
+                return
+            if sent:
+                quiet_since = time.monotonic()
+    finally:
+        if upcoming is not None:
+            upcoming.cancel()  # the client went away: the snapshot's wait ends, and with it the watch
