@@ -169,7 +169,14 @@ class Database:
             return InlineEngine(engine, lock_wait_seconds=self.wait_seconds)
         # No pre-ping: it cost a round trip (~0.4 ms) on every checkout; a dropped connection is
         # invalidated by SQLAlchemy on its first error instead.
-        return GuardedEngine(create_async_engine(self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds))
+        # lock_timeout: a statement waiting on a lock (a table someone locked, a row another transaction
+        # holds) gives up after the same wait, and the request is a 503 instead of a hang.
+        lock_timeout_ms = max(1, int(self.wait_seconds * 1000))
+        return GuardedEngine(
+            create_async_engine(
+                self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds, connect_args={"options": f"-c lock_timeout={lock_timeout_ms}"}
+            )
+        )
 
     async def close(self) -> None:
         """Dispose of the engine of the running loop (the others' loops are gone)."""
