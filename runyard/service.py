@@ -17,6 +17,7 @@ from runyard.domain import (
     Cursor,
     Environment,
     InputTooLarge,
+    InvalidInput,
     InvalidJob,
     JobDefinition,
     JobForbidden,
@@ -30,6 +31,7 @@ from runyard.domain import (
     StoredJob,
     Window,
 )
+from runyard.domain.values import json_problem
 from runyard.ids import run_id_created_at
 from runyard.settings import DEFAULT_MAX_INPUT_BYTES
 from runyard.store.db import Database
@@ -106,6 +108,9 @@ class RunService:
 
     async def _submit(self, new: NewRun, job: StoredJob) -> Submitted:
         """submit, for a job the caller has read already."""
+        problem = json_problem(new.input)
+        if problem is not None:
+            raise InvalidInput("input", problem.replace("The body", "The run's input", 1))
         size = len(json.dumps(new.input, separators=(",", ":"), ensure_ascii=False).encode()) if new.input is not None else 0
         if size > self.max_input_bytes:
             raise InputTooLarge(size, self.max_input_bytes)

@@ -1,35 +1,77 @@
-"""The apps schemathesis tests: a fresh SQLite store each, with a `dev` key and an admin key.
+"""The apps schemathesis tests: a fresh store each (a SQLite file or a PostgreSQL database), with a `dev` key and an admin key.
 
 On the open app, native operations are called without a key (an admin of `default`, as a
 single user on loopback calls them) and Trigger.dev and TrueFoundry operations with the `dev`
 key; on the secured app (keys required) every operation is called with the admin key.
+
+Schemas are built when the test modules are imported, in every pytest process, and most
+processes never send a case (another worker runs them, or `-k`/`-m` leaves them out). So a SQLite
+app is made at once (a file, cheap), but a PostgreSQL one only when a test first asks for it
+(`ConformanceApp.ensure()`, which skips the test when no PostgreSQL answers, as tests/conftest.py
+does): a database of its own, created and migrated then, and dropped when the process exits. Its
+schema is the document a SQLite app serves at /openapi.json (the same on every store).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import atexit
+import functools
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pytest
 import schemathesis
-from starlette.types import ASGIApp
+import sqlalchemy as sa
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from runyard.store.db import open_database
+from runyard.store.db import normalise_url, open_database
 from runyard.store.keys import KeyStore
+from runyard.store.schema import metadata
 from runyard.web.app import create_app
+from tests.support.databases import PG_ADMIN_URL, create_pg_database, drop_pg_database, pg_unavailable_reason, unique_name
 
 KEYED_PREFIXES = ("/trigger/", "/api/svc/")
 
 
 @dataclass(frozen=True)
-class ConformanceApp:
-    database: Path
+class _Made:
+    url: str
     app: ASGIApp
+    engine: sa.Engine  # sync, for reading and putting back rows
     dev: dict[str, str]  # headers with the dev key
     admin: dict[str, str]  # headers with an admin key (of `default`)
-    require_keys: bool
+
+
+@dataclass
+class ConformanceApp:
+    """An app over a store of its own, made at once (SQLite) or by `ensure()` (PostgreSQL); an ASGI app itself."""
+
+    prefix: str
+    store: str = "sqlite"
+    require_keys: bool = False
+    _made: _Made | None = field(default=None, repr=False)
+
+    def ensure(self) -> None:
+        """Make the store and the app if not made yet (in the test's own thread, before a case is sent)."""
+        if self._made is None:
+            self._made = _make(self.prefix, self.store, self.require_keys)
+
+    @property
+    def made(self) -> _Made:
+        if self._made is None:
+            raise RuntimeError(f"{self.prefix}: call ensure() before a case is sent")
+        return self._made
+
+    @property
+    def dev(self) -> dict[str, str]:
+        return self.made.dev
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.made.admin
 
     def headers(self, path: str) -> dict[str, str]:
         """What a case on this path is sent with (see the module's docstring)."""
@@ -37,27 +79,69 @@ class ConformanceApp:
             return self.admin
         return self.dev if path.startswith(KEYED_PREFIXES) else {}
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.made.app(scope, receive, send)
 
-def conformance_app(prefix: str, *, require_keys: bool = False) -> ConformanceApp:
-    path = Path(tempfile.mkdtemp(prefix=prefix)) / "runyard.db"
-    app = create_app(f"sqlite:///{path}", require_keys=require_keys)
+    def rows(self, tables: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+        """Every row of these tables, as it is now."""
+        with self.made.engine.connect() as conn:
+            return {name: [dict(row._mapping) for row in conn.execute(metadata.tables[name].select())] for name in tables}
+
+    def put_back(self, emptied: tuple[str, ...], rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Empty these tables (in this order) and insert `rows` (in their order), in one transaction."""
+        with self.made.engine.begin() as conn:
+            for name in emptied:
+                conn.execute(metadata.tables[name].delete())
+            for name, table_rows in rows.items():
+                if table_rows:
+                    conn.execute(metadata.tables[name].insert(), table_rows)
+
+
+def _make(prefix: str, store: str, require_keys: bool) -> _Made:
+    if store == "sqlite":
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix=prefix)) / 'runyard.db'}"
+    else:
+        reason = pg_unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        name = unique_name(prefix.strip("-").replace("-", "_"))
+        url = create_pg_database(PG_ADMIN_URL, name)
+        atexit.register(drop_pg_database, PG_ADMIN_URL, name)  # after the engine's dispose below (LIFO); WITH (FORCE) ends the app's
+    app = create_app(url, require_keys=require_keys)  # migrates
 
     async def make_keys() -> tuple[str, str]:
-        db = open_database(f"sqlite:///{path}")
+        db = open_database(url, run_migrations=False)
         try:
-            store = KeyStore(db)
-            return (await store.create_key("dev"))[1], (await store.create_key("default", admin=True))[1]
+            keys = KeyStore(db)
+            return (await keys.create_key("dev"))[1], (await keys.create_key("default", admin=True))[1]
         finally:
             await db.close()
 
     dev, admin = asyncio.run(make_keys())
-    return ConformanceApp(path, app, {"Authorization": f"Bearer {dev}"}, {"Authorization": f"Bearer {admin}"}, require_keys)
+    engine = sa.create_engine(normalise_url(url).sync)
+    atexit.register(engine.dispose)
+    return _Made(url, app, engine, {"Authorization": f"Bearer {dev}"}, {"Authorization": f"Bearer {admin}"})
+
+
+def conformance_app(prefix: str, *, require_keys: bool = False, store: str = "sqlite") -> ConformanceApp:
+    conformance = ConformanceApp(prefix, store, require_keys)
+    if store == "sqlite":
+        conformance.ensure()
+    return conformance
+
+
+@functools.cache
+def _document_app() -> ASGIApp:
+    """A SQLite app whose only use is the document it serves."""
+    return create_app(f"sqlite:///{Path(tempfile.mkdtemp(prefix='runyard-conformance-document-')) / 'runyard.db'}")
 
 
 def conformance_schema(conformance: ConformanceApp) -> Any:
-    """The schema schemathesis tests the app against. Strings without NUL characters: the contract
-    refuses them (its introduction says so; tests/test_bad_input.py proves it), a rule JSON Schema
+    """The schema schemathesis tests the app against, as the server serves it. Strings without NUL characters:
+    the contract refuses them (its introduction says so; tests/test_bad_input.py proves it), a rule JSON Schema
     cannot state for every string of a free-form input."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", conformance.app)
+    source = conformance.made.app if conformance.store == "sqlite" else _document_app()
+    schema = schemathesis.openapi.from_asgi("/openapi.json", source)
+    schema.app = conformance
     schema.config.generation.update(allow_x00=False)
     return schema

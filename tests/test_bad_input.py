@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from runyard.web.app import create_app
-from runyard.web.validation import MAX_JSON_DEPTH
+from runyard.domain.values import MAX_JSON_DEPTH
 from tests.support.databases import pg_database, sqlite_database
 from tests.support.keys import create_keys
 
@@ -100,6 +100,42 @@ def test_nan_and_infinity_in_an_input_are_400(server: tuple[TestClient, dict[str
     client, auth = server
     _native_problem(client.post("/api/v1/runs", content='{"job": "demo", "input": {"x": ' + constant + "}}", headers=JSON))
     _trigger_error(client.post("/trigger/api/v1/tasks/demo/trigger", content='{"payload": {"x": ' + constant + "}}", headers=auth))
+    assert _stored_runs(client) == runs_before
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "9" * 5_000], ids=["past-a-double", "negative", "5000-digits"])
+def test_a_number_no_store_can_keep_is_400(server: tuple[TestClient, dict[str, str]], runs_before: int, number: str) -> None:
+    # 1e400 used to be read as Infinity (SQLite stored invalid JSON, PostgreSQL answered 500); 5,000 digits raised ValueError (500).
+    client, auth = server
+    _native_problem(client.post("/api/v1/runs", content='{"job": "demo", "input": {"x": ' + number + "}}", headers=JSON))
+    _trigger_error(client.post("/trigger/api/v1/tasks/demo/trigger", content='{"payload": {"x": ' + number + "}}", headers=auth))
+    assert _stored_runs(client) == runs_before
+
+
+@pytest.mark.parametrize("where", ["input", "input-key", "job-cwd"])
+def test_a_lone_surrogate_anywhere_in_a_body_is_400(server: tuple[TestClient, dict[str, str]], runs_before: int, where: str) -> None:
+    # "\ud800" is not a character and has no UTF-8: measuring the input raised UnicodeEncodeError (500); a job stored it.
+    client, _ = server
+    if where == "job-cwd":
+        response = client.put("/api/v1/jobs/surrogate", content='{"command": ["true"], "cwd": "a\\udc00b"}', headers=JSON)
+        _native_problem(response)
+        assert client.get("/api/v1/jobs/surrogate").status_code == 404
+        return
+    body = '{"job": "demo", "input": "a\\ud800b"}' if where == "input" else '{"job": "demo", "input": {"\\ud800": 1}}'
+    _native_problem(client.post("/api/v1/runs", content=body, headers=JSON))
+    assert _stored_runs(client) == runs_before
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ['{\\"json\\": \\"\\\\ud800\\"}', '{\\"json\\": {\\"x\\": NaN}}'],
+    ids=["surrogate", "nan"],
+)
+def test_a_superjson_payload_decoding_to_what_no_store_keeps_is_400(server: tuple[TestClient, dict[str, str]], runs_before: int, payload: str) -> None:
+    # JSON text inside the JSON body, decoded by the Trigger.dev dialect: the service checks the input it becomes.
+    client, auth = server
+    body = '{"payload": "' + payload + '", "options": {"payloadType": "application/super+json"}}'
+    _trigger_error(client.post("/trigger/api/v1/tasks/demo/trigger", content=body, headers=auth))
     assert _stored_runs(client) == runs_before
 
 

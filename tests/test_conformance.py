@@ -1,8 +1,9 @@
 """Schemathesis proves the server obeys openapi/runyard.yaml: every operation, on an open server and on
-one that requires keys (the links: test_conformance_stateful.py).
+one that requires keys, over a SQLite file and over a PostgreSQL database (the links: test_conformance_stateful.py).
 
 Responses are validated against the 3.1 document: no 5xx, documented status
-codes, media types, headers and bodies only.
+codes, media types, headers and bodies only. PostgreSQL gets half the examples:
+what differs there is the store, and the store is reached by fewer of them.
 """
 
 from __future__ import annotations
@@ -10,25 +11,45 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests._conformance import conformance_app, conformance_schema
+from tests._conformance import ConformanceApp, conformance_app, conformance_schema
 
 OPEN = conformance_app("runyard-conformance-")
 SECURED = conformance_app("runyard-conformance-secured-", require_keys=True)
+PG_OPEN = conformance_app("runyard-conformance-pg-", store="postgresql")
+PG_SECURED = conformance_app("runyard-conformance-pg-secured-", require_keys=True, store="postgresql")
 schema = conformance_schema(OPEN)
 secured_schema = conformance_schema(SECURED)
+pg_schema = conformance_schema(PG_OPEN)
+pg_secured_schema = conformance_schema(PG_SECURED)
 
 
 @schema.parametrize()
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms(case: schemathesis.Case) -> None:
-    response = case.call_and_validate(headers=OPEN.headers(case.operation.path), excluded_checks=_excluded_checks(case))
-    _not_refused(case, response)
+    _conforms(OPEN, case)
 
 
 @secured_schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_with_keys_required(case: schemathesis.Case) -> None:
-    response = case.call_and_validate(headers=SECURED.headers(case.operation.path), excluded_checks=_excluded_checks(case))
+    _conforms(SECURED, case)
+
+
+@pg_schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms_on_postgresql(case: schemathesis.Case) -> None:
+    _conforms(PG_OPEN, case)
+
+
+@pg_secured_schema.parametrize()
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms_with_keys_required_on_postgresql(case: schemathesis.Case) -> None:
+    _conforms(PG_SECURED, case)
+
+
+def _conforms(conformance: ConformanceApp, case: schemathesis.Case) -> None:
+    conformance.ensure()  # a PostgreSQL store is made by the first case that needs it
+    response = case.call_and_validate(headers=conformance.headers(case.operation.path), excluded_checks=_excluded_checks(case))
     _not_refused(case, response)
 
 

@@ -1,13 +1,13 @@
 """Schemathesis follows the spec's links (submit -> status, result, cancel, delete; trigger -> retrieve, ...)
-and validates every response against the 3.1 document, on an open server and on one that requires keys.
+and validates every response against the 3.1 document, on an open server and on one that requires keys,
+over a SQLite file and over a PostgreSQL database.
 
-Each has its own store, emptied before each generated workflow, so that a
-workflow replayed by Hypothesis meets the same data it first met.
+Each has its own store, put back as the app started before each generated workflow, so that a
+workflow replayed by Hypothesis meets the same data it first met. PostgreSQL gets half the workflows.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
@@ -18,21 +18,18 @@ from tests._conformance import ConformanceApp, conformance_app, conformance_sche
 
 pytestmark = pytest.mark.slow  # schemathesis workflows (several seconds)
 
-_TABLES = ("jobs", "job_versions", "environments", "api_keys")
+_KEPT = ("jobs", "job_versions", "environments", "api_keys")  # as the app started: the demo job and the keys
+_EMPTIED = ("run_tags", "runs", "job_counters", *reversed(_KEPT))  # children first
 SETTINGS = settings(max_examples=80, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-
-
-def _snapshot(database: str) -> dict[str, list[tuple]]:
-    with sqlite3.connect(database) as conn:
-        return {table: conn.execute(f"SELECT * FROM {table}").fetchall() for table in _TABLES}
+PG_SETTINGS = settings(SETTINGS, max_examples=40)
 
 
 def linked_workflow(conformance: ConformanceApp) -> type:
     """The schema's state machine over an app, its store put back as the app started before each workflow."""
-    start = _snapshot(str(conformance.database))  # the demo job and the keys, as the app started
     # Keys are not linked to anything; creating and revoking them is proven statelessly and in test_trust.py.
     schema = conformance_schema(conformance).exclude(path_regex="^/api/v1/keys")
     workflow = schema.as_state_machine()
+    start: dict[str, list[dict[str, Any]]] = {}
 
     class LinkedWorkflow(workflow):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: schemathesis.Case) -> dict:
@@ -46,13 +43,11 @@ def linked_workflow(conformance: ConformanceApp) -> type:
                 assert response.status_code != 401, f"{case.method} {case.formatted_path} refused: {response.text}"
 
         def setup(self) -> None:
+            conformance.ensure()  # a PostgreSQL store is made by the first workflow
+            if not start:  # before any workflow ran: as the app started
+                start.update(conformance.rows(_KEPT))
             # Everything a workflow can change (a workflow may even delete `demo`) goes back to how the app started.
-            with sqlite3.connect(conformance.database) as conn:
-                for table in ("run_tags", "runs", "job_counters", *reversed(_TABLES)):
-                    conn.execute(f"DELETE FROM {table}")
-                for table in _TABLES:
-                    for row in start[table]:
-                        conn.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+            conformance.put_back(_EMPTIED, start)
 
     return LinkedWorkflow
 
@@ -64,3 +59,13 @@ TestLinkedWorkflowsConform.__doc__ = "Submit, then follow the links to status, r
 TestLinkedWorkflowsConformWithKeysRequired = linked_workflow(conformance_app("runyard-stateful-secured-", require_keys=True)).TestCase
 TestLinkedWorkflowsConformWithKeysRequired.settings = SETTINGS
 TestLinkedWorkflowsConformWithKeysRequired.__doc__ = "The same workflows on a server that requires keys, with an admin key."
+
+TestLinkedWorkflowsConformOnPostgresql = linked_workflow(conformance_app("runyard-stateful-pg-", store="postgresql")).TestCase
+TestLinkedWorkflowsConformOnPostgresql.settings = PG_SETTINGS
+TestLinkedWorkflowsConformOnPostgresql.__doc__ = "The same workflows over a PostgreSQL store."
+
+TestLinkedWorkflowsConformWithKeysRequiredOnPostgresql = linked_workflow(
+    conformance_app("runyard-stateful-pg-secured-", require_keys=True, store="postgresql")
+).TestCase
+TestLinkedWorkflowsConformWithKeysRequiredOnPostgresql.settings = PG_SETTINGS
+TestLinkedWorkflowsConformWithKeysRequiredOnPostgresql.__doc__ = "The same workflows over a PostgreSQL store, keys required."

@@ -1280,6 +1280,33 @@ export interface components {
                 "application/json": components["schemas"]["TrueFoundryHttpError"];
             };
         };
+        /** @description The body is not sent as `application/json`; nothing is stored. */
+        NativeUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not sent as `application/json`; nothing is stored. */
+        TriggerUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description The body is not sent as `application/json`; nothing is stored. */
+        TrueFoundryUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TrueFoundryHttpError"];
+            };
+        };
         /** @description No key, or a key that is unknown or revoked. */
         TrueFoundryUnauthorized: {
             headers: {
@@ -1458,6 +1485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             503: components["responses"]["NativeUnavailable"];
         };
     };
@@ -1580,6 +1608,7 @@ export interface operations {
             };
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            415: components["responses"]["NativeUnsupportedMediaType"];
             503: components["responses"]["NativeUnavailable"];
         };
     };
@@ -1609,6 +1638,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunStatus"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             503: components["responses"]["NativeUnavailable"];
@@ -1636,6 +1666,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
@@ -1666,6 +1697,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunResult"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
@@ -1696,6 +1728,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunStatus"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             409: components["responses"]["NativeConflict"];
@@ -1726,6 +1759,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             503: components["responses"]["NativeUnavailable"];
@@ -1755,6 +1789,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunLogs"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["NativeNotFound"];
             503: components["responses"]["NativeUnavailable"];
@@ -1778,6 +1813,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobList"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             503: components["responses"]["NativeUnavailable"];
         };
@@ -1806,6 +1842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["JobNotFound"];
             503: components["responses"]["NativeUnavailable"];
@@ -1862,6 +1899,7 @@ export interface operations {
             };
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            415: components["responses"]["NativeUnsupportedMediaType"];
             503: components["responses"]["NativeUnavailable"];
         };
     };
@@ -1887,6 +1925,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
             404: components["responses"]["JobNotFound"];
@@ -1911,6 +1950,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
+            400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
             503: components["responses"]["NativeUnavailable"];
@@ -1943,6 +1983,7 @@ export interface operations {
             403: components["responses"]["NativeAdminOnly"];
             408: components["responses"]["NativeRequestTimeout"];
             413: components["responses"]["NativeContentTooLarge"];
+            415: components["responses"]["NativeUnsupportedMediaType"];
             503: components["responses"]["NativeUnavailable"];
         };
     };
@@ -2142,6 +2183,7 @@ export interface operations {
             404: components["responses"]["TriggerNotFound"];
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
             503: components["responses"]["TriggerUnavailable"];
         };
     };
@@ -2169,6 +2211,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerRetrieveRunResponse"];
                 };
             };
+            400: components["responses"]["TriggerBadRequest"];
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
             503: components["responses"]["TriggerUnavailable"];
@@ -2198,6 +2241,7 @@ export interface operations {
                     "application/json": components["schemas"]["TriggerRunId"];
                 };
             };
+            400: components["responses"]["TriggerBadRequest"];
             401: components["responses"]["TriggerUnauthorized"];
             404: components["responses"]["TriggerNotFound"];
             503: components["responses"]["TriggerUnavailable"];
@@ -2236,6 +2280,7 @@ export interface operations {
             404: components["responses"]["TriggerNotFound"];
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
             503: components["responses"]["TriggerUnavailable"];
         };
     };
@@ -2416,6 +2461,7 @@ export interface operations {
             404: components["responses"]["TrueFoundryNotFound"];
             408: components["responses"]["TrueFoundryRequestTimeout"];
             413: components["responses"]["TrueFoundryContentTooLarge"];
+            415: components["responses"]["TrueFoundryUnsupportedMediaType"];
             422: components["responses"]["TrueFoundryUnprocessable"];
             503: components["responses"]["TrueFoundryUnavailable"];
         };

@@ -159,8 +159,8 @@ def decode_payload(payload: Any, payload_type: str | None) -> Any:
         return payload
     try:
         decoded = json.loads(payload)
-    except ValueError:
-        return payload  # text that is not JSON is the input as it is
+    except (ValueError, RecursionError):
+        return payload  # text that is not JSON (or nests past the stack) is the input as it is
     if payload_type == "application/super+json" and isinstance(decoded, dict):
         return decoded.get("json")
     return decoded

@@ -14,6 +14,7 @@ Two things differ from connexion 3.3's defaults:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +27,8 @@ from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, Parame
 from jsonschema import Draft4Validator, Draft202012Validator
 from jsonschema.protocols import Validator
 from starlette.types import Scope
+
+from runyard.domain.values import MAX_JSON_DEPTH, json_problem
 
 # Formats as 3.1 (JSON Schema 2020-12) knows them: Draft 4 has no `date` and would let anything through.
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
@@ -95,31 +98,19 @@ class ClearParameterValidator(ParameterValidator):  # type: ignore[misc]  # conn
 
 # How deep a JSON body may nest. Deeper bodies are refused before anything recurses over them
 # (the parser, schema validation, pydantic and the store all would, and Python's stack ends near 1,000).
-MAX_JSON_DEPTH = 64
 
 
 def _bad_constant(name: str) -> Any:
     raise BadRequestProblem(detail=f"The body is not valid JSON: {name} is not a JSON number")
 
 
-def json_problem(body: Any) -> str | None:
-    """What makes a parsed body unusable, or None: nesting beyond MAX_JSON_DEPTH, or a NUL character
-    in a string (no store can keep one: PostgreSQL refuses it in text and JSON alike)."""
-    pending: list[tuple[Any, int]] = [(body, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return "The body holds a NUL character (\\u0000) in a string"
-        elif isinstance(value, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                return f"The body nests deeper than {MAX_JSON_DEPTH} levels"
-            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
-            for key, item in items:
-                if key is not None and "\x00" in key:
-                    return "The body holds a NUL character (\\u0000) in a key"
-                pending.append((item, depth + 1))
-    return None
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent; one too large for a double (1e400) is refused, not
+    taken as Infinity, which is not JSON (PostgreSQL refuses it, SQLite would store invalid JSON)."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise BadRequestProblem(detail=f"The body is not valid JSON: the number {text[:40]} is too large")
+    return number
 
 
 class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]  # connexion ships no type information
@@ -134,8 +125,10 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]  # conn
         if not text:
             return None
         try:
-            body = json.loads(text, parse_constant=_bad_constant)
+            body = json.loads(text, parse_constant=_bad_constant, parse_float=_finite)
         except json.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=f"The body is not valid JSON: {exc}") from None
+        except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
             raise BadRequestProblem(detail=f"The body is not valid JSON: {exc}") from None
         except RecursionError:
             raise BadRequestProblem(detail=f"The body nests deeper than {MAX_JSON_DEPTH} levels") from None

@@ -26,6 +26,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = NativeError.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 503:
         response_503 = NativeError.from_dict(response.json())
 
