@@ -531,3 +531,21 @@ def test_list_by_session_is_served_by_the_session_index(store: Store) -> None:
         else:
             assert "Index" in plan, plan
             assert "Seq Scan" not in plan, plan
+
+
+def test_a_postgresql_server_that_does_not_answer_is_store_unavailable_not_an_error() -> None:
+    """Nothing listens on port 1: every API answers 503 with Retry-After (StoreUnavailable), never a 500."""
+    from runyard.domain import StoreUnavailable
+    from runyard.store.db import normalise_url
+
+    async def read() -> None:
+        db = Database(normalise_url("postgresql://postgres@127.0.0.1:1/test"), wait_seconds=1)
+        try:
+            with pytest.raises(StoreUnavailable):
+                await RunStore(db).get("run_01jd3k5z8q4m2x7v9w0y1z2a3b")
+            with pytest.raises(StoreUnavailable):
+                await RunStore(db).ping()
+        finally:
+            await db.close()
+
+    asyncio.run(read())
