@@ -549,3 +549,47 @@ def test_a_postgresql_server_that_does_not_answer_is_store_unavailable_not_an_er
             await db.close()
 
     asyncio.run(read())
+
+
+def test_run_counts_follow_every_insert_change_of_state_and_delete_before_and_after_folding(database_url: str) -> None:
+    """Triggers keep counts by state (and of runs with idempotency keys) that /stats reads instead of counting runs."""
+    from runyard.store.counts import RunCounts
+    from runyard.store.queue import RunQueue
+
+    async def scenario() -> list[tuple[dict[str, int], int]]:
+        db = open_database(database_url, run_migrations=False)
+        store, counts, queue = RunStore(db), RunCounts(db), RunQueue(db)
+        seen: list[tuple[dict[str, int], int]] = []
+
+        async def look() -> None:
+            c = await counts.counts()
+            seen.append((c.by_state, c.keyed))
+
+        try:
+            env = await RunService(db).default_environment()
+            made = [
+                (await store.insert(NewRun(job_name="demo", input=None, env_id=env.id, idempotency_key=f"k{i}" if i % 2 else None)))[0] for i in range(4)
+            ]
+            await look()
+            claimed = await queue.claim("w1", now_us(), 15)
+            assert claimed is not None
+            await look()
+            await counts.fold()
+            await look()
+            await store.delete(made[3].id)
+            await look()
+            await counts.fold()
+            await counts.fold()  # folding nothing changes nothing
+            await look()
+        finally:
+            await db.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen == [
+        ({"queued": 4}, 2),
+        ({"queued": 3, "running": 1}, 2),
+        ({"queued": 3, "running": 1}, 2),
+        ({"queued": 2, "running": 1}, 1),
+        ({"queued": 2, "running": 1}, 1),
+    ]

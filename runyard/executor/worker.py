@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from runyard.domain import JobNotFound, Run, RunState, StoreUnavailable
 from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.store.counts import RunCounts
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 from runyard.store.queue import Outcome, RunQueue
@@ -42,6 +43,7 @@ class Worker:
         self.worker_id = worker_id or new_worker_id()
         self.queue = RunQueue(db)
         self.jobs = JobStore(db)
+        self.counts = RunCounts(db)
         self._attempts: dict[asyncio.Task[None], Attempt | None] = {}
         self._wake = asyncio.Event()
 
@@ -55,6 +57,7 @@ class Worker:
                 if loop.time() >= next_housekeeping:
                     next_housekeeping = loop.time() + self.settings.housekeeping_interval
                     await self.queue.housekeeping(now_us())
+                    await self.counts.fold()
                 await self._fill()
             except StoreUnavailable as exc:  # a lock held elsewhere, a busy pool: the next poll tries again
                 log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)

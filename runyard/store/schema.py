@@ -133,3 +133,26 @@ run_tags = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Index("ix_run_tags_tag_created", "env_id", "tag", "created_at", "run_id"),
 )
+
+# Counts of runs by (environment, job, state), kept by triggers on `runs` (migration 0007): changes
+# append deltas, housekeeping folds them into the counts (runyard.store.counts).
+run_counts = sa.Table(
+    "run_counts",
+    metadata,
+    sa.Column("env_id", sa.String(40), primary_key=True),
+    sa.Column("job_name", sa.String(128), primary_key=True),
+    sa.Column("state", sa.String(20), primary_key=True),
+    sa.Column("runs", sa.BigInteger, nullable=False),
+    sa.Column("keyed", sa.BigInteger, nullable=False),
+)
+
+run_count_deltas = sa.Table(
+    "run_count_deltas",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("env_id", sa.String(40), nullable=False),
+    sa.Column("job_name", sa.String(128), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("runs", sa.BigInteger, nullable=False),
+    sa.Column("keyed", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,83 @@
+"""Counts of runs by (environment, job, state), without counting runs.
+
+Triggers on `runs` append a delta for every change (migration 0007); `fold` moves the deltas into
+`run_counts` (housekeeping calls it), and a reader sums both in one statement, so a count is exact
+at any moment and costs rows per (environment, job, state), not per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from runyard.store.db import Database
+from runyard.store.schema import run_count_deltas, run_counts
+
+_FOLD_LOCK = 72411  # PostgreSQL advisory lock: one fold at a time (72410 is the migrations')
+_GROUP = (run_count_deltas.c.env_id, run_count_deltas.c.job_name, run_count_deltas.c.state)
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    by_state: dict[str, int]  # internal state -> runs
+    keyed: int  # runs holding an idempotency key
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+class RunCounts:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def counts(self, env_id: str | None = None) -> StateCounts:
+        """Runs by state (and those with an idempotency key), in one environment or all."""
+        parts = [sa.select(t.c.env_id, t.c.state, t.c.runs, t.c.keyed) for t in (run_counts, run_count_deltas)]
+        both = sa.union_all(*parts).subquery()
+        query = sa.select(both.c.state, sa.func.sum(both.c.runs), sa.func.sum(both.c.keyed)).group_by(both.c.state)
+        if env_id is not None:
+            query = query.where(both.c.env_id == env_id)
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        by_state = {str(row[0]): int(row[1]) for row in rows if row[1]}
+        return StateCounts(by_state, sum(int(row[2]) for row in rows))
+
+    async def fold(self) -> None:
+        """Move the deltas into the counts (a no-op when another server is folding on PostgreSQL)."""
+        async with self._db.engine.begin() as conn:
+            if self._db.kind == "postgresql":
+                if not (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK)))).scalar():
+                    return
+                # What is deleted is exactly what is counted: a delta committed meanwhile stays for the next fold.
+                moved = run_count_deltas.delete().returning(*_GROUP, run_count_deltas.c.runs, run_count_deltas.c.keyed).cte("moved")
+                summed = sa.select(moved.c.env_id, moved.c.job_name, moved.c.state, sa.func.sum(moved.c.runs), sa.func.sum(moved.c.keyed)).group_by(
+                    moved.c.env_id, moved.c.job_name, moved.c.state
+                )
+                pg_insert = postgresql.insert(run_counts).from_select(["env_id", "job_name", "state", "runs", "keyed"], summed)
+                await conn.execute(
+                    pg_insert.on_conflict_do_update(
+                        index_elements=["env_id", "job_name", "state"],
+                        set_={"runs": run_counts.c.runs + pg_insert.excluded.runs, "keyed": run_counts.c.keyed + pg_insert.excluded.keyed},
+                    )
+                )
+                return
+            # SQLite: this transaction holds the only write lock, so nothing is appended meanwhile.
+            last = (await conn.execute(sa.select(sa.func.max(run_count_deltas.c.id)))).scalar()
+            if last is None:
+                return
+            summed_sqlite = (
+                sa.select(*_GROUP, sa.func.sum(run_count_deltas.c.runs), sa.func.sum(run_count_deltas.c.keyed))
+                .where(run_count_deltas.c.id <= last)
+                .group_by(*_GROUP)
+            )
+            lite_insert = sqlite.insert(run_counts).from_select(["env_id", "job_name", "state", "runs", "keyed"], summed_sqlite)
+            await conn.execute(
+                lite_insert.on_conflict_do_update(
+                    index_elements=["env_id", "job_name", "state"],
+                    set_={"runs": run_counts.c.runs + lite_insert.excluded.runs, "keyed": run_counts.c.keyed + lite_insert.excluded.keyed},
+                )
+            )
+            await conn.execute(run_count_deltas.delete().where(run_count_deltas.c.id <= last))
