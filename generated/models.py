@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
+from typing_extensions import TypeAliasType
 
 
 class TrueFoundryHttpError(BaseModel):
@@ -690,41 +691,6 @@ class NativeStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class RunListItem(BaseModel):
-    """
-    One run in a list.
-    """
-
-    job_id: Annotated[str, Field(description="Unique run identifier.")]
-    status: NativeStatus
-    created_at: Annotated[
-        AwareDatetime,
-        Field(
-            description="An ISO 8601 timestamp in UTC.",
-            examples=["2025-01-01T00:00:00Z"],
-        ),
-    ]
-    session_id: Annotated[
-        str | None,
-        Field(description="Session identifier if provided during submission."),
-    ]
-
-
-class RunList(BaseModel):
-    """
-    A page of runs.
-    """
-
-    jobs: list[RunListItem]
-    total: Annotated[
-        int, Field(description="Total number of runs matching the filter.", ge=0)
-    ]
-    page: Annotated[int, Field(description="Current page number.", ge=1)]
-    page_size: Annotated[
-        int, Field(description="Number of runs per page.", ge=1, le=100)
-    ]
-
-
 class Progress(BaseModel):
     """
     How far a run has got; zero before it starts.
@@ -741,45 +707,102 @@ class Progress(BaseModel):
     ]
 
 
-class RunStatus(BaseModel):
+class Executor(BaseModel):
+    running_jobs: Annotated[
+        int,
+        Field(description="Runs executing now (running, or being cancelled).", ge=0),
+    ]
+    max_concurrent: Annotated[
+        int,
+        Field(description="This server's embedded worker slots (`--workers`).", ge=0),
+    ]
+    default_timeout: Annotated[
+        int,
+        Field(
+            description="Seconds a prompt run may take unless it says otherwise (PraisonAI's default, 3600).",
+            ge=0,
+        ),
+    ]
+    shutdown: Annotated[
+        bool, Field(description="Whether this server is shutting down.")
+    ]
+
+
+class Backend(StrEnum):
+    sqlite = "sqlite"
+    postgresql = "postgresql"
+
+
+StatusCountsAdditionalProperty = TypeAliasType(
+    "StatusCountsAdditionalProperty", Annotated[int, Field(ge=1)]
+)
+
+
+class Store(BaseModel):
+    backend: Backend
+    total_jobs: Annotated[int, Field(ge=0)]
+    idempotency_keys: Annotated[
+        int, Field(description="Runs holding an idempotency key.", ge=0)
+    ]
+    max_jobs: Annotated[
+        int | None,
+        Field(
+            description="Always null, no limit (runyard keeps every run until it is deleted)."
+        ),
+    ]
+    status_counts: Annotated[
+        dict[str, StatusCountsAdditionalProperty],
+        Field(description="Runs by native status; statuses with no run are left out."),
+    ]
+
+
+class Stats(BaseModel):
     """
-    The current status of one run.
+    PraisonAI's server statistics.
     """
 
-    job_id: Annotated[str, Field(description="Unique run identifier.")]
-    status: NativeStatus
-    progress: Progress
-    created_at: Annotated[
-        AwareDatetime,
+    executor: Executor
+    store: Store
+
+
+class State(StrEnum):
+    """
+    `pending` until the run has finished and the POST got a 2xx (or while it is retried); `failed` once given up.
+    """
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class WebhookDelivery(BaseModel):
+    """
+    The run's webhook (present when it was submitted with `webhook_url`) and how its delivery went.
+    """
+
+    url: str
+    state: Annotated[
+        State,
+        Field(
+            description="`pending` until the run has finished and the POST got a 2xx (or while it is retried); `failed` once given up."
+        ),
+    ]
+    attempts: Annotated[int, Field(ge=0)]
+    last_status_code: Annotated[
+        int | None,
+        Field(
+            description="The HTTP status of the last attempt's answer (null when there was none)."
+        ),
+    ] = None
+    last_error: Annotated[
+        str | None, Field(description="Why the last attempt did not deliver.")
+    ] = None
+    delivered_at: Annotated[
+        AwareDatetime | None,
         Field(
             description="An ISO 8601 timestamp in UTC.",
             examples=["2025-01-01T00:00:00Z"],
         ),
-    ]
-    started_at: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="When the run started running; absent before.",
-            examples=["2025-01-01T00:00:00Z"],
-        ),
-    ] = None
-    completed_at: Annotated[
-        AwareDatetime | None,
-        Field(
-            description="When the run finished (succeeded, failed or cancelled); absent before.",
-            examples=["2025-01-01T00:00:00Z"],
-        ),
-    ] = None
-    retry_after: Annotated[
-        int | None,
-        Field(
-            description="Seconds to wait before polling again (2 queued, 5 running); absent once finished.",
-            ge=1,
-        ),
-    ] = None
-    error: Annotated[
-        str | None,
-        Field(description="What went wrong, when the run failed or was cancelled."),
     ] = None
 
 
@@ -817,6 +840,20 @@ class RunResult(BaseModel):
             ge=0.0,
         ),
     ] = None
+
+
+class IdempotencyScope(StrEnum):
+    """
+    Where `idempotency_key` is unique. `global` and `none` (the
+    default, as PraisonAI's server treats every key): in the caller's
+    environment. `session`: within the run's `session_id` (a
+    different session may reuse the key).
+
+    """
+
+    none = "none"
+    session = "session"
+    global_ = "global"
 
 
 class Tag(RootModel[str]):
@@ -1059,22 +1096,199 @@ class Problem(BaseModel):
     detail: str | None = None
 
 
+class RunListItem(BaseModel):
+    """
+    One run in a list.
+    """
+
+    job_id: Annotated[str, Field(description="Unique run identifier.")]
+    status: NativeStatus
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    session_id: Annotated[
+        str | None,
+        Field(description="Session identifier if provided during submission."),
+    ]
+    progress: Annotated[
+        Progress | None,
+        Field(
+            description="How far the run has got (PraisonAI's list items are its status answers; its client's list shows this)."
+        ),
+    ] = None
+    started_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the run started running; absent before.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ] = None
+    completed_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the run finished; absent before.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ] = None
+
+
+class RunList(BaseModel):
+    """
+    A page of runs.
+    """
+
+    jobs: list[RunListItem]
+    total: Annotated[
+        int, Field(description="Total number of runs matching the filter.", ge=0)
+    ]
+    page: Annotated[int, Field(description="Current page number.", ge=1)]
+    page_size: Annotated[
+        int, Field(description="Number of runs per page.", ge=1, le=100)
+    ]
+
+
+class RunStatus(BaseModel):
+    """
+    The current status of one run.
+    """
+
+    job_id: Annotated[str, Field(description="Unique run identifier.")]
+    status: NativeStatus
+    progress: Progress
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    started_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the run started running; absent before.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ] = None
+    completed_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the run finished (succeeded, failed or cancelled); absent before.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ] = None
+    retry_after: Annotated[
+        int | None,
+        Field(
+            description="Seconds to wait before polling again (2 queued, 5 running); absent once finished.",
+            ge=1,
+        ),
+    ] = None
+    error: Annotated[
+        str | None,
+        Field(description="What went wrong, when the run failed or was cancelled."),
+    ] = None
+    session_id: Annotated[
+        str | None,
+        Field(
+            description="The run's session, as submitted (PraisonAI's status answer carries it too)."
+        ),
+    ] = None
+    webhook: WebhookDelivery | None = None
+
+
 class SubmitRunRequest(BaseModel):
     """
-    A run to accept.
+    A run to accept: PraisonAI's submit request as it is (`prompt` and the
+    agent options), or runyard's own (`job` and `input`), or both. A
+    prompt without `job` runs the server's prompt job (`--prompt-job`,
+    default the built-in `praisonai`), whose input carries every field
+    submitted. One of `prompt` and `job` is required.
+
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
-    job: Annotated[
-        str,
+    prompt: Annotated[
+        str | None,
         Field(
-            description="The name of the job to run.",
+            description="The prompt or task for the agent (PraisonAI's request; required unless `job` is given).",
+            max_length=100000,
+            min_length=1,
+        ),
+    ] = None
+    agent_file: Annotated[
+        str | None,
+        Field(
+            description="Path to an agents.yaml file, on the worker's machine (handed to the prompt job).",
+            max_length=1024,
+        ),
+    ] = None
+    agent_yaml: Annotated[
+        str | None,
+        Field(
+            description="Inline agent YAML configuration (handed to the prompt job).",
+            max_length=100000,
+        ),
+    ] = None
+    recipe_name: Annotated[
+        str | None,
+        Field(
+            description="A recipe to execute (handed to the prompt job).",
+            max_length=256,
+        ),
+    ] = None
+    recipe_config: Annotated[
+        dict[str, Any] | None,
+        Field(description="Recipe configuration overrides (handed to the prompt job)."),
+    ] = None
+    framework: Annotated[
+        str | None,
+        Field(
+            description="The agent framework (praisonai, crewai, autogen, ...; handed to the prompt job).",
+            max_length=64,
+        ),
+    ] = None
+    config: Annotated[
+        dict[str, Any] | None,
+        Field(description="Additional configuration (handed to the prompt job)."),
+    ] = None
+    webhook_url: Annotated[
+        str | None,
+        Field(
+            description='An http(s) URL that gets a signed POST of the run\'s final state\nwhen it finishes: succeeded, failed, timed out or cancelled\n(PraisonAI\'s server calls it on success only; a finished run is\nwhat a webhook is for, however it finished). See the\nintroduction\'s "Webhooks".\n',
+            examples=["https://example.com/hooks/runyard"],
+            max_length=2048,
+            min_length=1,
+            pattern="^https?://[A-Za-z0-9._~-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?([/?#][^\\s]*)?$",
+        ),
+    ] = None
+    timeout: Annotated[
+        int | None,
+        Field(
+            description="Seconds this run may execute before it is stopped and timed out (default the job's setting; PraisonAI's 3600 for the prompt job).",
+            ge=1,
+            le=31536000,
+        ),
+    ] = None
+    idempotency_scope: Annotated[
+        IdempotencyScope | None,
+        Field(
+            description="Where `idempotency_key` is unique. `global` and `none` (the\ndefault, as PraisonAI's server treats every key): in the caller's\nenvironment. `session`: within the run's `session_id` (a\ndifferent session may reuse the key).\n"
+        ),
+    ] = None
+    job: Annotated[
+        str | None,
+        Field(
+            description="The name of the job to run (runyard's request; default the prompt job when a prompt is given).",
             examples=["report"],
             pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
         ),
-    ]
+    ] = None
     input: Annotated[
         Any | None,
         Field(

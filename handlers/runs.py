@@ -32,11 +32,11 @@ async def list_runs(
 
 async def submit_run(token_info: TokenInfo, body: dict[str, Any]) -> Reply:
     new = native.new_run(body, request.headers.get("idempotency-key"), token_info["credential"])
-    return native.submitted_reply(await current_service().submit(new))
+    return native.submitted_reply(await current_service().submit(new), str(request.base_url))
 
 
 async def get_run_status(token_info: TokenInfo, job_id: str) -> Reply:
-    return native.status_reply(await current_service().run(job_id, env_id=token_info["credential"].scope))
+    return native.status_reply(*await current_service().status(job_id, env_id=token_info["credential"].scope))
 
 
 async def get_run_result(token_info: TokenInfo, job_id: str) -> Reply:

@@ -19,6 +19,7 @@ from runyard.settings import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_INPUT_BYTES,
     DEFAULT_PORT,
+    DEFAULT_PROMPT_JOB,
     DEFAULT_STORE_WAIT_SECONDS,
     default_database_url,
 )
@@ -48,6 +49,14 @@ StoreWait = Annotated[
         envvar="RUNYARD_STORE_WAIT",
         help="Seconds a request waits for the store (SQLite's write lock held by another process, a free PostgreSQL connection) before 503.",
         min=0.0,
+    ),
+]
+WebhookAllowPrivate = Annotated[
+    bool,
+    typer.Option(
+        "--webhook-allow-private",
+        envvar="RUNYARD_WEBHOOK_ALLOW_PRIVATE",
+        help="Let webhooks target private, loopback and link-local addresses (refused by default).",
     ),
 ]
 ShutdownGrace = Annotated[float, typer.Option(help="Seconds running runs get to finish on SIGTERM before they are handed back.", min=0.0)]
@@ -116,6 +125,15 @@ def serve(
         int, typer.Option(envvar="RUNYARD_MAX_INPUT_BYTES", help="Largest run input, as JSON (413 beyond).", min=2)
     ] = DEFAULT_MAX_INPUT_BYTES,
     store_wait: StoreWait = DEFAULT_STORE_WAIT_SECONDS,
+    prompt_job: Annotated[
+        str | None,
+        typer.Option(
+            "--prompt-job",
+            envvar="RUNYARD_PROMPT_JOB",
+            help="The job a prompt submission without `job` runs (default: prompt_job in the jobs file, else praisonai).",
+        ),
+    ] = None,
+    webhook_allow_private: WebhookAllowPrivate = False,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)
@@ -127,12 +145,17 @@ def serve(
     import uvicorn
 
     from runyard.executor.worker import WorkerSettings
-    from runyard.web.app import Limits, create_app
+    from runyard.jobs import load_prompt_job
+    from runyard.web.app import Limits, Runs, create_app
 
     url, db, jobs = _prepare(database_url, jobs_file, store_wait)
     settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
     limits = Limits(max_body_bytes=max_body_bytes, body_timeout_seconds=body_timeout, max_input_bytes=max_input_bytes)
-    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits)
+    chosen = prompt_job or (load_prompt_job(jobs_file) if jobs_file is not None else None) or DEFAULT_PROMPT_JOB
+    if all(job.name != chosen for job in jobs):
+        raise _fail(f"--prompt-job {chosen!r} names no job: define it in the jobs file (--jobs)")
+    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private)
+    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits, runs=runs)
     if open_on_network:
         typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)
     mode = "keys required" if require_keys else "open (no key needed)"
@@ -150,14 +173,22 @@ def worker(
     shutdown_grace: ShutdownGrace = 30.0,
     log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
     store_wait: StoreWait = DEFAULT_STORE_WAIT_SECONDS,
+    webhook_allow_private: WebhookAllowPrivate = False,
 ) -> None:
     """Run a worker alone against a database (any number of them may share one)."""
+    from runyard.dialects import native
+    from runyard.executor.webhooks import WebhookSettings
     from runyard.executor.worker import Worker, WorkerSettings
     from runyard.runtime import install_jobs
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url, db, jobs = _prepare(database_url, jobs_file, store_wait)
-    settings = WorkerSettings(concurrency=concurrency, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
+    settings = WorkerSettings(
+        concurrency=concurrency,
+        lease_seconds=lease_seconds,
+        shutdown_grace_seconds=shutdown_grace,
+        webhooks=WebhookSettings(allow_private=webhook_allow_private),
+    )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -167,7 +198,7 @@ def worker(
         if jobs_file is not None:
             await install_jobs(db, jobs)
         try:
-            await Worker(db, settings).run(stop)
+            await Worker(db, settings, webhook_payload=native.webhook_payload).run(stop)
         finally:
             await db.close()
 
@@ -179,6 +210,27 @@ from runyard.cli_client import jobs_app, runs_app  # noqa: E402  (the client com
 
 app.add_typer(runs_app, name="runs")
 app.add_typer(jobs_app, name="jobs")
+
+
+@app.command("webhook-secret")
+def webhook_secret(database_url: DatabaseUrl = None) -> None:
+    """Print the key webhooks are signed with (made on first use; shared by every server on the database)."""
+    from runyard.store.db import UnsupportedDatabase, open_database
+    from runyard.store.webhooks import WebhookStore
+
+    try:
+        db = open_database(database_url or default_database_url())
+    except UnsupportedDatabase as exc:
+        raise _fail(str(exc)) from None
+
+    async def run() -> str:
+        try:
+            return await WebhookStore(db).signing_key()
+        finally:
+            await db.close()
+
+    typer.echo(asyncio.run(run()))
+
 
 keys_app = typer.Typer(help="Secret API keys of environments (admin keys with --admin).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

@@ -11,7 +11,7 @@ from typing import Any
 from runyard.domain import InvalidJob, JobDefinition, RetryPolicy
 from runyard.spec import schema_validator
 
-__all__ = ["DEMO_JOB_NAME", "InvalidJob", "JobDefinition", "RetryPolicy", "demo_job", "job_from_data", "load_jobs_file"]
+__all__ = ["DEMO_JOB_NAME", "InvalidJob", "JobDefinition", "RetryPolicy", "demo_job", "job_from_data", "load_jobs_file", "load_prompt_job"]
 
 DEMO_JOB_NAME = "demo"
 
@@ -34,6 +34,17 @@ def job_from_data(name: str, data: Any) -> JobDefinition:
         where = _where(error.absolute_path)
         raise InvalidJob(f"job {name!r}: {where + ': ' if where else ''}{error.message}")
     return JobDefinition.from_data(name, data)
+
+
+def load_prompt_job(path: Path) -> str | None:
+    """The jobs file's `prompt_job = "NAME"` (the job prompt submissions run), if it sets one."""
+    try:
+        value = tomllib.loads(path.read_text()).get("prompt_job")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidJob(f"{path}: {exc}") from None
+    if value is not None and not isinstance(value, str):
+        raise InvalidJob(f"{path}: prompt_job must be a job's name")
+    return value
 
 
 def load_jobs_file(path: Path) -> list[JobDefinition]:

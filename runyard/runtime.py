@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runyard.jobs import DEMO_JOB_NAME, JobDefinition, demo_job, load_jobs_file
+from runyard import prompt_job
+from runyard.jobs import JobDefinition, demo_job, load_jobs_file
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 
 
 def startup_jobs(jobs_file: Path | None) -> list[JobDefinition]:
-    """The jobs file's definitions, plus the built-in `demo` unless the file defines its own."""
+    """The jobs file's definitions, plus the built-in `demo` and `praisonai` (the prompt job) unless the file defines its own."""
     jobs = load_jobs_file(jobs_file) if jobs_file is not None else []
-    if all(job.name != DEMO_JOB_NAME for job in jobs):
-        jobs.append(demo_job())
+    for builtin in (demo_job(), prompt_job.definition()):
+        if all(job.name != builtin.name for job in jobs):
+            jobs.append(builtin)
     return jobs
 
 

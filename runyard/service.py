@@ -28,16 +28,20 @@ from runyard.domain import (
     RunConflict,
     RunFilter,
     RunNotFound,
+    StateCounts,
     StoredJob,
     Window,
 )
 from runyard.domain.values import json_problem
+from runyard.domain.webhooks import Delivery, literal_host_problem, url_problem
 from runyard.ids import run_id_created_at
-from runyard.settings import DEFAULT_MAX_INPUT_BYTES
+from runyard.settings import DEFAULT_MAX_INPUT_BYTES, DEFAULT_PROMPT_JOB
+from runyard.store.counts import RunCounts
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
+from runyard.store.webhooks import WebhookStore
 from runyard.watcher import RunWatcher
 
 # Where runs submitted without a key belong.
@@ -70,13 +74,29 @@ class JobRunsPage:
 
 
 class RunService:
-    def __init__(self, db: Database, *, max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+        prompt_job: str = DEFAULT_PROMPT_JOB,
+        webhook_allow_private: bool = False,
+        worker_slots: int = 0,
+    ) -> None:
+        """`prompt_job` runs prompt submissions that name no job; `webhook_allow_private` lets webhooks
+        target private, loopback and link-local addresses."""
         self.db = db
         self.max_input_bytes = max_input_bytes
+        self.prompt_job = prompt_job
+        self.webhook_allow_private = webhook_allow_private
+        self.worker_slots = worker_slots  # this server's embedded worker concurrency
+        self.stopping = False  # set when the server shuts down
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
         self.keys = KeyStore(db)
         self.watcher = RunWatcher(self.runs)
+        self.webhooks = WebhookStore(db)
+        self.counts = RunCounts(db)
         self._default: Environment | None = None
 
     async def health(self) -> str:
@@ -102,9 +122,12 @@ class RunService:
     async def submit(self, new: NewRun) -> Submitted:
         """Store a run of a defined job (JobNotFound otherwise, and nothing is stored).
 
-        A run submitted without an environment (no key) belongs to `default`.
+        A run submitted without an environment (no key) belongs to `default`; one without a job
+        (a prompt) runs the prompt job.
         """
-        return await self._submit(new, await self.jobs.get(new.job_name))
+        if new.job_name is None:
+            new = dataclasses.replace(new, job_name=self.prompt_job)
+        return await self._submit(new, await self.jobs.get(new.job_name or self.prompt_job))
 
     async def _submit(self, new: NewRun, job: StoredJob) -> Submitted:
         """submit, for a job the caller has read already."""
@@ -114,6 +137,8 @@ class RunService:
         size = len(json.dumps(new.input, separators=(",", ":"), ensure_ascii=False).encode()) if new.input is not None else 0
         if size > self.max_input_bytes:
             raise InputTooLarge(size, self.max_input_bytes)
+        if new.webhook_url is not None:
+            self._check_webhook(new.webhook_url)
         if new.env_id is None:
             new = dataclasses.replace(new, env_id=(await self.default_environment()).id)
         definition = job.definition
@@ -125,12 +150,27 @@ class RunService:
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
 
+    def _check_webhook(self, url: str) -> None:
+        problem = url_problem(url) or (None if self.webhook_allow_private else literal_host_problem(url))
+        if problem is not None:
+            raise InvalidInput("webhook_url", problem)
+
     async def run(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A run; with `env_id`, only that environment's (another's is not found, as if it did not exist)."""
         run = await self.runs.get(run_id)
         if env_id is not None and run.env_id != env_id:
             raise RunNotFound(run_id)
         return run
+
+    async def stats(self, credential: Credential) -> StateCounts:
+        """Runs by state in what the credential sees (every environment for an admin), from the
+        counts the store keeps: no run is counted on the way."""
+        return await self.counts.counts(env_id=credential.scope)
+
+    async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[Run, Delivery | None]:
+        """A run (as `run`) and its webhook's delivery, if it has one."""
+        run = await self.run(run_id, env_id=env_id)
+        return run, await self.webhooks.for_run(run.id)
 
     async def result(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A finished run (RunConflict while it has not finished)."""

@@ -20,6 +20,8 @@ DEFAULT_MAX_INPUT_BYTES = 512 * 1024
 # How long a statement waits for the store (SQLite's write lock held by another process, a free
 # PostgreSQL connection) before the request is refused with 503 and Retry-After instead of hanging.
 DEFAULT_STORE_WAIT_SECONDS = 2.0
+# The job a prompt submission runs when it names none (PraisonAI's request): runyard.prompt_job.
+DEFAULT_PROMPT_JOB = "praisonai"
 
 
 def default_database_url() -> str:

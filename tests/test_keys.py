@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from runyard.store.db import normalise_url
 from runyard.store.schema import api_keys
 from runyard.web.app import create_app
-from tests.support.keys import revoke_key, with_key_store
+from tests.support.keys import create_keys, revoke_key, with_key_store
 from tests.support.servers import ROOT, start_server, stop_server
 
 LIST = "/trigger/api/v1/runs"
@@ -98,3 +98,11 @@ def test_keys_create_admin_makes_a_key_that_may_define_jobs(sqlite_url: str) -> 
         defined = client.put("/api/v1/jobs/nightly", json={"command": ["true"]}, headers={"Authorization": f"Bearer {created.stdout.strip()}"})
     assert defined.status_code == 201, defined.text
     assert "admin" in _cli("list", "--database-url", sqlite_url).stdout
+
+
+def test_a_key_of_an_environment_with_the_longest_name_is_made_on_both_stores(database_url: str) -> None:
+    """Its shown prefix is 40 characters (tr_ + 32 + _ + 4): PostgreSQL refused it with a 500 before (found by schemathesis)."""
+    name = "a" * 32
+    created = create_keys(database_url, {"long": name})["long"]
+    assert created[0].environment.name == name
+    assert created[1].startswith(f"tr_{name}_")

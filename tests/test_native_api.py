@@ -127,13 +127,15 @@ def test_list_of_an_empty_store_has_the_seed_shape_and_default_paging(client) ->
     assert response.json() == {"jobs": [], "total": 0, "page": 1, "page_size": 20}
 
 
-def test_list_items_have_exactly_the_seed_fields(client) -> None:
+def test_list_items_have_the_seed_fields_and_the_progress_praisonais_client_shows(client) -> None:
     with_session = submit_id(client, session_id="project-alpha")
     without_session = submit_id(client)
 
     jobs = client.get(RUNS).json()["jobs"]
 
-    assert [set(job) for job in jobs] == [{"job_id", "status", "created_at", "session_id"}] * 2
+    # The seed's four fields, and the progress PraisonAI's server sends too (its list items are status answers).
+    assert [set(job) for job in jobs] == [{"job_id", "status", "created_at", "session_id", "progress"}] * 2
+    assert [job["progress"] for job in jobs] == [{"percentage": 0, "current_step": None}] * 2
     assert [(job["job_id"], job["status"], job["session_id"]) for job in jobs] == [
         (without_session, "queued", None),
         (with_session, "queued", "project-alpha"),
@@ -294,8 +296,8 @@ def test_status_of_a_queued_run_has_zero_progress_and_asks_to_poll_in_2_seconds(
     assert response.status_code == 200
     assert response.headers["retry-after"] == "2"
     body = response.json()
-    assert set(body) == {"job_id", "status", "progress", "created_at", "retry_after"}
-    assert (body["job_id"], body["status"], body["retry_after"]) == (run_id, "queued", 2)
+    assert set(body) == {"job_id", "status", "progress", "created_at", "retry_after", "session_id"}
+    assert (body["job_id"], body["status"], body["retry_after"], body["session_id"]) == (run_id, "queued", 2, None)
     assert body["progress"] == {"percentage": 0, "current_step": None}
     parse_timestamp(body["created_at"])
 
@@ -367,14 +369,15 @@ def test_submit_is_202_with_location_retry_after_and_urls(client) -> None:
     body = response.json()
     run_id = body["job_id"]
     assert re.fullmatch(r"run_[0-9a-z]{26}", run_id)
-    assert response.headers["location"] == f"/api/v1/runs/{run_id}"
+    # Absolute, from the request's base URL, as PraisonAI's server answers: httpx.get(poll_url) works as it is.
+    assert response.headers["location"] == f"http://testserver/api/v1/runs/{run_id}"
     assert response.headers["retry-after"] == "2"
     assert body == {
         "job_id": run_id,
         "status": "queued",
         "created_at": body["created_at"],
-        "poll_url": f"/api/v1/runs/{run_id}",
-        "stream_url": f"/api/v1/runs/{run_id}/stream",
+        "poll_url": f"http://testserver/api/v1/runs/{run_id}",
+        "stream_url": f"http://testserver/api/v1/runs/{run_id}/stream",
     }
     parse_timestamp(body["created_at"])
     assert client.get(body["poll_url"]).json()["job_id"] == run_id
@@ -588,11 +591,19 @@ def test_end_to_end_submit_list_status_cancel_over_tcp(live_server) -> None:
         submitted = http.post(RUNS, json={"job": "demo", "session_id": "project-alpha"})
         assert submitted.status_code == 202
         run_id = submitted.json()["job_id"]
-        assert submitted.headers["location"] == f"/api/v1/runs/{run_id}"
+        assert submitted.headers["location"] == f"{live_server.url}/api/v1/runs/{run_id}"
 
         listed = http.get(RUNS).json()
         assert listed["total"] == 1
-        assert listed["jobs"] == [{"job_id": run_id, "status": "queued", "created_at": submitted.json()["created_at"], "session_id": "project-alpha"}]
+        assert listed["jobs"] == [
+            {
+                "job_id": run_id,
+                "status": "queued",
+                "created_at": submitted.json()["created_at"],
+                "session_id": "project-alpha",
+                "progress": {"percentage": 0.0, "current_step": None},
+            }
+        ]
 
         status = http.get(submitted.headers["location"])
         assert (status.status_code, status.json()["status"], status.headers["retry-after"]) == (200, "queued", "2")

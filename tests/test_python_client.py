@@ -143,8 +143,9 @@ def test_submit_with_an_idempotency_key_answers_202_then_200_with_the_first_run(
     run = first.parsed
     assert run.job_id.startswith("run_")
     assert run.status == "queued"
-    assert run.poll_url == f"/api/v1/runs/{run.job_id}"
-    assert run.stream_url == f"/api/v1/runs/{run.job_id}/stream"
+    # Absolute URLs, from the request's base URL (PraisonAI's server answers so too).
+    assert run.poll_url == f"{client._base_url}/api/v1/runs/{run.job_id}"
+    assert run.stream_url == f"{client._base_url}/api/v1/runs/{run.job_id}/stream"
     assert first.headers["location"] == run.poll_url
     assert first.headers["retry-after"] == "2"
 

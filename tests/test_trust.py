@@ -190,7 +190,7 @@ def test_an_admin_key_defines_a_job(open_server: tuple[TestClient, Keys]) -> Non
 def test_an_environment_key_may_read_job_definitions(open_server: tuple[TestClient, Keys]) -> None:
     client, keys = open_server
     assert client.get("/api/v1/jobs/demo", headers=keys.bearer("dev")).status_code == 200
-    assert [job["name"] for job in client.get("/api/v1/jobs", headers=keys.bearer("dev")).json()["jobs"]] == ["demo"]
+    assert [job["name"] for job in client.get("/api/v1/jobs", headers=keys.bearer("dev")).json()["jobs"]] == ["demo", "praisonai"]
 
 
 # --- keys over the API ---------------------------------------------------------------------

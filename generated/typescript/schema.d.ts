@@ -24,6 +24,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count runs by status
+         * @description PraisonAI's `/stats`: the executor's figures and the store's counts.
+         *     The counts are of the runs the key sees (its environment; every
+         *     environment for an admin, and on an open server without a key). They
+         *     are read from counts the store keeps as runs change (a row per
+         *     environment, job and state), never by counting runs, so the answer
+         *     takes the same time on a million runs as on ten.
+         *
+         *     Where runyard differs: `executor` describes this server's embedded
+         *     workers (`running_jobs` counts the runs executing anywhere on the
+         *     database); `store.max_jobs` is null, because runyard keeps every run
+         *     until it is deleted (PraisonAI's in-memory store keeps the newest
+         *     1,000); `store.backend` names the database, as PraisonAI's SQLite
+         *     store does.
+         */
+        get: operations["handlers.stats.get_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -178,10 +210,15 @@ export interface paths {
          * @description Server-Sent Events until the run ends, then the stream closes. Each
          *     event's `data` is one JSON object:
          *
-         *     * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every change of status;
-         *     * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
-         *     * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did not; the last event;
-         *     * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+         *     * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}, with PraisonAI's `status` and `job_id`), sent first and on every change of status;
+         *     * `progress`: `{"percentage": ..., "current_step": ..., "step": ...}` on every change of progress (`step` is PraisonAI's name, `current_step` the status answer's);
+         *     * the last event: `result`: `{"result": ...}` when the run succeeded; `cancelled`: `{"message": "Job was cancelled"}` when it was cancelled; `error`: `{"error": "..."}` when it failed;
+         *     * `heartbeat`: `{"timestamp": "..."}` every 15 seconds while nothing else happens.
+         *
+         *     Where runyard differs: `result` carries the result as the job
+         *     reported it (any JSON), where PraisonAI's server sends its text cut
+         *     to 1,000 characters; the heartbeat comes after 15 seconds of quiet,
+         *     not 5.
          */
         get: operations["handlers.runs.stream_run"];
         put?: never;
@@ -877,6 +914,12 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             /** @description Session identifier if provided during submission. */
             session_id: string | null;
+            /** @description How far the run has got (PraisonAI's list items are its status answers; its client's list shows this). */
+            progress?: components["schemas"]["Progress"];
+            /** @description When the run started running; absent before. */
+            started_at?: components["schemas"]["Timestamp"];
+            /** @description When the run finished; absent before. */
+            completed_at?: components["schemas"]["Timestamp"];
         };
         /** @description A page of runs. */
         RunList: {
@@ -910,6 +953,50 @@ export interface components {
             retry_after?: number;
             /** @description What went wrong, when the run failed or was cancelled. */
             error?: string;
+            /** @description The run's session, as submitted (PraisonAI's status answer carries it too). */
+            session_id?: string | null;
+            webhook?: components["schemas"]["WebhookDelivery"];
+        };
+        /** @description PraisonAI's server statistics. */
+        Stats: {
+            executor: {
+                /** @description Runs executing now (running, or being cancelled). */
+                running_jobs: number;
+                /** @description This server's embedded worker slots (`--workers`). */
+                max_concurrent: number;
+                /** @description Seconds a prompt run may take unless it says otherwise (PraisonAI's default, 3600). */
+                default_timeout: number;
+                /** @description Whether this server is shutting down. */
+                shutdown: boolean;
+            };
+            store: {
+                /** @enum {string} */
+                backend: "sqlite" | "postgresql";
+                total_jobs: number;
+                /** @description Runs holding an idempotency key. */
+                idempotency_keys: number;
+                /** @description Always null, no limit (runyard keeps every run until it is deleted). */
+                max_jobs: number | null;
+                /** @description Runs by native status; statuses with no run are left out. */
+                status_counts: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /** @description The run's webhook (present when it was submitted with `webhook_url`) and how its delivery went. */
+        WebhookDelivery: {
+            url: string;
+            /**
+             * @description `pending` until the run has finished and the POST got a 2xx (or while it is retried); `failed` once given up.
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            attempts: number;
+            /** @description The HTTP status of the last attempt's answer (null when there was none). */
+            last_status_code?: number | null;
+            /** @description Why the last attempt did not deliver. */
+            last_error?: string | null;
+            delivered_at?: components["schemas"]["Timestamp"];
         };
         /** @description The outcome of a finished run. */
         RunResult: {
@@ -930,10 +1017,48 @@ export interface components {
              */
             duration_seconds?: number | null;
         };
-        /** @description A run to accept. */
+        /**
+         * @description A run to accept: PraisonAI's submit request as it is (`prompt` and the
+         *     agent options), or runyard's own (`job` and `input`), or both. A
+         *     prompt without `job` runs the server's prompt job (`--prompt-job`,
+         *     default the built-in `praisonai`), whose input carries every field
+         *     submitted. One of `prompt` and `job` is required.
+         */
         SubmitRunRequest: {
-            /** @description The name of the job to run. */
-            job: components["schemas"]["JobNameString"];
+            /** @description The prompt or task for the agent (PraisonAI's request; required unless `job` is given). */
+            prompt?: string;
+            /** @description Path to an agents.yaml file, on the worker's machine (handed to the prompt job). */
+            agent_file?: string | null;
+            /** @description Inline agent YAML configuration (handed to the prompt job). */
+            agent_yaml?: string | null;
+            /** @description A recipe to execute (handed to the prompt job). */
+            recipe_name?: string | null;
+            /** @description Recipe configuration overrides (handed to the prompt job). */
+            recipe_config?: Record<string, never> | null;
+            /** @description The agent framework (praisonai, crewai, autogen, ...; handed to the prompt job). */
+            framework?: string | null;
+            /** @description Additional configuration (handed to the prompt job). */
+            config?: Record<string, never> | null;
+            /**
+             * @description An http(s) URL that gets a signed POST of the run's final state
+             *     when it finishes: succeeded, failed, timed out or cancelled
+             *     (PraisonAI's server calls it on success only; a finished run is
+             *     what a webhook is for, however it finished). See the
+             *     introduction's "Webhooks".
+             * @example https://example.com/hooks/runyard
+             */
+            webhook_url?: string | null;
+            /** @description Seconds this run may execute before it is stopped and timed out (default the job's setting; PraisonAI's 3600 for the prompt job). */
+            timeout?: number | null;
+            /**
+             * @description Where `idempotency_key` is unique. `global` and `none` (the
+             *     default, as PraisonAI's server treats every key): in the caller's
+             *     environment. `session`: within the run's `session_id` (a
+             *     different session may reuse the key).
+             */
+            idempotency_scope?: ("none" | "session" | "global") | null;
+            /** @description The name of the job to run (runyard's request; default the prompt job when a prompt is given). */
+            job?: components["schemas"]["JobNameString"];
             /**
              * @description Any JSON value, handed to the job on stdin.
              * @example {
@@ -1486,6 +1611,29 @@ export interface operations {
                 };
             };
             400: components["responses"]["NativeBadRequest"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.stats.get_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
             503: components["responses"]["NativeUnavailable"];
         };
     };

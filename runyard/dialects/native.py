@@ -35,12 +35,16 @@ from runyard.domain import (
     RunNotFound,
     RunState,
     RunSummary,
+    StateCounts,
     StoredJob,
     StoreUnavailable,
+    session_scoped_key,
 )
+from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
+from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
 from runyard.service import Submitted
-from runyard.timeutil import duration_seconds, to_iso
+from runyard.timeutil import duration_seconds, now_us, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
@@ -73,21 +77,30 @@ def retry_after(run: Run) -> int | None:
 
 
 def list_item(summary: RunSummary) -> m.RunListItem:
-    return m.RunListItem(
-        job_id=summary.id,
-        status=NATIVE_STATUS[summary.state],
-        created_at=to_iso(summary.created_at),
-        session_id=summary.session_id,
-    )
+    fields: dict[str, object] = {
+        "job_id": summary.id,
+        "status": NATIVE_STATUS[summary.state],
+        "created_at": to_iso(summary.created_at),
+        "session_id": summary.session_id,
+        "progress": m.Progress(percentage=summary.progress_percentage, current_step=summary.progress_step),
+    }
+    if summary.started_at is not None:
+        fields["started_at"] = to_iso(summary.started_at)
+    if summary.completed_at is not None:
+        fields["completed_at"] = to_iso(summary.completed_at)
+    return m.RunListItem(**fields)
 
 
-def run_status(run: Run) -> m.RunStatus:
+def run_status(run: Run, webhook: Delivery | None = None) -> m.RunStatus:
     fields: dict[str, object] = {
         "job_id": run.id,
         "status": NATIVE_STATUS[run.state],
         "progress": m.Progress(percentage=run.progress_percentage, current_step=run.progress_step),
         "created_at": to_iso(run.created_at),
+        "session_id": run.session_id,
     }
+    if webhook is not None:
+        fields["webhook"] = webhook_model(webhook)
     # Absent values are left out rather than sent as null, as the seed's examples show.
     if run.started_at is not None:
         fields["started_at"] = to_iso(run.started_at)
@@ -99,6 +112,46 @@ def run_status(run: Run) -> m.RunStatus:
     if run.error is not None and run.state.finished:
         fields["error"] = run.error
     return m.RunStatus(**fields)
+
+
+def webhook_model(delivery: Delivery) -> m.WebhookDelivery:
+    fields: dict[str, object] = {
+        "url": delivery.url,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+    }
+    if delivery.delivered_at is not None:
+        fields["delivered_at"] = to_iso(delivery.delivered_at)
+    return m.WebhookDelivery(**fields)
+
+
+def webhook_payload(run: Run) -> dict[str, Any]:
+    """What a finished run's webhook POSTs: PraisonAI's payload (runyard.executor.webhooks sends it)."""
+    status = NATIVE_STATUS[run.state]
+    return {
+        "job_id": run.id,
+        "status": status.value,
+        "result": run.result if run.state is RunState.SUCCEEDED else None,
+        "error": (run.error or run.state.value) if status is m.NativeStatus.failed else None,
+        "completed_at": to_iso(run.completed_at) if run.completed_at is not None else None,
+        "duration_seconds": run.duration_ms / 1000 if run.duration_ms is not None else None,
+    }
+
+
+def stats_reply(counts: StateCounts, *, backend: str, worker_slots: int, stopping: bool) -> Reply:
+    """PraisonAI's /stats from the store's counts (runs by internal state, shown by native status)."""
+    by_status: dict[str, int] = {}
+    for state, runs in counts.by_state.items():
+        shown = NATIVE_STATUS[RunState(state)].value
+        by_status[shown] = by_status.get(shown, 0) + runs
+    running = sum(runs for state, runs in counts.by_state.items() if RunState(state) in (RunState.RUNNING, RunState.CANCELLING))
+    stats = m.Stats(
+        executor=m.Executor(running_jobs=running, max_concurrent=worker_slots, default_timeout=PROMPT_TIMEOUT_SECONDS, shutdown=stopping),
+        store=m.Store(backend=m.Backend(backend), total_jobs=counts.total, idempotency_keys=counts.keyed, max_jobs=None, status_counts=by_status),
+    )
+    return reply(stats)
 
 
 def run_result(run: Run) -> m.RunResult:
@@ -116,14 +169,15 @@ def run_result(run: Run) -> m.RunResult:
     )
 
 
-def submitted_model(run: Run) -> m.SubmitRunResponse:
-    path = status_path(run.id)
+def submitted_model(run: Run, base_url: str) -> m.SubmitRunResponse:
+    """The answer to a submit; its URLs are absolute, built from the request's base URL, as PraisonAI's server builds them."""
+    url = base_url.rstrip("/") + status_path(run.id)
     return m.SubmitRunResponse(
         job_id=run.id,
         status=NATIVE_STATUS[run.state],
         created_at=to_iso(run.created_at),
-        poll_url=path,
-        stream_url=f"{path}/stream",
+        poll_url=url,
+        stream_url=f"{url}/stream",
     )
 
 
@@ -159,18 +213,28 @@ def list_filter(status: str | None, session_id: str | None, job: str | None) -> 
 
 
 def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Credential) -> NewRun:
-    """A submit as the core's request, in the credential's environment; the `Idempotency-Key` header wins over the body's key."""
+    """A submit as the core's request, in the credential's environment; the `Idempotency-Key` header wins over the body's key.
+
+    PraisonAI's request (a `prompt`) runs the named job, or the server's prompt job when it names
+    none, with every submitted field as its input; runyard's (a `job`) runs the job with `input`."""
     submit = parse_model(m.SubmitRunRequest, body)
+    if submit.job is None and submit.prompt is None:
+        raise InvalidInput("prompt", "Send a prompt (PraisonAI's request) or a job to run (runyard's)")
+    key = idempotency_header if idempotency_header is not None else submit.idempotency_key
+    if key is not None and submit.idempotency_scope is m.IdempotencyScope.session:
+        key = session_scoped_key(submit.session_id or "", key)  # runs without a session are a session of their own
     return NewRun(
         env_id=credential.environment.id,
         job_name=submit.job,
-        input=submit.input,
+        input=dict(body) if submit.prompt is not None else submit.input,
         session_id=submit.session_id,
         tags=tuple(tag.root for tag in submit.tags or ()),
-        idempotency_key=idempotency_header if idempotency_header is not None else submit.idempotency_key,
+        idempotency_key=key,
         delay_seconds=submit.delay or 0,
         ttl_seconds=submit.ttl,
         max_attempts=submit.max_attempts,  # None: the job's own setting
+        timeout_seconds=submit.timeout,
+        webhook_url=submit.webhook_url,
     )
 
 
@@ -205,13 +269,14 @@ def list_reply(page: Page, number: int, size: int) -> Reply:
     return reply(m.RunList(jobs=[list_item(s) for s in page.items], total=page.total, page=number, page_size=size))
 
 
-def submitted_reply(submitted: Submitted) -> Reply:
+def submitted_reply(submitted: Submitted, base_url: str) -> Reply:
     run = submitted.run
-    return reply(submitted_model(run), 202 if submitted.created else 200, {"Location": status_path(run.id), **_poll_headers(run)})
+    answer = submitted_model(run, base_url)
+    return reply(answer, 202 if submitted.created else 200, {"Location": answer.poll_url, **_poll_headers(run)})
 
 
-def status_reply(run: Run) -> Reply:
-    return reply(run_status(run), 200, _poll_headers(run))
+def status_reply(run: Run, webhook: Delivery | None = None) -> Reply:
+    return reply(run_status(run, webhook), 200, _poll_headers(run))
 
 
 def result_reply(run: Run) -> Reply:
@@ -321,7 +386,7 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
             # Waiting with asyncio.wait leaves the snapshot pending across heartbeats (wait_for would cancel it).
             await asyncio.wait({upcoming}, timeout=max(0.0, quiet_since + heartbeat - time.monotonic()))
             if not upcoming.done():
-                yield _sse("heartbeat", {})
+                yield _sse("heartbeat", {"timestamp": to_iso(now_us())})
                 quiet_since = time.monotonic()
                 continue
             try:
@@ -335,18 +400,20 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
             # Once the run has ended, its last progress comes before its final status.
             progress_first = run.state.finished and last_status is not None
             if progress_first and progress != last_progress:
-                yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
+                yield _sse("progress", {"percentage": progress[0], "current_step": progress[1], "step": progress[1] or ""})
                 last_progress, sent = progress, True
             if status != last_status:
                 yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
                 last_status, sent = status, True
             if progress != last_progress:
                 if last_progress is not None or progress != (0.0, None):
-                    yield _sse("progress", {"percentage": progress[0], "current_step": progress[1]})
+                    yield _sse("progress", {"percentage": progress[0], "current_step": progress[1], "step": progress[1] or ""})
                 last_progress, sent = progress, True
             if run.state.finished:
                 if run.state is RunState.SUCCEEDED:
                     yield _sse("result", {"result": run.result})
+                elif status is m.NativeStatus.cancelled:
+                    yield _sse("cancelled", {"message": "Job was cancelled"})
                 else:
                     yield _sse("error", {"error": run.error or run.state.value})
                 return

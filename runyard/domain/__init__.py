@@ -30,7 +30,9 @@ from runyard.domain.runs import (
     RunFilter,
     RunState,
     RunSummary,
+    StateCounts,
     Window,
+    session_scoped_key,
 )
 
 __all__ = [
@@ -64,7 +66,9 @@ __all__ = [
     "RunState",
     "RunSummary",
     "RunyardError",
+    "StateCounts",
     "StoreUnavailable",
     "StoredJob",
     "Window",
+    "session_scoped_key",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,7 @@ class Run:
     name: str | None = None
     triggered_by: str | None = None
     command_override: tuple[str, ...] | None = None
+    timeout_seconds: int | None = None  # this run's own, else the job's
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,17 @@ class RunSummary:
     state: RunState
     created_at: int
     session_id: str | None
+    progress_percentage: float = 0.0
+    progress_step: str | None = None
+    started_at: int | None = None
+    completed_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NewRun:
     """What a submit asks for."""
 
-    job_name: str
+    job_name: str | None  # None: the server's prompt job (RunService.prompt_job)
     input: Any = None
     session_id: str | None = None
     tags: tuple[str, ...] = ()
@@ -108,6 +114,8 @@ class NewRun:
     is_test: bool = False
     triggered_by: str | None = None
     command_override: tuple[str, ...] | None = None
+    timeout_seconds: int | None = None  # this run's own, else the job's
+    webhook_url: str | None = None  # POSTed to when the run finishes (runyard.executor.webhooks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +158,22 @@ class Window:
 class Page:
     items: list[RunSummary] = field(default_factory=list)
     total: int = 0
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """Runs by internal state in some scope, and how many of them hold an idempotency key."""
+
+    by_state: dict[str, int]  # internal state -> runs
+    keyed: int  # runs holding an idempotency key
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+def session_scoped_key(session_id: str, key: str) -> str:
+    """An idempotency key unique within a session rather than the environment (PraisonAI's scope
+    `session`): stored with the session's digest, so the same key in another session is another run."""
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+    return f"session:{digest}:{key}"

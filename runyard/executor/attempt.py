@@ -95,6 +95,11 @@ class Attempt:
         return self.lease_renewed_at + self.settings.lease_seconds
 
     @property
+    def _timeout(self) -> float | None:
+        """Seconds the attempt may run: the run's own timeout, else its job's (None: no limit)."""
+        return float(self.run.timeout_seconds) if self.run.timeout_seconds else self.job.timeout_seconds
+
+    @property
     def _stop_grace(self) -> float:
         """The grace a process gets when supervision gives up: small enough to end within the lease."""
         return min(self.job.kill_grace_seconds, self.settings.lease_seconds / 4)
@@ -205,7 +210,7 @@ class Attempt:
 
     async def _watch(self, process: asyncio.subprocess.Process, started: float) -> Stop | None:
         """Wait for the process, renewing the lease; stop it on cancel, timeout or hand-back."""
-        deadline = started + self.job.timeout_seconds if self.job.timeout_seconds else None
+        deadline = started + self._timeout if self._timeout else None
         next_beat = 0.0
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
@@ -283,7 +288,7 @@ class Attempt:
         if stop is Stop.CANCELLED:
             return Outcome(RunState.CANCELLED, error="Cancelled by user", **common)
         if stop is Stop.TIMED_OUT:
-            return self._failed(RunState.TIMED_OUT, f"Timed out after {self.job.timeout_seconds:g} s", common)
+            return self._failed(RunState.TIMED_OUT, f"Timed out after {self._timeout:g} s", common)
         if returncode == 0:
             return Outcome(RunState.SUCCEEDED, result=self.result if self.has_result else None, **common)
         if returncode is not None and returncode < 0:

@@ -8,10 +8,11 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from runyard.domain import JobNotFound, Run, RunState, StoreUnavailable
 from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
@@ -34,13 +35,16 @@ class WorkerSettings:
     shutdown_grace_seconds: float = 30.0
     check_interval: float = 0.25
     heartbeat_interval: float = 0.5
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
 
 class Worker:
-    def __init__(self, db: Database, settings: WorkerSettings | None = None, worker_id: str | None = None) -> None:
+    def __init__(self, db: Database, settings: WorkerSettings | None = None, worker_id: str | None = None, webhook_payload: Payload | None = None) -> None:
+        """`webhook_payload` renders a finished run for its webhook; without it this worker sends none."""
         self.db = db
         self.settings = settings or WorkerSettings()
         self.worker_id = worker_id or new_worker_id()
+        self.webhooks = WebhookSender(db, self.worker_id, webhook_payload, self.settings.webhooks) if webhook_payload is not None else None
         self.queue = RunQueue(db)
         self.jobs = JobStore(db)
         self.counts = RunCounts(db)
@@ -59,6 +63,8 @@ class Worker:
                     await self.queue.housekeeping(now_us())
                     await self.counts.fold()
                 await self._fill()
+                if self.webhooks is not None:
+                    await self.webhooks.dispatch()
             except StoreUnavailable as exc:  # a lock held elsewhere, a busy pool: the next poll tries again
                 log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)
             except Exception:  # a database hiccup must not end the worker; try again shortly
@@ -69,6 +75,8 @@ class Worker:
             for waiter in waiters:
                 waiter.cancel()
         await self.shutdown()
+        if self.webhooks is not None:
+            await self.webhooks.close()
 
     async def _fill(self) -> None:
         while len(self._attempts) < self.settings.concurrency:

@@ -7,26 +7,15 @@ at any moment and costs rows per (environment, job, state), not per run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from runyard.domain import StateCounts
 from runyard.store.db import Database
 from runyard.store.schema import run_count_deltas, run_counts
 
 _FOLD_LOCK = 72411  # PostgreSQL advisory lock: one fold at a time (72410 is the migrations')
 _GROUP = (run_count_deltas.c.env_id, run_count_deltas.c.job_name, run_count_deltas.c.state)
-
-
-@dataclass(frozen=True)
-class StateCounts:
-    by_state: dict[str, int]  # internal state -> runs
-    keyed: int  # runs holding an idempotency key
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_state.values())
 
 
 class RunCounts:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from ulid import ULID
 
 from runyard.domain import (
     FINISHED_STATES,
@@ -27,13 +28,22 @@ from runyard.domain import (
 from runyard.ids import new_run_id
 from runyard.store.db import Database, storable
 from runyard.store.inline import InlineConnection
-from runyard.store.schema import job_counters, run_tags, runs
+from runyard.store.schema import job_counters, run_tags, runs, webhook_deliveries
 from runyard.timeutil import now_us
 
 # The state groups as the database spells them (sorted: the same statement text every time).
 WAITING = tuple(sorted(state.value for state in WAITING_STATES))
 HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the run (its lease)
-_SUMMARY_COLUMNS = (runs.c.id, runs.c.state, runs.c.created_at, runs.c.session_id)
+_SUMMARY_COLUMNS = (
+    runs.c.id,
+    runs.c.state,
+    runs.c.created_at,
+    runs.c.session_id,
+    runs.c.progress_percentage,
+    runs.c.progress_step,
+    runs.c.started_at,
+    runs.c.completed_at,
+)
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:
@@ -71,6 +81,7 @@ def run_from_row(row: sa.Row[Any]) -> Run:
         name=m["name"],
         triggered_by=m["triggered_by"],
         command_override=tuple(m["command_override"]) if m["command_override"] else None,
+        timeout_seconds=m["timeout_seconds"],
     )
 
 
@@ -161,6 +172,11 @@ async def _next_run_number(conn: AsyncConnection | InlineConnection, job_name: s
     return 1
 
 
+def _webhook_delivery(run_id: str, url: str, now: int) -> dict[str, Any]:
+    """The delivery a submit with a webhook writes in its own transaction (runyard.store.webhooks sends it)."""
+    return {"id": f"whd_{str(ULID()).lower()}", "run_id": run_id, "url": url, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
 class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -171,6 +187,9 @@ class RunStore:
 
     async def insert(self, new: NewRun) -> tuple[Run, bool]:
         """Store a new run; returns (run, created). An existing idempotency key returns its run."""
+        if new.job_name is None:
+            raise ValueError("a run to store names its job (RunService.submit picks the prompt job)")
+        job_name: str = new.job_name
         if new.idempotency_key is not None:
             existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
             if existing is not None:
@@ -199,16 +218,20 @@ class RunStore:
             "is_test": new.is_test,
             "triggered_by": new.triggered_by,
             "command_override": list(new.command_override) if new.command_override else None,
+            "timeout_seconds": new.timeout_seconds,
             "progress_percentage": 0.0,
         }
         for _ in range(5):
             try:
                 async with self._db.engine.begin() as conn:
-                    number = await _next_run_number(conn, new.job_name)
-                    row = (await conn.execute(runs.insert().values(**values, name=f"{new.job_name}-{number}").returning(*runs.c))).one()
+                    number = await _next_run_number(conn, job_name)
+                    row = (await conn.execute(runs.insert().values(**values, name=f"{job_name}-{number}").returning(*runs.c))).one()
                     if new.tags:
                         tag_rows = [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
                         await conn.execute(run_tags.insert(), tag_rows)
+                    if new.webhook_url is not None:
+                        # In the same transaction: an acknowledged run has its webhook for good.
+                        await conn.execute(webhook_deliveries.insert().values(**_webhook_delivery(values["id"], new.webhook_url, now)))
                 return run_from_row(row), True
             except IntegrityError:
                 # Either two submits with one key raced and the other one won (return its run),
@@ -261,7 +284,13 @@ class RunStore:
     async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
         """One page of summaries and the total: newest first, or by `sort` (see SORTABLE), ties by id."""
         rows, total = await self._counted_rows(_SUMMARY_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
-        return Page([RunSummary(r.id, RunState(r.state), r.created_at, r.session_id) for r in rows], total)
+        return Page(
+            [
+                RunSummary(r.id, RunState(r.state), r.created_at, r.session_id, r.progress_percentage, r.progress_step, r.started_at, r.completed_at)
+                for r in rows
+            ],
+            total,
+        )
 
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""

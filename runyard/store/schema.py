@@ -53,7 +53,7 @@ api_keys = sa.Table(
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("env_id", sa.String(40), sa.ForeignKey("environments.id"), nullable=False),
-    sa.Column("prefix", sa.String(32), nullable=False),
+    sa.Column("prefix", sa.String(48), nullable=False),  # tr_<environment, up to 32>_ and 4 characters
     # Only a SHA-256 of the secret is kept: a leaked database leaks no usable key.
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
@@ -101,6 +101,7 @@ runs = sa.Table(
     sa.Column("name", sa.String(160)),  # `<job>-<n>`, readable and unique per job
     sa.Column("triggered_by", sa.String(128)),  # the API key that submitted the run, if any
     sa.Column("command_override", sa.JSON),  # an argv replacing the job's command for this run
+    sa.Column("timeout_seconds", sa.Integer),  # this run's own timeout, else the job's
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
     sa.Index("ix_runs_created", "created_at", "id"),
@@ -155,4 +156,33 @@ run_count_deltas = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("runs", sa.BigInteger, nullable=False),
     sa.Column("keyed", sa.BigInteger, nullable=False),
+)
+
+# A run's webhook, written with the run at submit and sent by workers once it has finished (migration 0008).
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("next_attempt_at", sa.BigInteger, nullable=False),
+    sa.Column("lease_owner", sa.String(128)),  # the worker sending it now, until lease_expires_at
+    sa.Column("lease_expires_at", sa.BigInteger),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("delivered_at", sa.BigInteger),
+    sa.Index("ix_webhook_deliveries_run", "run_id"),
+    sa.Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)
+
+# What every server and worker on the database shares: the key webhooks are signed with, ...
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
 )

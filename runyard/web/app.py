@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from connexion.middleware.security import SecurityMiddleware
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runyard.dialects import native
 from runyard.domain import JobDefinition
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.runtime import install_jobs_now, startup_jobs
 from runyard.service import RunService
-from runyard.settings import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_BYTES, SPEC_PATH
+from runyard.settings import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_BYTES, DEFAULT_PROMPT_JOB, SPEC_PATH
 from runyard.spec import HTTP_METHODS, load_spec, spec_text
 from runyard.store.db import Database, open_database
 from runyard.web import errors
@@ -73,6 +75,14 @@ class Limits:
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
 
 
+@dataclass(frozen=True)
+class Runs:
+    """How the server runs what it is sent: the prompt job, and where webhooks may go."""
+
+    prompt_job: str = DEFAULT_PROMPT_JOB
+    webhook_allow_private: bool = False
+
+
 def _middlewares(spec: dict[str, Any], require_keys: bool, limits: Limits) -> list[Any]:
     """connexion's own middlewares, with runyard's key check in place of its SecurityMiddleware (see
     runyard.web.security), and the body limits just inside its error handling (so errors are worded per API)."""
@@ -103,6 +113,7 @@ def create_app(
     spec_path: Path = SPEC_PATH,
     require_keys: bool = False,
     limits: Limits = Limits(),
+    runs: Runs = Runs(),
 ) -> ASGIApp:
     """The ASGI app over a database.
 
@@ -115,17 +126,28 @@ def create_app(
     install_jobs_now(db, startup_jobs(None) if jobs is None else jobs)
     text = spec_text(spec_path)
     spec = load_spec(spec_path)
-    service = RunService(db, max_input_bytes=limits.max_input_bytes)
+    worker = (
+        dataclasses.replace(worker, webhooks=dataclasses.replace(worker.webhooks, allow_private=runs.webhook_allow_private)) if worker is not None else None
+    )
+    service = RunService(
+        db,
+        max_input_bytes=limits.max_input_bytes,
+        prompt_job=runs.prompt_job,
+        webhook_allow_private=runs.webhook_allow_private,
+        worker_slots=worker.concurrency if worker is not None else 0,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Router) -> AsyncIterator[None]:
         stop = asyncio.Event()
         # The embedded workers' connections are their own (Database.separate).
         workers_db = db.separate()
-        pool = asyncio.create_task(Worker(workers_db, worker).run(stop)) if worker is not None and worker.concurrency > 0 else None
+        embedded = Worker(workers_db, worker, webhook_payload=native.webhook_payload) if worker is not None and worker.concurrency > 0 else None
+        pool = asyncio.create_task(embedded.run(stop)) if embedded is not None else None
         try:
             yield
         finally:
+            service.stopping = True
             stop.set()
             if pool is not None:
                 await pool

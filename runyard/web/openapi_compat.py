@@ -64,7 +64,7 @@ _DRAFT4_KEYWORDS = frozenset(
     }
 )  # fmt: skip
 # 3.1 keywords the rules below turn into Draft 4 ones.
-_CONVERTED_KEYWORDS = frozenset({"const", "examples"})
+_CONVERTED_KEYWORDS = frozenset({"const", "examples", "if", "then"})
 # Keywords that never reject a value: beside one of them a combinator alone decides about null.
 _ANNOTATION_KEYS = frozenset({"title", "description", "default", "example", "examples", "deprecated", "readOnly", "writeOnly"})
 _FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -215,6 +215,7 @@ class _Converter:
             s["items"] = self.schema(s["items"], f"{at}/items")
         if isinstance(s.get("additionalProperties"), dict):
             s["additionalProperties"] = self.schema(s["additionalProperties"], f"{at}/additionalProperties")
+        self._if_then(s, at)
         for key in ("allOf", "anyOf", "oneOf"):
             if isinstance(s.get(key), list):
                 s[key] = [self._branch(sub, f"{at}/{key}/{i}", key) for i, sub in enumerate(s[key])]
@@ -224,6 +225,22 @@ class _Converter:
         self._exclusive_minimum(s, at)
         self._type_and_null(s, at)
         return self._wrap_ref_with_siblings(s)
+
+    @staticmethod
+    def _if_then(s: _JSON, at: str) -> None:
+        """`if: {not: {required: A}}, then: {required: B}` ("without A, B is required") is `anyOf: [{required: A},
+        {required: B}]`, which 3.0 has; written with if/then in 3.1 because code generators turn an anyOf of
+        objects into two models, and the rule is one object's."""
+        if "if" not in s and "then" not in s:
+            return
+        condition, consequence = s.pop("if", None), s.pop("then", None)
+        negated = condition.get("not") if isinstance(condition, dict) and set(condition) == {"not"} else None
+        if (
+            not (isinstance(negated, dict) and set(negated) == {"required"} and isinstance(consequence, dict) and set(consequence) == {"required"})
+            or "anyOf" in s
+        ):
+            raise ValueError(f"{at}: only if: {{not: {{required: [...]}}}}, then: {{required: [...]}} is supported")
+        s["anyOf"] = [{"required": list(negated["required"])}, {"required": list(consequence["required"])}]
 
     def _branch(self, sub: Any, at: str, key: str) -> _JSON:
         if key != "allOf" and _is_null_only(sub):

@@ -24,6 +24,7 @@ from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from connexion.validators.json import format_error_with_path
 from jsonschema import Draft4Validator, Draft202012Validator
 from jsonschema.protocols import Validator
 from starlette.types import Scope
@@ -145,12 +146,28 @@ class JSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]  # conn
         # Trigger.dev's SDK posts `content-type: application/json` with no body at all.
         if body is None and not self._required:
             return None
-        validated: dict[str, Any] | None = super()._validate(body)
-        return validated
+        if not self._nullable and body is None:
+            raise BadRequestProblem("Request body must not be empty")
+        try:
+            self._validator.validate(body)
+        except jsonschema.ValidationError as exc:
+            raise BadRequestProblem(detail=_body_error(exc)) from None
+        return None
 
     @property
     def _validator(self) -> jsonschema.protocols.Validator:
         return BodySchemaValidator(self._schema, format_checker=_FORMAT_CHECKER)
+
+
+def _body_error(error: jsonschema.ValidationError) -> str:
+    """One line on what is wrong with a body, naming where (connexion's wording), and for "one of these
+    fields is required" (an anyOf of `required` alone) the fields, not the whole body."""
+    where = format_error_with_path(exception=error)
+    branches = error.validator_value if error.validator == "anyOf" else None
+    if isinstance(branches, list) and branches and all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
+        names = " or ".join(repr(name) for branch in branches for name in branch["required"])
+        return f"{names} is a required property{where}"
+    return f"{error.message}{where}"
 
 
 def validator_map() -> dict[str, Any]:

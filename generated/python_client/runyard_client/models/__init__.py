@@ -19,7 +19,12 @@ from .run_logs import RunLogs
 from .run_result import RunResult
 from .run_status import RunStatus
 from .submit_run_request import SubmitRunRequest
+from .submit_run_request_config_type_0 import SubmitRunRequestConfigType0
+from .submit_run_request_idempotency_scope_type_0 import SubmitRunRequestIdempotencyScopeType0
+from .submit_run_request_recipe_config_type_0 import SubmitRunRequestRecipeConfigType0
 from .submit_run_response import SubmitRunResponse
+from .webhook_delivery import WebhookDelivery
+from .webhook_delivery_state import WebhookDeliveryState
 
 __all__ = (
     "Health",
@@ -41,5 +46,10 @@ __all__ = (
     "RunResult",
     "RunStatus",
     "SubmitRunRequest",
+    "SubmitRunRequestConfigType0",
+    "SubmitRunRequestIdempotencyScopeType0",
+    "SubmitRunRequestRecipeConfigType0",
     "SubmitRunResponse",
+    "WebhookDelivery",
+    "WebhookDeliveryState",
 )

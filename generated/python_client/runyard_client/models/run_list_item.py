@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.native_status import NativeStatus, check_native_status
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.progress import Progress
+
 
 T = TypeVar("T", bound="RunListItem")
 
@@ -24,12 +29,18 @@ class RunListItem:
             failed; cancelled, expired -> cancelled.
         created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
         session_id (None | str): Session identifier if provided during submission.
+        progress (Progress | Unset): How far a run has got; zero before it starts.
+        started_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
+        completed_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
     """
 
     job_id: str
     status: NativeStatus
     created_at: datetime.datetime
     session_id: None | str
+    progress: Progress | Unset = UNSET
+    started_at: datetime.datetime | Unset = UNSET
+    completed_at: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +53,18 @@ class RunListItem:
         session_id: None | str
         session_id = self.session_id
 
+        progress: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.progress, Unset):
+            progress = self.progress.to_dict()
+
+        started_at: str | Unset = UNSET
+        if not isinstance(self.started_at, Unset):
+            started_at = self.started_at.isoformat()
+
+        completed_at: str | Unset = UNSET
+        if not isinstance(self.completed_at, Unset):
+            completed_at = self.completed_at.isoformat()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,11 +75,19 @@ class RunListItem:
                 "session_id": session_id,
             }
         )
+        if progress is not UNSET:
+            field_dict["progress"] = progress
+        if started_at is not UNSET:
+            field_dict["started_at"] = started_at
+        if completed_at is not UNSET:
+            field_dict["completed_at"] = completed_at
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.progress import Progress  # noqa: PLC0415
+
         d = dict(src_dict)
         job_id = d.pop("job_id")
 
@@ -71,11 +102,35 @@ class RunListItem:
 
         session_id = _parse_session_id(d.pop("session_id"))
 
+        _progress = d.pop("progress", UNSET)
+        progress: Progress | Unset
+        if isinstance(_progress, Unset):
+            progress = UNSET
+        else:
+            progress = Progress.from_dict(_progress)
+
+        _started_at = d.pop("started_at", UNSET)
+        started_at: datetime.datetime | Unset
+        if isinstance(_started_at, Unset):
+            started_at = UNSET
+        else:
+            started_at = datetime.datetime.fromisoformat(_started_at)
+
+        _completed_at = d.pop("completed_at", UNSET)
+        completed_at: datetime.datetime | Unset
+        if isinstance(_completed_at, Unset):
+            completed_at = UNSET
+        else:
+            completed_at = datetime.datetime.fromisoformat(_completed_at)
+
         run_list_item = cls(
             job_id=job_id,
             status=status,
             created_at=created_at,
             session_id=session_id,
+            progress=progress,
+            started_at=started_at,
+            completed_at=completed_at,
         )
 
         run_list_item.additional_properties = d

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.progress import Progress
+    from ..models.webhook_delivery import WebhookDelivery
 
 
 T = TypeVar("T", bound="RunStatus")
@@ -33,6 +34,9 @@ class RunStatus:
         completed_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
         retry_after (int | Unset): Seconds to wait before polling again (2 queued, 5 running); absent once finished.
         error (str | Unset): What went wrong, when the run failed or was cancelled.
+        session_id (None | str | Unset): The run's session, as submitted (PraisonAI's status answer carries it too).
+        webhook (WebhookDelivery | Unset): The run's webhook (present when it was submitted with `webhook_url`) and how
+            its delivery went.
     """
 
     job_id: str
@@ -43,6 +47,8 @@ class RunStatus:
     completed_at: datetime.datetime | Unset = UNSET
     retry_after: int | Unset = UNSET
     error: str | Unset = UNSET
+    session_id: None | str | Unset = UNSET
+    webhook: WebhookDelivery | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +72,16 @@ class RunStatus:
 
         error = self.error
 
+        session_id: None | str | Unset
+        if isinstance(self.session_id, Unset):
+            session_id = UNSET
+        else:
+            session_id = self.session_id
+
+        webhook: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.webhook, Unset):
+            webhook = self.webhook.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -84,12 +100,17 @@ class RunStatus:
             field_dict["retry_after"] = retry_after
         if error is not UNSET:
             field_dict["error"] = error
+        if session_id is not UNSET:
+            field_dict["session_id"] = session_id
+        if webhook is not UNSET:
+            field_dict["webhook"] = webhook
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.progress import Progress  # noqa: PLC0415
+        from ..models.webhook_delivery import WebhookDelivery  # noqa: PLC0415
 
         d = dict(src_dict)
         job_id = d.pop("job_id")
@@ -118,6 +139,22 @@ class RunStatus:
 
         error = d.pop("error", UNSET)
 
+        def _parse_session_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        session_id = _parse_session_id(d.pop("session_id", UNSET))
+
+        _webhook = d.pop("webhook", UNSET)
+        webhook: WebhookDelivery | Unset
+        if isinstance(_webhook, Unset):
+            webhook = UNSET
+        else:
+            webhook = WebhookDelivery.from_dict(_webhook)
+
         run_status = cls(
             job_id=job_id,
             status=status,
@@ -127,6 +164,8 @@ class RunStatus:
             completed_at=completed_at,
             retry_after=retry_after,
             error=error,
+            session_id=session_id,
+            webhook=webhook,
         )
 
         run_status.additional_properties = d

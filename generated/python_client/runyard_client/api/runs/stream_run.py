@@ -79,12 +79,18 @@ def sync_detailed(
      Server-Sent Events until the run ends, then the stream closes. Each
     event's `data` is one JSON object:
 
-    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
-    change of status;
-    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
-    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
-    not; the last event;
-    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}, with PraisonAI's
+    `status` and `job_id`), sent first and on every change of status;
+    * `progress`: `{"percentage": ..., "current_step": ..., "step": ...}` on every change of progress
+    (`step` is PraisonAI's name, `current_step` the status answer's);
+    * the last event: `result`: `{"result": ...}` when the run succeeded; `cancelled`: `{"message": "Job
+    was cancelled"}` when it was cancelled; `error`: `{"error": "..."}` when it failed;
+    * `heartbeat`: `{"timestamp": "..."}` every 15 seconds while nothing else happens.
+
+    Where runyard differs: `result` carries the result as the job
+    reported it (any JSON), where PraisonAI's server sends its text cut
+    to 1,000 characters; the heartbeat comes after 15 seconds of quiet,
+    not 5.
 
     Args:
         job_id (str):
@@ -118,12 +124,18 @@ def sync(
      Server-Sent Events until the run ends, then the stream closes. Each
     event's `data` is one JSON object:
 
-    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
-    change of status;
-    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
-    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
-    not; the last event;
-    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}, with PraisonAI's
+    `status` and `job_id`), sent first and on every change of status;
+    * `progress`: `{"percentage": ..., "current_step": ..., "step": ...}` on every change of progress
+    (`step` is PraisonAI's name, `current_step` the status answer's);
+    * the last event: `result`: `{"result": ...}` when the run succeeded; `cancelled`: `{"message": "Job
+    was cancelled"}` when it was cancelled; `error`: `{"error": "..."}` when it failed;
+    * `heartbeat`: `{"timestamp": "..."}` every 15 seconds while nothing else happens.
+
+    Where runyard differs: `result` carries the result as the job
+    reported it (any JSON), where PraisonAI's server sends its text cut
+    to 1,000 characters; the heartbeat comes after 15 seconds of quiet,
+    not 5.
 
     Args:
         job_id (str):
@@ -152,12 +164,18 @@ async def asyncio_detailed(
      Server-Sent Events until the run ends, then the stream closes. Each
     event's `data` is one JSON object:
 
-    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
-    change of status;
-    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
-    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
-    not; the last event;
-    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}, with PraisonAI's
+    `status` and `job_id`), sent first and on every change of status;
+    * `progress`: `{"percentage": ..., "current_step": ..., "step": ...}` on every change of progress
+    (`step` is PraisonAI's name, `current_step` the status answer's);
+    * the last event: `result`: `{"result": ...}` when the run succeeded; `cancelled`: `{"message": "Job
+    was cancelled"}` when it was cancelled; `error`: `{"error": "..."}` when it failed;
+    * `heartbeat`: `{"timestamp": "..."}` every 15 seconds while nothing else happens.
+
+    Where runyard differs: `result` carries the result as the job
+    reported it (any JSON), where PraisonAI's server sends its text cut
+    to 1,000 characters; the heartbeat comes after 15 seconds of quiet,
+    not 5.
 
     Args:
         job_id (str):
@@ -189,12 +207,18 @@ async def asyncio(
      Server-Sent Events until the run ends, then the stream closes. Each
     event's `data` is one JSON object:
 
-    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}), sent first and on every
-    change of status;
-    * `progress`: `{"percentage": ..., "current_step": ...}` on every change of progress;
-    * `result`: `{"result": ...}` when the run succeeded, or `error`: `{"error": "..."}` when it did
-    not; the last event;
-    * `heartbeat`: `{}` every 15 seconds while nothing else happens.
+    * `status`: the run's status (the same object as GET /api/v1/runs/{job_id}, with PraisonAI's
+    `status` and `job_id`), sent first and on every change of status;
+    * `progress`: `{"percentage": ..., "current_step": ..., "step": ...}` on every change of progress
+    (`step` is PraisonAI's name, `current_step` the status answer's);
+    * the last event: `result`: `{"result": ...}` when the run succeeded; `cancelled`: `{"message": "Job
+    was cancelled"}` when it was cancelled; `error`: `{"error": "..."}` when it failed;
+    * `heartbeat`: `{"timestamp": "..."}` every 15 seconds while nothing else happens.
+
+    Where runyard differs: `result` carries the result as the job
+    reported it (any JSON), where PraisonAI's server sends its text cut
+    to 1,000 characters; the heartbeat comes after 15 seconds of quiet,
+    not 5.
 
     Args:
         job_id (str):

@@ -125,7 +125,12 @@ def sync_detailed(
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
-        body (SubmitRunRequest): A run to accept.
+        body (SubmitRunRequest): A run to accept: PraisonAI's submit request as it is (`prompt`
+            and the
+            agent options), or runyard's own (`job` and `input`), or both. A
+            prompt without `job` runs the server's prompt job (`--prompt-job`,
+            default the built-in `praisonai`), whose input carries every field
+            submitted. One of `prompt` and `job` is required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +177,12 @@ def sync(
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
-        body (SubmitRunRequest): A run to accept.
+        body (SubmitRunRequest): A run to accept: PraisonAI's submit request as it is (`prompt`
+            and the
+            agent options), or runyard's own (`job` and `input`), or both. A
+            prompt without `job` runs the server's prompt job (`--prompt-job`,
+            default the built-in `praisonai`), whose input carries every field
+            submitted. One of `prompt` and `job` is required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,7 +224,12 @@ async def asyncio_detailed(
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
-        body (SubmitRunRequest): A run to accept.
+        body (SubmitRunRequest): A run to accept: PraisonAI's submit request as it is (`prompt`
+            and the
+            agent options), or runyard's own (`job` and `input`), or both. A
+            prompt without `job` runs the server's prompt job (`--prompt-job`,
+            default the built-in `praisonai`), whose input carries every field
+            submitted. One of `prompt` and `job` is required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,7 +274,12 @@ async def asyncio(
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
-        body (SubmitRunRequest): A run to accept.
+        body (SubmitRunRequest): A run to accept: PraisonAI's submit request as it is (`prompt`
+            and the
+            agent options), or runyard's own (`job` and `input`), or both. A
+            prompt without `job` runs the server's prompt job (`--prompt-job`,
+            default the built-in `praisonai`), whose input carries every field
+            submitted. One of `prompt` and `job` is required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
