@@ -393,3 +393,100 @@ def test_secured_server_key_in_env_is_not_sent_by_the_client(praisonai_python, s
         _assert_unauthorized(report, "list jobs", "/api/v1/runs?page=1&page_size=20")
     else:
         _assert_unauthorized(report, "get status", f"/api/v1/runs/{secured['job_id']}")
+
+
+# --------------------------------------------------------------------------- submitting prompts
+#
+# A second server executes what it is sent: its prompt job (--prompt-job) is a short Python script
+# that answers every prompt, so PraisonAI's client can submit, wait, stream, cancel and list as a
+# user would, without a model. (The built-in `praisonai` prompt job needs PraisonAI itself.)
+
+ECHO_PROMPT = """\
+import json, sys, time
+request = json.load(sys.stdin)
+print("::progress 50 Thinking", flush=True)
+if request["prompt"].startswith("slow"):
+    time.sleep(60)
+print("::result " + json.dumps("Echo: " + request["prompt"]), flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def prompts(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("runyard-praisonai-prompts")
+    jobs = workdir / "runyard.toml"
+    jobs.write_text(f'prompt_job = "echo-prompt"\n\n[jobs.echo-prompt]\ncommand = {json.dumps([sys.executable, "-c", ECHO_PROMPT])}\n')
+    with _serve(workdir / "runyard.sqlite3", workdir / "server.log", "--workers", "2", "--jobs", str(jobs), "--webhook-allow-private") as url:
+        yield url
+
+
+def _submitted_json(report: dict) -> dict:
+    assert report["json"] is not None, _describe(report)
+    return report["json"]
+
+
+def test_submit_a_prompt_and_wait_prints_the_result(praisonai_python, prompts):
+    code, report = run_client(praisonai_python, prompts, "submit", "Say hello", "--wait")
+    assert code == 0, _describe(report)
+    assert "Echo: Say hello" in report["stdout"], _describe(report)
+
+
+def test_submit_with_every_flag_the_client_has_is_accepted_and_runs(praisonai_python, prompts):
+    args = ["submit", "Summarise", "--session-id", "s-1", "--idempotency-key", "k-1", "--idempotency-scope", "session"]
+    args += ["--webhook-url", "http://127.0.0.1:9/hook", "--timeout", "120", "--framework", "praisonai", "--json"]
+    code, report = run_client(praisonai_python, prompts, *args)
+    assert code == 0, _describe(report)
+    first = _submitted_json(report)
+    assert first["poll_url"] == f"{prompts}/api/v1/runs/{first['job_id']}"
+    again = _submitted_json(run_client(praisonai_python, prompts, *args)[1])
+    assert again["job_id"] == first["job_id"]  # the same key in the same session: the same run
+    status = httpx.get(first["poll_url"], timeout=10).json()
+    assert status["session_id"] == "s-1"
+    assert status["webhook"]["url"] == "http://127.0.0.1:9/hook"
+
+
+def test_status_result_and_list_of_a_finished_prompt_show_its_result_and_full_progress(praisonai_python, prompts):
+    code, report = run_client(praisonai_python, prompts, "submit", "Finish me", "--json")
+    job_id = _submitted_json(report)["job_id"]
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{prompts}/api/v1/runs/{job_id}", timeout=10).json()["status"] != "succeeded":
+        assert time.monotonic() < deadline, "the prompt did not finish"
+        time.sleep(0.2)
+    code, report = run_client(praisonai_python, prompts, "status", job_id)
+    assert code == 0 and report["parsed"]["fields"]["Status"] == "succeeded", _describe(report)
+    code, report = run_client(praisonai_python, prompts, "result", job_id)
+    assert code == 0 and "Echo: Finish me" in report["stdout"], _describe(report)
+    code, report = run_client(praisonai_python, prompts, "stream", job_id)
+    assert code == 0, _describe(report)
+    rows = {row["id"]: row for row in _rows(run_client(praisonai_python, prompts, "list", "--page-size", "100")[1])}
+    assert rows[job_id]["progress"] == "100%"
+
+
+def test_cancel_a_running_prompt(praisonai_python, prompts):
+    job_id = _submitted_json(run_client(praisonai_python, prompts, "submit", "slow thinking", "--json")[1])["job_id"]
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{prompts}/api/v1/runs/{job_id}", timeout=10).json()["status"] != "running":
+        assert time.monotonic() < deadline, "the prompt did not start"
+        time.sleep(0.2)
+    code, report = run_client(praisonai_python, prompts, "cancel", job_id)
+    assert code == 0, _describe(report)
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{prompts}/api/v1/runs/{job_id}", timeout=10).json()["status"] != "cancelled":
+        assert time.monotonic() < deadline, "the prompt was not cancelled"
+        time.sleep(0.2)
+
+
+def test_without_praisonai_installed_a_prompt_fails_at_once_saying_how_to_install_it(tmp_path):
+    """The built-in prompt job, on a worker whose Python has no `praisonai` program (runyard's own venv)."""
+    import shutil as _shutil
+
+    if _shutil.which("praisonai", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])):
+        pytest.skip("praisonai is installed beside this Python")
+    with _serve(tmp_path / "runyard.sqlite3", tmp_path / "server.log", "--workers", "1") as url:
+        job_id = httpx.post(f"{url}/api/v1/runs", json={"prompt": "Say hello"}, timeout=10).json()["job_id"]
+        deadline = time.monotonic() + 30
+        while (status := httpx.get(f"{url}/api/v1/runs/{job_id}", timeout=10).json())["status"] not in ("failed", "succeeded"):
+            assert time.monotonic() < deadline, "the prompt neither failed nor succeeded"
+            time.sleep(0.2)
+    assert status["status"] == "failed"
+    assert "pip install praisonai" in status["error"] and "--prompt-job" in status["error"]
