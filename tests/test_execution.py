@@ -627,6 +627,28 @@ def test_the_stream_of_a_failing_run_ends_with_an_error_event(database_url: str)
     assert [d["status"] for n, d in events if n == "status"][-1] == "failed"
 
 
+def test_the_stream_of_a_cancelled_run_ends_with_a_cancelled_event_as_praisonai_names_it(sqlite_url: str) -> None:
+    job = python_job("waits", "import time; time.sleep(30)")
+    with serve(sqlite_url, job) as client:
+        run_id = submit(client, "waits")
+        wait_for_status(client, run_id, "running")
+        client.post(f"{RUNS}/{run_id}/cancel")
+        events = _stream_events(client, run_id)
+
+    assert events[-1] == ("cancelled", {"message": "Job was cancelled"})
+    assert "error" not in [n for n, _ in events]
+
+
+def test_a_runs_own_timeout_stops_it_before_its_jobs(database_url: str) -> None:
+    job = python_job("sleepy", "import time; time.sleep(30)", timeout_seconds=60.0)
+    with serve(database_url, job) as client:
+        run_id = submit(client, "sleepy", timeout=1)
+        final = wait_for_status(client, run_id, "failed", timeout=20)
+
+    assert final["error"] == "Timed out after 1 s"
+    assert stored_run(database_url, run_id).state is RunState.TIMED_OUT
+
+
 def test_the_stream_of_an_unknown_run_is_404(sqlite_url: str) -> None:
     with serve(sqlite_url, worker=None) as client:
         response = client.get(f"{RUNS}/run_00000000000000000000000000/stream")

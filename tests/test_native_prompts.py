@@ -1,0 +1,106 @@
+"""PraisonAI's submit body, its idempotency scopes and /stats, on the native API (in-process, both stores)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from runyard.domain import Credential
+from runyard.service import RunService
+from runyard.store.db import open_database
+from runyard.web.app import create_app
+
+RUNS = "/api/v1/runs"
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(database_url)) as client:
+        yield client
+
+
+def _submit(api: TestClient, **body: Any) -> dict[str, Any]:
+    response = api.post(RUNS, json={"delay": 3600, **body})  # delayed: nothing executes them meanwhile
+    assert response.status_code in (200, 202), response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_a_prompt_without_a_job_runs_the_prompt_job_with_every_field_as_its_input(api: TestClient, database_url: str) -> None:
+    body = {"prompt": "Say hello", "framework": "praisonai", "config": {"model": "x"}, "agent_yaml": "roles: {}", "timeout": 90}
+    run_id = _submit(api, **body)["job_id"]
+    from runyard.store.runs import RunStore
+
+    async def stored() -> Any:
+        db = open_database(database_url, run_migrations=False)
+        try:
+            return await RunStore(db).get(run_id)
+        finally:
+            await db.close()
+
+    run = asyncio.run(stored())
+    assert run.job_name == "praisonai"
+    assert run.input == {"delay": 3600, **body}
+    assert run.timeout_seconds == 90
+
+
+def test_neither_prompt_nor_job_is_400_naming_both(api: TestClient) -> None:
+    response = api.post(RUNS, json={"session_id": "s"})
+    assert response.status_code == 400
+    assert "'prompt' or 'job' is a required property" in response.json()["detail"]
+
+
+def test_a_session_scoped_key_is_unique_within_its_session_only(api: TestClient) -> None:
+    first = _submit(api, prompt="p", session_id="a", idempotency_key="k", idempotency_scope="session")["job_id"]
+    same = _submit(api, prompt="p", session_id="a", idempotency_key="k", idempotency_scope="session")["job_id"]
+    other = _submit(api, prompt="p", session_id="b", idempotency_key="k", idempotency_scope="session")["job_id"]
+    assert same == first and other != first
+
+
+@pytest.mark.parametrize("scope", ["none", "global"])
+def test_a_key_of_scope_none_or_global_is_unique_in_the_environment(api: TestClient, scope: str) -> None:
+    first = _submit(api, prompt="p", session_id="a", idempotency_key="k", idempotency_scope=scope)["job_id"]
+    again = _submit(api, prompt="p", session_id="b", idempotency_key="k", idempotency_scope=scope)["job_id"]
+    assert again == first
+
+
+def test_stats_count_runs_by_native_status_and_those_with_keys(api: TestClient, database_url: str) -> None:
+    ids = [_submit(api, job="demo", **({"idempotency_key": "k"} if i == 0 else {}))["job_id"] for i in range(3)]
+    assert api.post(f"{RUNS}/{ids[2]}/cancel").status_code == 200
+
+    stats = api.get("/stats").json()
+
+    assert stats["store"] == {
+        "backend": "sqlite" if database_url.startswith("sqlite") else "postgresql",
+        "total_jobs": 3,
+        "idempotency_keys": 1,
+        "max_jobs": None,
+        "status_counts": {"queued": 2, "cancelled": 1},
+    }
+    assert set(stats["executor"]) == {"running_jobs", "max_concurrent", "default_timeout", "shutdown"}
+    assert (stats["executor"]["running_jobs"], stats["executor"]["default_timeout"], stats["executor"]["shutdown"]) == (0, 3600, False)
+
+
+def test_stats_read_the_kept_counts_and_never_the_runs_table(database_url: str) -> None:
+    """So /stats costs the same on a million runs as on ten."""
+
+    async def statements() -> list[str]:
+        db = open_database(database_url, run_migrations=False)
+        seen: list[str] = []
+        sa.event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        try:
+            service = RunService(db)
+            await service.stats(Credential(None, await service.default_environment(), admin=True))
+        finally:
+            await db.close()
+        return seen
+
+    executed = asyncio.run(statements())
+    assert [s for s in executed if "FROM run_counts" in s], "no statement read the counts"
+    assert [s for s in executed if re.search(r"\b(FROM|JOIN)\s+runs\b", s)] == []
