@@ -134,6 +134,12 @@ def serve(
         ),
     ] = None,
     webhook_allow_private: WebhookAllowPrivate = False,
+    max_queued: Annotated[
+        int | None,
+        typer.Option(
+            envvar="RUNYARD_MAX_QUEUED", help="Refuse submits with 503 and Retry-After while this many runs wait to start (default: no limit).", min=1
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)
@@ -154,7 +160,7 @@ def serve(
     chosen = prompt_job or (load_prompt_job(jobs_file) if jobs_file is not None else None) or DEFAULT_PROMPT_JOB
     if all(job.name != chosen for job in jobs):
         raise _fail(f"--prompt-job {chosen!r} names no job: define it in the jobs file (--jobs)")
-    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private)
+    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private, max_queued=max_queued)
     asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits, runs=runs)
     if open_on_network:
         typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)

@@ -24,6 +24,7 @@ from runyard.domain import (
     JobNotFound,
     NewRun,
     Page,
+    QueueFull,
     Run,
     RunConflict,
     RunFilter,
@@ -82,6 +83,7 @@ class RunService:
         prompt_job: str = DEFAULT_PROMPT_JOB,
         webhook_allow_private: bool = False,
         worker_slots: int = 0,
+        max_queued: int | None = None,
     ) -> None:
         """`prompt_job` runs prompt submissions that name no job; `webhook_allow_private` lets webhooks
         target private, loopback and link-local addresses."""
@@ -90,6 +92,7 @@ class RunService:
         self.prompt_job = prompt_job
         self.webhook_allow_private = webhook_allow_private
         self.worker_slots = worker_slots  # this server's embedded worker concurrency
+        self.max_queued = max_queued  # runs waiting to start beyond which submits are refused (None: no limit)
         self.stopping = False  # set when the server shuts down
         self.runs = RunStore(db)
         self.jobs = JobStore(db)
@@ -147,6 +150,14 @@ class RunService:
         if new.command_override is not None and not definition.allow_command_override:
             raise CommandOverrideForbidden(job.name)  # what runs is decided by whoever defines the job
         new = dataclasses.replace(new, job_version=new.job_version or job.version, max_attempts=new.max_attempts or definition.max_attempts)
+        if self.max_queued is not None:
+            if new.idempotency_key is not None:  # a repeat is answered with its run, full queue or not
+                existing = await self.runs.find_by_idempotency_key(new.env_id, new.idempotency_key)
+                if existing is not None:
+                    return Submitted(existing, False)
+            waiting = await self.counts.waiting()
+            if waiting >= self.max_queued:
+                raise QueueFull(waiting, self.max_queued)
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
 

@@ -104,3 +104,17 @@ def test_stats_read_the_kept_counts_and_never_the_runs_table(database_url: str) 
     executed = asyncio.run(statements())
     assert [s for s in executed if "FROM run_counts" in s], "no statement read the counts"
     assert [s for s in executed if re.search(r"\b(FROM|JOIN)\s+runs\b", s)] == []
+
+
+def test_a_full_queue_refuses_submits_with_503_and_retry_after_but_answers_a_repeated_key(database_url: str) -> None:
+    from runyard.web.app import Runs
+
+    with TestClient(create_app(database_url, runs=Runs(max_queued=2))) as api:
+        first = _submit(api, job="demo", idempotency_key="k")["job_id"]
+        _submit(api, job="demo")
+        refused = api.post(RUNS, json={"job": "demo", "delay": 3600})
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "5"
+        assert refused.json()["detail"].startswith("Job queue is full (2 runs waiting, the limit is 2)")
+        assert _submit(api, job="demo", idempotency_key="k")["job_id"] == first
+        assert api.get(RUNS).json()["total"] == 2

@@ -1369,9 +1369,12 @@ export interface components {
         /**
          * @description The store could not take the request in time (`--store-wait`, default
          *     2 s): another process holds SQLite's write lock, every PostgreSQL
-         *     connection is busy, or the database does not answer. Nothing was
-         *     changed; ask again after `Retry-After` seconds. Reads go on answering
-         *     while a SQLite write lock is held elsewhere.
+         *     connection is busy, or the database does not answer. Or, on a submit,
+         *     the queue is full: `--max-queued` runs wait to start (PraisonAI's
+         *     "Job queue is full; retry later."; a repeated idempotency key is still
+         *     answered with its run). Nothing was changed; ask again after
+         *     `Retry-After` seconds. Reads go on answering while a SQLite write lock
+         *     is held elsewhere.
          */
         NativeUnavailable: {
             headers: {
@@ -1383,7 +1386,7 @@ export interface components {
                 "application/json": components["schemas"]["NativeError"];
             };
         };
-        /** @description The store could not take the request in time; nothing was changed. Ask again after `Retry-After` seconds. */
+        /** @description The store could not take the request in time, or the queue is full (`--max-queued`); nothing was changed. Ask again after `Retry-After` seconds. */
         TriggerUnavailable: {
             headers: {
                 /** @description Seconds to wait before asking again. */
@@ -1394,7 +1397,7 @@ export interface components {
                 "application/json": components["schemas"]["TriggerError"];
             };
         };
-        /** @description The store could not take the request in time; nothing was changed. Ask again after `Retry-After` seconds. */
+        /** @description The store could not take the request in time, or the queue is full (`--max-queued`); nothing was changed. Ask again after `Retry-After` seconds. */
         TrueFoundryUnavailable: {
             headers: {
                 /** @description Seconds to wait before asking again. */

@@ -102,6 +102,15 @@ class StoreUnavailable(RunyardError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class QueueFull(StoreUnavailable):
+    """The server takes no more runs until some of those waiting have started (`--max-queued`)."""
+
+    def __init__(self, waiting: int, limit: int) -> None:
+        super().__init__(f"Job queue is full ({waiting} runs waiting, the limit is {limit}); retry later.", retry_after_seconds=5)
+        self.waiting = waiting
+        self.limit = limit
+
+
 class InvalidJob(RunyardError, ValueError):
     """A job definition that cannot run; the message says which field and why."""
 

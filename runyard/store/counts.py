@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from runyard.domain import StateCounts
+from runyard.domain import WAITING_STATES, StateCounts
 from runyard.store.db import Database
 from runyard.store.schema import run_count_deltas, run_counts
 
@@ -33,6 +33,11 @@ class RunCounts:
             rows = (await conn.execute(query)).all()
         by_state = {str(row[0]): int(row[1]) for row in rows if row[1]}
         return StateCounts(by_state, sum(int(row[2]) for row in rows))
+
+    async def waiting(self) -> int:
+        """Runs waiting to start (queued, delayed, retrying), in every environment."""
+        by_state = (await self.counts()).by_state
+        return sum(by_state.get(state.value, 0) for state in WAITING_STATES)
 
     async def fold(self) -> None:
         """Move the deltas into the counts (a no-op when another server is folding on PostgreSQL)."""

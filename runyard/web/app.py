@@ -81,6 +81,7 @@ class Runs:
 
     prompt_job: str = DEFAULT_PROMPT_JOB
     webhook_allow_private: bool = False
+    max_queued: int | None = None  # runs waiting to start beyond which submits get 503
 
 
 def _middlewares(spec: dict[str, Any], require_keys: bool, limits: Limits) -> list[Any]:
@@ -135,6 +136,7 @@ def create_app(
         prompt_job=runs.prompt_job,
         webhook_allow_private=runs.webhook_allow_private,
         worker_slots=worker.concurrency if worker is not None else 0,
+        max_queued=runs.max_queued,
     )
 
     @contextlib.asynccontextmanager
