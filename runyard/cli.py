@@ -134,6 +134,14 @@ def serve(
         ),
     ] = None,
     webhook_allow_private: WebhookAllowPrivate = False,
+    trust_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--trust-proxy",
+            envvar="RUNYARD_TRUST_PROXY",
+            help="Behind a reverse proxy: take the client's scheme and host from X-Forwarded-Proto and X-Forwarded-Host.",
+        ),
+    ] = False,
     max_queued: Annotated[
         int | None,
         typer.Option(
@@ -160,14 +168,16 @@ def serve(
     chosen = prompt_job or (load_prompt_job(jobs_file) if jobs_file is not None else None) or DEFAULT_PROMPT_JOB
     if all(job.name != chosen for job in jobs):
         raise _fail(f"--prompt-job {chosen!r} names no job: define it in the jobs file (--jobs)")
-    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private, max_queued=max_queued)
+    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private, max_queued=max_queued, trust_proxy=trust_proxy)
     asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits, runs=runs)
     if open_on_network:
         typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)
     mode = "keys required" if require_keys else "open (no key needed)"
     typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {mode}, {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
     # uvicorn annotates the timeout as an int; it passes it to asyncio.wait_for, which takes any number of seconds.
-    uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10)  # type: ignore[arg-type]
+    # uvicorn applies X-Forwarded-Proto from the addresses it trusts: loopback by default, any with --trust-proxy.
+    forwarded = "*" if trust_proxy else "127.0.0.1"
+    uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10, forwarded_allow_ips=forwarded)  # type: ignore[arg-type]
 
 
 @app.command()

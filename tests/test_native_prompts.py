@@ -118,3 +118,15 @@ def test_a_full_queue_refuses_submits_with_503_and_retry_after_but_answers_a_rep
         assert refused.json()["detail"].startswith("Job queue is full (2 runs waiting, the limit is 2)")
         assert _submit(api, job="demo", idempotency_key="k")["job_id"] == first
         assert api.get(RUNS).json()["total"] == 2
+
+
+def test_behind_a_trusted_proxy_the_urls_a_submit_answers_with_are_the_clients(sqlite_url: str) -> None:
+    from runyard.web.app import Runs
+
+    forwarded = {"X-Forwarded-Host": "jobs.example.com", "X-Forwarded-Proto": "https"}
+    with TestClient(create_app(sqlite_url, runs=Runs(trust_proxy=True))) as api:
+        trusted = api.post(RUNS, json={"job": "demo", "delay": 3600}, headers=forwarded)
+    with TestClient(create_app(sqlite_url)) as api:
+        untrusted = api.post(RUNS, json={"job": "demo", "delay": 3600}, headers=forwarded)
+    assert trusted.json()["poll_url"] == f"http://jobs.example.com/api/v1/runs/{trusted.json()['job_id']}"
+    assert untrusted.json()["poll_url"] == f"http://testserver/api/v1/runs/{untrusted.json()['job_id']}"

@@ -54,3 +54,16 @@ def test_serve_insecure_open_warns_and_serves_without_a_key(sqlite_url: str, tmp
     finally:
         stop_server(server)
     assert "warning: --insecure-open" in log.read_text()
+
+
+def test_serve_with_trust_proxy_answers_with_the_scheme_and_host_the_client_used(sqlite_url: str, tmp_path: Path) -> None:
+    server = start_server(sqlite_url, tmp_path / "serve.log", "--trust-proxy", "--workers", "0")
+    try:
+        headers = {"X-Forwarded-Host": "jobs.example.com", "X-Forwarded-Proto": "https"}
+        answer = httpx.post(f"{server.url}/api/v1/runs", json={"job": "demo", "delay": 3600}, headers=headers, timeout=10)
+        assert answer.status_code == 202, answer.text
+        run_id = answer.json()["job_id"]
+        assert answer.json()["poll_url"] == f"https://jobs.example.com/api/v1/runs/{run_id}"
+        assert answer.headers["location"] == f"https://jobs.example.com/api/v1/runs/{run_id}"
+    finally:
+        stop_server(server)

@@ -30,6 +30,7 @@ from runyard.web import errors
 from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
 from runyard.web.limits import body_limits
+from runyard.web.proxy import ForwardedHost
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
 from runyard.web.validation import validator_map
@@ -82,6 +83,7 @@ class Runs:
     prompt_job: str = DEFAULT_PROMPT_JOB
     webhook_allow_private: bool = False
     max_queued: int | None = None  # runs waiting to start beyond which submits get 503
+    trust_proxy: bool = False  # take the Host from X-Forwarded-Host (runyard.web.proxy)
 
 
 def _middlewares(spec: dict[str, Any], require_keys: bool, limits: Limits) -> list[Any]:
@@ -159,4 +161,5 @@ def create_app(
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
     outer = Router(routes=docs_routes(text, spec), default=_connexion_app(spec, spec_path, require_keys, limits), lifespan=lifespan)
-    return _ServiceScope(outer, service)
+    scoped: ASGIApp = _ServiceScope(outer, service)
+    return ForwardedHost(scoped) if runs.trust_proxy else scoped
