@@ -673,7 +673,7 @@ def test_a_quiet_stream_sends_heartbeats() -> None:
     names = [name for name, _ in events]
     assert names[0] == "status"
     assert names.count("heartbeat") >= 2
-    assert all(data == {} for name, data in events if name == "heartbeat")
+    assert all(set(data) == {"timestamp"} for name, data in events if name == "heartbeat")  # PraisonAI's heartbeat
     assert names[-1] == "result"
     assert names.count("status") == 2  # running once (unchanged snapshots say nothing new), then succeeded
 

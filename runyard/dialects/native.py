@@ -419,6 +419,10 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
                 return
             if sent:
                 quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= heartbeat:
+                # Snapshots that change nothing a client sees (its output, say) are quiet too.
+                yield _sse("heartbeat", {"timestamp": to_iso(now_us())})
+                quiet_since = time.monotonic()
     finally:
         if upcoming is not None:
             upcoming.cancel()  # the client went away: the snapshot's wait ends, and with it the watch

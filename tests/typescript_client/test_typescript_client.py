@@ -97,7 +97,7 @@ def test_the_example_submits_a_demo_run_and_polls_it_to_its_result(toolchain: Pa
     assert submitted["status"] == "queued"
     job_id = submitted["job_id"]
     assert job_id.startswith("run_")
-    assert submitted["location"] == submitted["poll_url"] == f"/api/v1/runs/{job_id}"
+    assert submitted["location"] == submitted["poll_url"] == f"{working_server.url}/api/v1/runs/{job_id}"
 
     assert summary["statuses"][-1] == "succeeded", summary["statuses"]
     final = summary["final"]
@@ -112,4 +112,14 @@ def test_the_example_submits_a_demo_run_and_polls_it_to_its_result(toolchain: Pa
 
     after = summary["listedAfter"]
     assert after["total"] == 1
-    assert after["jobs"] == [{"job_id": job_id, "status": "succeeded", "created_at": submitted["created_at"], "session_id": "typescript-example"}]
+    assert after["jobs"] == [
+        {
+            "job_id": job_id,
+            "status": "succeeded",
+            "created_at": submitted["created_at"],
+            "session_id": "typescript-example",
+            "progress": {"percentage": 100, "current_step": "Done"},
+            "started_at": final["started_at"],
+            "completed_at": final["completed_at"],
+        }
+    ]
