@@ -98,6 +98,11 @@ def upgrade() -> None:
         "INSERT INTO run_counts (env_id, job_name, state, runs, keyed) "
         "SELECT COALESCE(env_id, ''), job_name, state, count(*), count(idempotency_key) FROM runs GROUP BY COALESCE(env_id, ''), job_name, state"
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Every fold deletes the deltas it counted: vacuum the table after a thousand dead rows rather
+        # than after a fifth of it, so a reader's scan never wades through a bulk load's leftovers
+        # (/stats on a million runs took 46 ms right after folding them, 1 ms once vacuumed).
+        op.execute("ALTER TABLE run_count_deltas SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000)")
     create_triggers()
 
 
