@@ -231,31 +231,18 @@ app.add_typer(jobs_app, name="jobs")
 @app.command("webhook-secret")
 def webhook_secret(database_url: DatabaseUrl = None) -> None:
     """Print the key webhooks are signed with (made on first use; shared by every server on the database)."""
-    from runyard.store.db import UnsupportedDatabase, open_database
     from runyard.store.webhooks import WebhookStore
 
-    try:
-        db = open_database(database_url or default_database_url())
-    except UnsupportedDatabase as exc:
-        raise _fail(str(exc)) from None
-
-    async def run() -> str:
-        try:
-            return await WebhookStore(db).signing_key()
-        finally:
-            await db.close()
-
-    typer.echo(asyncio.run(run()))
+    typer.echo(_with_database(database_url, lambda db: WebhookStore(db).signing_key()))
 
 
 keys_app = typer.Typer(help="Secret API keys of environments (admin keys with --admin).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[T]]) -> T:
-    """Run `action(KeyStore)` against the database, closing it afterwards."""
+def _with_database(database_url: str | None, action: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `action(db)` against the database (migrated first), closing it afterwards."""
     from runyard.store.db import UnsupportedDatabase, open_database
-    from runyard.store.keys import KeyStore
 
     try:
         db = open_database(database_url or default_database_url())
@@ -264,11 +251,18 @@ def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[
 
     async def run() -> T:
         try:
-            return await action(KeyStore(db))
+            return await action(db)
         finally:
             await db.close()
 
     return asyncio.run(run())
+
+
+def _with_keys(database_url: str | None, action: Callable[[KeyStore], Awaitable[T]]) -> T:
+    """Run `action(KeyStore)` against the database, closing it afterwards."""
+    from runyard.store.keys import KeyStore
+
+    return _with_database(database_url, lambda db: action(KeyStore(db)))
 
 
 @keys_app.command("create")
