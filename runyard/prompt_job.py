@@ -3,9 +3,9 @@
 A submission with a `prompt` and no `job` (PraisonAI's request) runs the server's prompt job
 (`--prompt-job`, default this one, named `praisonai`). Like any job it reads the run's input as JSON
 on stdin: every field submitted (prompt, agent_file, agent_yaml, recipe_name, recipe_config,
-framework, config, session_id, ...). It runs `praisonai` (looked up beside the worker's Python
-first, then on PATH) with the agent file (or the inline YAML, written to a temporary file) or the
-prompt, and `--framework`; what the program prints becomes the run's result. Without `praisonai`
+framework, config, session_id, ...). It runs `praisonai run --output json` (the program looked up
+beside the worker's Python first, then on PATH) with `--framework` and the agent file (or the
+inline YAML, written to a temporary file) or the prompt; the answer it prints becomes the run's result. Without `praisonai`
 the run fails at once, saying how to install it or choose another prompt job.
 """
 
@@ -53,10 +53,22 @@ def find_praisonai() -> str | None:
 
 
 def command(program: str, request: dict[str, Any], agent_file: str | None) -> list[str]:
-    argv = [program, agent_file] if agent_file else [program, str(request.get("prompt", ""))]
+    """`praisonai run --output json [--framework F] TARGET`: in praisonai 4.7.19 options must come before
+    the target (after it they exit 2), and `--output json` prints one line {"result", "status"}."""
+    argv = [program, "run", "--output", "json"]
     if request.get("framework"):
         argv += ["--framework", str(request["framework"])]
-    return argv
+    return [*argv, agent_file or str(request.get("prompt", ""))]
+
+
+def answer(stdout: str) -> Any:
+    """The run's result from praisonai's output: the `result` of its JSON line, else the text itself."""
+    lines = stdout.strip().splitlines()
+    try:
+        printed = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return stdout.strip()
+    return printed.get("result") if isinstance(printed, dict) and "result" in printed else stdout.strip()
 
 
 def main() -> int:
@@ -75,11 +87,12 @@ def main() -> int:
             agent_file = os.path.join(folder, "agents.yaml")
             with open(agent_file, "w") as handle:
                 handle.write(str(request["agent_yaml"]))
-        done = subprocess.run(command(program, request, agent_file), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        environment = {**os.environ, "PRAISONAI_NO_UPDATE_CHECK": "1"}
+        done = subprocess.run(command(program, request, agent_file), stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environment)
     sys.stderr.write(done.stderr)
     if done.returncode != 0:
         return done.returncode
-    print("::result " + json.dumps(done.stdout.strip()), flush=True)
+    print("::result " + json.dumps(answer(done.stdout)), flush=True)
     return 0
 
 

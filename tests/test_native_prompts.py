@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -15,6 +18,7 @@ from runyard.domain import Credential
 from runyard.service import RunService
 from runyard.store.db import open_database
 from runyard.web.app import create_app
+from tests.support.processes import Processes, finished_status
 
 RUNS = "/api/v1/runs"
 
@@ -114,7 +118,7 @@ def test_a_full_queue_refuses_submits_with_503_and_retry_after_but_answers_a_rep
         _submit(api, job="demo")
         refused = api.post(RUNS, json={"job": "demo", "delay": 3600})
         assert refused.status_code == 503
-        assert refused.headers["Retry-After"] == "5"
+        assert refused.headers["Retry-After"] == "1"  # as PraisonAI answers
         assert refused.json()["detail"].startswith("Job queue is full (2 runs waiting, the limit is 2)")
         assert _submit(api, job="demo", idempotency_key="k")["job_id"] == first
         assert api.get(RUNS).json()["total"] == 2
@@ -130,3 +134,27 @@ def test_behind_a_trusted_proxy_the_urls_a_submit_answers_with_are_the_clients(s
         untrusted = api.post(RUNS, json={"job": "demo", "delay": 3600}, headers=forwarded)
     assert trusted.json()["poll_url"] == f"http://jobs.example.com/api/v1/runs/{trusted.json()['job_id']}"
     assert untrusted.json()["poll_url"] == f"http://testserver/api/v1/runs/{untrusted.json()['job_id']}"
+
+
+# A stand-in for praisonai 4.7.19's command line: options before the target (after it, exit 2), one JSON line out.
+FAKE_PRAISONAI = """#!/bin/sh
+[ "$1" = run ] && [ "$2" = --output ] && [ "$3" = json ] || { echo "bad order: $*" >&2; exit 2; }
+shift 3
+[ "$1" = --framework ] && { framework=$2; shift 2; }
+printf '{"result": "%s answered: %s", "status": "ok"}\\n' "$framework" "$1"
+"""
+
+
+@pytest.mark.slow
+def test_the_builtin_prompt_job_runs_praisonai_with_its_options_first_and_takes_its_answer(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, procs: Processes
+) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "praisonai").write_text(FAKE_PRAISONAI)
+    (folder / "praisonai").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")  # the server, its worker and the job see it
+    server = procs.server(sqlite_url, "serve", "--workers", "1")
+    run_id = httpx.post(f"{server.url}{RUNS}", json={"prompt": "Say hello", "framework": "crewai"}, timeout=10).json()["job_id"]
+    assert finished_status(server, run_id, 30)["status"] == "succeeded"
+    assert httpx.get(f"{server.url}{RUNS}/{run_id}/result", timeout=10).json()["result"] == "crewai answered: Say hello"

@@ -106,7 +106,7 @@ class QueueFull(StoreUnavailable):
     """The server takes no more runs until some of those waiting have started (`--max-queued`)."""
 
     def __init__(self, waiting: int, limit: int) -> None:
-        super().__init__(f"Job queue is full ({waiting} runs waiting, the limit is {limit}); retry later.", retry_after_seconds=5)
+        super().__init__(f"Job queue is full ({waiting} runs waiting, the limit is {limit}); retry later.", retry_after_seconds=1)
         self.waiting = waiting
         self.limit = limit
 
