@@ -122,6 +122,23 @@ def sync_detailed(
     environment `default` (created on first use), and the same run is
     seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
+    PraisonAI's request works as it is: a `prompt` without `job` runs the
+    server's prompt job with every submitted field as its input (see the
+    request body). `poll_url`, `stream_url` and `Location` are absolute,
+    built from the request's base URL (`--trust-proxy` takes the scheme
+    and host from `X-Forwarded-Proto` and `X-Forwarded-Host`).
+
+    Where runyard differs from PraisonAI's server, and why:
+    a repeated idempotency key answers 200, not 202, so a client can
+    tell that nothing new was created; `idempotency_scope` has a meaning
+    (PraisonAI's ignores it); a field the contract does not know is
+    refused (400) rather than dropped, so a misspelt option is never
+    silently lost; invalid bodies are 400 problem documents, as every
+    native error, where FastAPI answers 422; `webhook_url` is called
+    however the run ends, signed and retried (PraisonAI's: once, on
+    success only). With `--max-queued`, a full queue is 503 with
+    `Retry-After: 1`, as PraisonAI's.
+
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
@@ -174,6 +191,23 @@ def sync(
     environment `default` (created on first use), and the same run is
     seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
 
+    PraisonAI's request works as it is: a `prompt` without `job` runs the
+    server's prompt job with every submitted field as its input (see the
+    request body). `poll_url`, `stream_url` and `Location` are absolute,
+    built from the request's base URL (`--trust-proxy` takes the scheme
+    and host from `X-Forwarded-Proto` and `X-Forwarded-Host`).
+
+    Where runyard differs from PraisonAI's server, and why:
+    a repeated idempotency key answers 200, not 202, so a client can
+    tell that nothing new was created; `idempotency_scope` has a meaning
+    (PraisonAI's ignores it); a field the contract does not know is
+    refused (400) rather than dropped, so a misspelt option is never
+    silently lost; invalid bodies are 400 problem documents, as every
+    native error, where FastAPI answers 422; `webhook_url` is called
+    however the run ends, signed and retried (PraisonAI's: once, on
+    success only). With `--max-queued`, a full queue is 503 with
+    `Retry-After: 1`, as PraisonAI's.
+
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
             returns the run created first.
@@ -220,6 +254,23 @@ async def asyncio_detailed(
     environment: a run submitted here without a key belongs to the
     environment `default` (created on first use), and the same run is
     seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
+
+    PraisonAI's request works as it is: a `prompt` without `job` runs the
+    server's prompt job with every submitted field as its input (see the
+    request body). `poll_url`, `stream_url` and `Location` are absolute,
+    built from the request's base URL (`--trust-proxy` takes the scheme
+    and host from `X-Forwarded-Proto` and `X-Forwarded-Host`).
+
+    Where runyard differs from PraisonAI's server, and why:
+    a repeated idempotency key answers 200, not 202, so a client can
+    tell that nothing new was created; `idempotency_scope` has a meaning
+    (PraisonAI's ignores it); a field the contract does not know is
+    refused (400) rather than dropped, so a misspelt option is never
+    silently lost; invalid bodies are 400 problem documents, as every
+    native error, where FastAPI answers 422; `webhook_url` is called
+    however the run ends, signed and retried (PraisonAI's: once, on
+    success only). With `--max-queued`, a full queue is 503 with
+    `Retry-After: 1`, as PraisonAI's.
 
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
@@ -270,6 +321,23 @@ async def asyncio(
     environment: a run submitted here without a key belongs to the
     environment `default` (created on first use), and the same run is
     seen by the Trigger.dev and TrueFoundry APIs with a `default` key.
+
+    PraisonAI's request works as it is: a `prompt` without `job` runs the
+    server's prompt job with every submitted field as its input (see the
+    request body). `poll_url`, `stream_url` and `Location` are absolute,
+    built from the request's base URL (`--trust-proxy` takes the scheme
+    and host from `X-Forwarded-Proto` and `X-Forwarded-Host`).
+
+    Where runyard differs from PraisonAI's server, and why:
+    a repeated idempotency key answers 200, not 202, so a client can
+    tell that nothing new was created; `idempotency_scope` has a meaning
+    (PraisonAI's ignores it); a field the contract does not know is
+    refused (400) rather than dropped, so a misspelt option is never
+    silently lost; invalid bodies are 400 problem documents, as every
+    native error, where FastAPI answers 422; `webhook_url` is called
+    however the run ends, signed and retried (PraisonAI's: once, on
+    success only). With `--max-queued`, a full queue is 503 with
+    `Retry-After: 1`, as PraisonAI's.
 
     Args:
         idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment)
