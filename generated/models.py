@@ -691,6 +691,17 @@ class NativeStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class IdempotencyKey(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A client-chosen key; the same key (in the same environment) returns the run created first.",
+            max_length=256,
+            min_length=1,
+        ),
+    ]
+
+
 class Progress(BaseModel):
     """
     How far a run has got; zero before it starts.
@@ -1189,7 +1200,9 @@ class RunStatus(BaseModel):
     ] = None
     error: Annotated[
         str | None,
-        Field(description="What went wrong, when the run failed or was cancelled."),
+        Field(
+            description="What went wrong, when the run failed, or why it was cancelled\n(`Cancelled by user`, or `Expired: ...` for a run whose TTL passed\nbefore it started). PraisonAI's server leaves a cancelled run's\nerror null; runyard says why, since two different things end as\n`cancelled`.\n"
+        ),
     ] = None
     session_id: Annotated[
         str | None,
@@ -1224,7 +1237,7 @@ class SubmitRunRequest(BaseModel):
     agent_file: Annotated[
         str | None,
         Field(
-            description="Path to an agents.yaml file, on the worker's machine (handed to the prompt job).",
+            description="Path to an agents.yaml file, relative to the prompt job's folder\non the worker's machine (handed to the prompt job). An absolute\npath or one with `..` is refused (400), as PraisonAI's server\nrefuses files outside its agent folder.\n",
             max_length=1024,
         ),
     ] = None
@@ -1307,14 +1320,7 @@ class SubmitRunRequest(BaseModel):
             max_length=10,
         ),
     ] = None
-    idempotency_key: Annotated[
-        str | None,
-        Field(
-            description="A client-chosen key; the same key (in the same environment) returns the run created first.",
-            max_length=256,
-            min_length=1,
-        ),
-    ] = None
+    idempotency_key: IdempotencyKey | None = None
     delay: Annotated[
         int | None,
         Field(

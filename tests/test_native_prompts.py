@@ -158,3 +158,23 @@ def test_the_builtin_prompt_job_runs_praisonai_with_its_options_first_and_takes_
     run_id = httpx.post(f"{server.url}{RUNS}", json={"prompt": "Say hello", "framework": "crewai"}, timeout=10).json()["job_id"]
     assert finished_status(server, run_id, 30)["status"] == "succeeded"
     assert httpx.get(f"{server.url}{RUNS}/{run_id}/result", timeout=10).json()["result"] == "crewai answered: Say hello"
+
+
+def test_explicit_nulls_on_optional_fields_are_taken_as_absent(api: TestClient) -> None:
+    """PraisonAI's clients may send every optional field, null when unset."""
+    nulls = dict.fromkeys(("agent_file", "agent_yaml", "recipe_name", "recipe_config", "framework", "config", "webhook_url", "timeout"), None)
+    answer = api.post(RUNS, json={"prompt": "p", "delay": 3600, "session_id": None, "idempotency_key": None, "idempotency_scope": None, **nulls})
+    assert answer.status_code == 202, answer.text
+
+
+@pytest.mark.parametrize("path", ["/etc/hostname", "../agents.yaml", "agents/../../x.yaml", ""])
+def test_an_agent_file_outside_the_prompt_jobs_folder_is_400(api: TestClient, path: str) -> None:
+    answer = api.post(RUNS, json={"prompt": "p", "agent_file": path})
+    assert answer.status_code == 400, answer.text
+    assert api.get(RUNS).json()["total"] == 0
+
+
+def test_a_refused_long_value_is_not_echoed_whole_in_the_error(api: TestClient) -> None:
+    answer = api.post(RUNS, json={"prompt": "x" * 200_000})
+    assert answer.status_code == 400
+    assert len(answer.text) < 1_000

@@ -14,6 +14,12 @@ export interface paths {
         /**
          * Check the server and its store
          * @description Answers 200 when the server is up and its database answers a query.
+         *
+         *     Where runyard differs from PraisonAI's server: its /health answers
+         *     `{"status": "healthy", "store", "executor_stats"}` without asking the
+         *     store anything; runyard's proves the store answers (503 otherwise) and
+         *     reports `ok` with the kind of store. The executor figures are in
+         *     `/stats`.
          */
         get: operations["handlers.health.get_health"];
         put?: never;
@@ -76,6 +82,14 @@ export interface paths {
          *     counts only those. An admin key (and, on an open server, a request
          *     without a key) lists every environment's runs, or one environment's
          *     with `environment`.
+         *
+         *     Where runyard differs from PraisonAI's server: its items are whole
+         *     status answers (with null-valued `agent_id`, `run_id`, `error`,
+         *     `retry_after`, ...); runyard's follow the seed: its four fields, plus
+         *     `progress` (which PraisonAI's client shows) and
+         *     `started_at`/`completed_at` once they exist. Invalid parameters are
+         *     400 problem documents (the seed's 400; FastAPI's validation answers
+         *     422).
          */
         get: operations["handlers.runs.list_runs"];
         put?: never;
@@ -139,6 +153,13 @@ export interface paths {
          *     running, `retry_after` (and the `Retry-After` header) say how many
          *     seconds to wait before polling again: 2 while queued, 5 while running;
          *     both are absent once the run has finished.
+         *
+         *     Where runyard differs from PraisonAI's server: absent values are left
+         *     out rather than sent as null, as the seed's examples show, and
+         *     `agent_id`, `run_id`, `progress.steps_completed` and
+         *     `progress.steps_total` (always null or 0 there) are not sent; `Retry-
+         *     After` is also a header, as on a submit; a cancelled run's `error`
+         *     says why (see the field).
          */
         get: operations["handlers.runs.get_run_status"];
         put?: never;
@@ -147,6 +168,11 @@ export interface paths {
          * Delete a run
          * @description Removes a run that is not running (queued, delayed or finished).
          *     A running run must be cancelled first (409).
+         *
+         *     Where runyard differs from PraisonAI's server: a queued run (which
+         *     nothing executes yet) may be deleted, where PraisonAI's answers 409
+         *     for every unfinished run; only a running run is refused. The 204
+         *     carries no body and no Content-Type.
          */
         delete: operations["handlers.runs.delete_run"];
         options?: never;
@@ -171,6 +197,11 @@ export interface paths {
          * Get a run's result
          * @description The outcome of a finished run: its result (the JSON the job reported)
          *     or its error. Until the run has finished the answer is 409.
+         *
+         *     Where runyard differs from PraisonAI's server: `metrics`, `result_url`
+         *     and `started_at` are not part of the answer (PraisonAI's are always
+         *     null but `started_at`); `duration_seconds` is the run's executing
+         *     time.
          */
         get: operations["handlers.runs.get_run_result"];
         put?: never;
@@ -201,6 +232,12 @@ export interface paths {
          * @description Cancels a run that has not finished. A queued or delayed run ends
          *     cancelled at once; a running run is asked to stop and is shown as
          *     running until its process has ended. A finished run answers 409.
+         *
+         *     Where runyard differs from PraisonAI's server: the answer is the run
+         *     as it is when the cancel is recorded; a running run shows `running`
+         *     (with `retry_after`) until its process has stopped, then `cancelled`,
+         *     where PraisonAI's answers `cancelled` at once. runyard does not call a
+         *     run cancelled while its process may still be writing.
          */
         post: operations["handlers.runs.cancel_run"];
         delete?: never;
@@ -968,7 +1005,13 @@ export interface components {
             completed_at?: components["schemas"]["Timestamp"];
             /** @description Seconds to wait before polling again (2 queued, 5 running); absent once finished. */
             retry_after?: number;
-            /** @description What went wrong, when the run failed or was cancelled. */
+            /**
+             * @description What went wrong, when the run failed, or why it was cancelled
+             *     (`Cancelled by user`, or `Expired: ...` for a run whose TTL passed
+             *     before it started). PraisonAI's server leaves a cancelled run's
+             *     error null; runyard says why, since two different things end as
+             *     `cancelled`.
+             */
             error?: string;
             /** @description The run's session, as submitted (PraisonAI's status answer carries it too). */
             session_id?: string | null;
@@ -1044,7 +1087,12 @@ export interface components {
         SubmitRunRequest: {
             /** @description The prompt or task for the agent (PraisonAI's request; required unless `job` is given). */
             prompt?: string;
-            /** @description Path to an agents.yaml file, on the worker's machine (handed to the prompt job). */
+            /**
+             * @description Path to an agents.yaml file, relative to the prompt job's folder
+             *     on the worker's machine (handed to the prompt job). An absolute
+             *     path or one with `..` is refused (400), as PraisonAI's server
+             *     refuses files outside its agent folder.
+             */
             agent_file?: string | null;
             /** @description Inline agent YAML configuration (handed to the prompt job). */
             agent_yaml?: string | null;
@@ -1087,7 +1135,7 @@ export interface components {
             session_id?: string | null;
             /** @description Labels for finding runs (at most 10, 1-128 characters each). */
             tags?: string[];
-            idempotency_key?: components["schemas"]["IdempotencyKey"];
+            idempotency_key?: components["schemas"]["IdempotencyKey"] | null;
             /** @description Seconds to wait before the run becomes ready. */
             delay?: number;
             /** @description Seconds after it becomes ready within which the run must start, else it expires. */

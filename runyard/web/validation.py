@@ -167,7 +167,12 @@ def _body_error(error: jsonschema.ValidationError) -> str:
     if isinstance(branches, list) and branches and all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
         names = " or ".join(repr(name) for branch in branches for name in branch["required"])
         return f"{names} is a required property{where}"
-    return f"{error.message}{where}"
+    return f"{_shortened(error.message)}{where}"
+
+
+def _shortened(message: str, limit: int = 300) -> str:
+    """A message quoting the value it refuses, cut: a 200 kB prompt must not come back in the error."""
+    return message if len(message) <= limit else f"{message[: limit // 2]} ... {message[-limit // 2 :]}"
 
 
 def validator_map() -> dict[str, Any]:

@@ -33,7 +33,11 @@ class RunStatus:
         started_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
         completed_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
         retry_after (int | Unset): Seconds to wait before polling again (2 queued, 5 running); absent once finished.
-        error (str | Unset): What went wrong, when the run failed or was cancelled.
+        error (str | Unset): What went wrong, when the run failed, or why it was cancelled
+            (`Cancelled by user`, or `Expired: ...` for a run whose TTL passed
+            before it started). PraisonAI's server leaves a cancelled run's
+            error null; runyard says why, since two different things end as
+            `cancelled`.
         session_id (None | str | Unset): The run's session, as submitted (PraisonAI's status answer carries it too).
         webhook (WebhookDelivery | Unset): The run's webhook (present when it was submitted with `webhook_url`) and how
             its delivery went.

@@ -29,8 +29,10 @@ class SubmitRunRequest:
 
         Attributes:
             prompt (str | Unset): The prompt or task for the agent (PraisonAI's request; required unless `job` is given).
-            agent_file (None | str | Unset): Path to an agents.yaml file, on the worker's machine (handed to the prompt
-                job).
+            agent_file (None | str | Unset): Path to an agents.yaml file, relative to the prompt job's folder
+                on the worker's machine (handed to the prompt job). An absolute
+                path or one with `..` is refused (400), as PraisonAI's server
+                refuses files outside its agent folder.
             agent_yaml (None | str | Unset): Inline agent YAML configuration (handed to the prompt job).
             recipe_name (None | str | Unset): A recipe to execute (handed to the prompt job).
             recipe_config (None | SubmitRunRequestRecipeConfigType0 | Unset): Recipe configuration overrides (handed to the
@@ -53,8 +55,7 @@ class SubmitRunRequest:
             input_ (Any | Unset): Any JSON value, handed to the job on stdin.
             session_id (None | str | Unset): Groups runs; list them with `session_id`.
             tags (list[str] | Unset): Labels for finding runs (at most 10, 1-128 characters each).
-            idempotency_key (str | Unset): A client-chosen key; the same key (in the same environment) returns the run
-                created first.
+            idempotency_key (None | str | Unset):
             delay (int | Unset): Seconds to wait before the run becomes ready.
             ttl (int | Unset): Seconds after it becomes ready within which the run must start, else it expires.
             max_attempts (int | Unset): How many times the run may be attempted (default the job's setting).
@@ -74,7 +75,7 @@ class SubmitRunRequest:
     input_: Any | Unset = UNSET
     session_id: None | str | Unset = UNSET
     tags: list[str] | Unset = UNSET
-    idempotency_key: str | Unset = UNSET
+    idempotency_key: None | str | Unset = UNSET
     delay: int | Unset = UNSET
     ttl: int | Unset = UNSET
     max_attempts: int | Unset = UNSET
@@ -159,7 +160,11 @@ class SubmitRunRequest:
         if not isinstance(self.tags, Unset):
             tags = self.tags
 
-        idempotency_key = self.idempotency_key
+        idempotency_key: None | str | Unset
+        if isinstance(self.idempotency_key, Unset):
+            idempotency_key = UNSET
+        else:
+            idempotency_key = self.idempotency_key
 
         delay = self.delay
 
@@ -337,7 +342,14 @@ class SubmitRunRequest:
 
         tags = cast(list[str], d.pop("tags", UNSET))
 
-        idempotency_key = d.pop("idempotency_key", UNSET)
+        def _parse_idempotency_key(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        idempotency_key = _parse_idempotency_key(d.pop("idempotency_key", UNSET))
 
         delay = d.pop("delay", UNSET)
 

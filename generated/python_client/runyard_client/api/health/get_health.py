@@ -61,6 +61,12 @@ def sync_detailed(
 
      Answers 200 when the server is up and its database answers a query.
 
+    Where runyard differs from PraisonAI's server: its /health answers
+    `{"status": "healthy", "store", "executor_stats"}` without asking the
+    store anything; runyard's proves the store answers (503 otherwise) and
+    reports `ok` with the kind of store. The executor figures are in
+    `/stats`.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -86,6 +92,12 @@ def sync(
 
      Answers 200 when the server is up and its database answers a query.
 
+    Where runyard differs from PraisonAI's server: its /health answers
+    `{"status": "healthy", "store", "executor_stats"}` without asking the
+    store anything; runyard's proves the store answers (503 otherwise) and
+    reports `ok` with the kind of store. The executor figures are in
+    `/stats`.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -106,6 +118,12 @@ async def asyncio_detailed(
     """Check the server and its store
 
      Answers 200 when the server is up and its database answers a query.
+
+    Where runyard differs from PraisonAI's server: its /health answers
+    `{"status": "healthy", "store", "executor_stats"}` without asking the
+    store anything; runyard's proves the store answers (503 otherwise) and
+    reports `ok` with the kind of store. The executor figures are in
+    `/stats`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +147,12 @@ async def asyncio(
     """Check the server and its store
 
      Answers 200 when the server is up and its database answers a query.
+
+    Where runyard differs from PraisonAI's server: its /health answers
+    `{"status": "healthy", "store", "executor_stats"}` without asking the
+    store anything; runyard's proves the store answers (503 otherwise) and
+    reports `ok` with the kind of store. The executor figures are in
+    `/stats`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -87,6 +87,12 @@ def sync_detailed(
     cancelled at once; a running run is asked to stop and is shown as
     running until its process has ended. A finished run answers 409.
 
+    Where runyard differs from PraisonAI's server: the answer is the run
+    as it is when the cancel is recorded; a running run shows `running`
+    (with `retry_after`) until its process has stopped, then `cancelled`,
+    where PraisonAI's answers `cancelled` at once. runyard does not call a
+    run cancelled while its process may still be writing.
+
     Args:
         job_id (str):
 
@@ -120,6 +126,12 @@ def sync(
     cancelled at once; a running run is asked to stop and is shown as
     running until its process has ended. A finished run answers 409.
 
+    Where runyard differs from PraisonAI's server: the answer is the run
+    as it is when the cancel is recorded; a running run shows `running`
+    (with `retry_after`) until its process has stopped, then `cancelled`,
+    where PraisonAI's answers `cancelled` at once. runyard does not call a
+    run cancelled while its process may still be writing.
+
     Args:
         job_id (str):
 
@@ -147,6 +159,12 @@ async def asyncio_detailed(
      Cancels a run that has not finished. A queued or delayed run ends
     cancelled at once; a running run is asked to stop and is shown as
     running until its process has ended. A finished run answers 409.
+
+    Where runyard differs from PraisonAI's server: the answer is the run
+    as it is when the cancel is recorded; a running run shows `running`
+    (with `retry_after`) until its process has stopped, then `cancelled`,
+    where PraisonAI's answers `cancelled` at once. runyard does not call a
+    run cancelled while its process may still be writing.
 
     Args:
         job_id (str):
@@ -178,6 +196,12 @@ async def asyncio(
      Cancels a run that has not finished. A queued or delayed run ends
     cancelled at once; a running run is asked to stop and is shown as
     running until its process has ended. A finished run answers 409.
+
+    Where runyard differs from PraisonAI's server: the answer is the run
+    as it is when the cancel is recorded; a running run shows `running`
+    (with `retry_after`) until its process has stopped, then `cancelled`,
+    where PraisonAI's answers `cancelled` at once. runyard does not call a
+    run cancelled while its process may still be writing.
 
     Args:
         job_id (str):

@@ -84,6 +84,11 @@ def sync_detailed(
      Removes a run that is not running (queued, delayed or finished).
     A running run must be cancelled first (409).
 
+    Where runyard differs from PraisonAI's server: a queued run (which
+    nothing executes yet) may be deleted, where PraisonAI's answers 409
+    for every unfinished run; only a running run is refused. The 204
+    carries no body and no Content-Type.
+
     Args:
         job_id (str):
 
@@ -116,6 +121,11 @@ def sync(
      Removes a run that is not running (queued, delayed or finished).
     A running run must be cancelled first (409).
 
+    Where runyard differs from PraisonAI's server: a queued run (which
+    nothing executes yet) may be deleted, where PraisonAI's answers 409
+    for every unfinished run; only a running run is refused. The 204
+    carries no body and no Content-Type.
+
     Args:
         job_id (str):
 
@@ -142,6 +152,11 @@ async def asyncio_detailed(
 
      Removes a run that is not running (queued, delayed or finished).
     A running run must be cancelled first (409).
+
+    Where runyard differs from PraisonAI's server: a queued run (which
+    nothing executes yet) may be deleted, where PraisonAI's answers 409
+    for every unfinished run; only a running run is refused. The 204
+    carries no body and no Content-Type.
 
     Args:
         job_id (str):
@@ -172,6 +187,11 @@ async def asyncio(
 
      Removes a run that is not running (queued, delayed or finished).
     A running run must be cancelled first (409).
+
+    Where runyard differs from PraisonAI's server: a queued run (which
+    nothing executes yet) may be deleted, where PraisonAI's answers 409
+    for every unfinished run; only a running run is refused. The 204
+    carries no body and no Content-Type.
 
     Args:
         job_id (str):

@@ -86,6 +86,11 @@ def sync_detailed(
      The outcome of a finished run: its result (the JSON the job reported)
     or its error. Until the run has finished the answer is 409.
 
+    Where runyard differs from PraisonAI's server: `metrics`, `result_url`
+    and `started_at` are not part of the answer (PraisonAI's are always
+    null but `started_at`); `duration_seconds` is the run's executing
+    time.
+
     Args:
         job_id (str):
 
@@ -118,6 +123,11 @@ def sync(
      The outcome of a finished run: its result (the JSON the job reported)
     or its error. Until the run has finished the answer is 409.
 
+    Where runyard differs from PraisonAI's server: `metrics`, `result_url`
+    and `started_at` are not part of the answer (PraisonAI's are always
+    null but `started_at`); `duration_seconds` is the run's executing
+    time.
+
     Args:
         job_id (str):
 
@@ -144,6 +154,11 @@ async def asyncio_detailed(
 
      The outcome of a finished run: its result (the JSON the job reported)
     or its error. Until the run has finished the answer is 409.
+
+    Where runyard differs from PraisonAI's server: `metrics`, `result_url`
+    and `started_at` are not part of the answer (PraisonAI's are always
+    null but `started_at`); `duration_seconds` is the run's executing
+    time.
 
     Args:
         job_id (str):
@@ -174,6 +189,11 @@ async def asyncio(
 
      The outcome of a finished run: its result (the JSON the job reported)
     or its error. Until the run has finished the answer is 409.
+
+    Where runyard differs from PraisonAI's server: `metrics`, `result_url`
+    and `started_at` are not part of the answer (PraisonAI's are always
+    null but `started_at`); `duration_seconds` is the run's executing
+    time.
 
     Args:
         job_id (str):

@@ -84,6 +84,13 @@ def sync_detailed(
     seconds to wait before polling again: 2 while queued, 5 while running;
     both are absent once the run has finished.
 
+    Where runyard differs from PraisonAI's server: absent values are left
+    out rather than sent as null, as the seed's examples show, and
+    `agent_id`, `run_id`, `progress.steps_completed` and
+    `progress.steps_total` (always null or 0 there) are not sent; `Retry-
+    After` is also a header, as on a submit; a cancelled run's `error`
+    says why (see the field).
+
     Args:
         job_id (str):
 
@@ -119,6 +126,13 @@ def sync(
     seconds to wait before polling again: 2 while queued, 5 while running;
     both are absent once the run has finished.
 
+    Where runyard differs from PraisonAI's server: absent values are left
+    out rather than sent as null, as the seed's examples show, and
+    `agent_id`, `run_id`, `progress.steps_completed` and
+    `progress.steps_total` (always null or 0 there) are not sent; `Retry-
+    After` is also a header, as on a submit; a cancelled run's `error`
+    says why (see the field).
+
     Args:
         job_id (str):
 
@@ -148,6 +162,13 @@ async def asyncio_detailed(
     running, `retry_after` (and the `Retry-After` header) say how many
     seconds to wait before polling again: 2 while queued, 5 while running;
     both are absent once the run has finished.
+
+    Where runyard differs from PraisonAI's server: absent values are left
+    out rather than sent as null, as the seed's examples show, and
+    `agent_id`, `run_id`, `progress.steps_completed` and
+    `progress.steps_total` (always null or 0 there) are not sent; `Retry-
+    After` is also a header, as on a submit; a cancelled run's `error`
+    says why (see the field).
 
     Args:
         job_id (str):
@@ -181,6 +202,13 @@ async def asyncio(
     running, `retry_after` (and the `Retry-After` header) say how many
     seconds to wait before polling again: 2 while queued, 5 while running;
     both are absent once the run has finished.
+
+    Where runyard differs from PraisonAI's server: absent values are left
+    out rather than sent as null, as the seed's examples show, and
+    `agent_id`, `run_id`, `progress.steps_completed` and
+    `progress.steps_total` (always null or 0 there) are not sent; `Retry-
+    After` is also a header, as on a submit; a cancelled run's `error`
+    says why (see the field).
 
     Args:
         job_id (str):

@@ -120,6 +120,14 @@ def sync_detailed(
     without a key) lists every environment's runs, or one environment's
     with `environment`.
 
+    Where runyard differs from PraisonAI's server: its items are whole
+    status answers (with null-valued `agent_id`, `run_id`, `error`,
+    `retry_after`, ...); runyard's follow the seed: its four fields, plus
+    `progress` (which PraisonAI's client shows) and
+    `started_at`/`completed_at` once they exist. Invalid parameters are
+    400 problem documents (the seed's 400; FastAPI's validation answers
+    422).
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -180,6 +188,14 @@ def sync(
     without a key) lists every environment's runs, or one environment's
     with `environment`.
 
+    Where runyard differs from PraisonAI's server: its items are whole
+    status answers (with null-valued `agent_id`, `run_id`, `error`,
+    `retry_after`, ...); runyard's follow the seed: its four fields, plus
+    `progress` (which PraisonAI's client shows) and
+    `started_at`/`completed_at` once they exist. Invalid parameters are
+    400 problem documents (the seed's 400; FastAPI's validation answers
+    422).
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -234,6 +250,14 @@ async def asyncio_detailed(
     counts only those. An admin key (and, on an open server, a request
     without a key) lists every environment's runs, or one environment's
     with `environment`.
+
+    Where runyard differs from PraisonAI's server: its items are whole
+    status answers (with null-valued `agent_id`, `run_id`, `error`,
+    `retry_after`, ...); runyard's follow the seed: its four fields, plus
+    `progress` (which PraisonAI's client shows) and
+    `started_at`/`completed_at` once they exist. Invalid parameters are
+    400 problem documents (the seed's 400; FastAPI's validation answers
+    422).
 
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
@@ -292,6 +316,14 @@ async def asyncio(
     counts only those. An admin key (and, on an open server, a request
     without a key) lists every environment's runs, or one environment's
     with `environment`.
+
+    Where runyard differs from PraisonAI's server: its items are whole
+    status answers (with null-valued `agent_id`, `run_id`, `error`,
+    `retry_after`, ...); runyard's follow the seed: its four fields, plus
+    `progress` (which PraisonAI's client shows) and
+    `started_at`/`completed_at` once they exist. Invalid parameters are
+    400 problem documents (the seed's 400; FastAPI's validation answers
+    422).
 
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
