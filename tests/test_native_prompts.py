@@ -167,7 +167,7 @@ def test_explicit_nulls_on_optional_fields_are_taken_as_absent(api: TestClient) 
     assert answer.status_code == 202, answer.text
 
 
-@pytest.mark.parametrize("path", ["/etc/hostname", "../agents.yaml", "agents/../../x.yaml", ""])
+@pytest.mark.parametrize("path", ["/etc/hostname", "../agents.yaml", "agents/../../x.yaml", "a\\b.yaml"])
 def test_an_agent_file_outside_the_prompt_jobs_folder_is_400(api: TestClient, path: str) -> None:
     answer = api.post(RUNS, json={"prompt": "p", "agent_file": path})
     assert answer.status_code == 400, answer.text

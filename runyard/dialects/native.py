@@ -223,7 +223,7 @@ def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Cr
         raise InvalidInput("prompt", "Send a prompt (PraisonAI's request) or a job to run (runyard's)")
     body_key = submit.idempotency_key.root if isinstance(submit.idempotency_key, m.IdempotencyKey) else submit.idempotency_key
     key = idempotency_header if idempotency_header is not None else body_key
-    if submit.agent_file is not None and not _inside(submit.agent_file):
+    if submit.agent_file and not _inside(submit.agent_file):
         # As PraisonAI's server refuses files outside its agent folder: a key must not point agents at any file.
         raise InvalidInput("agent_file", "agent_file must be a relative path inside the prompt job's folder (no '..', not absolute)")
     if key is not None and submit.idempotency_scope is m.IdempotencyScope.session:
@@ -246,7 +246,7 @@ def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Cr
 def _inside(path: str) -> bool:
     """Whether a path stays inside the folder it is relative to."""
     parts = PurePosixPath(path).parts
-    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts and "\\" not in path
+    return not PurePosixPath(path).is_absolute() and ".." not in parts and "\\" not in path
 
 
 def job_definition(name: str, body: dict[str, Any]) -> JobDefinition:

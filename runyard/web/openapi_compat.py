@@ -59,7 +59,7 @@ _DRAFT4_KEYWORDS = frozenset(
         "type", "enum", "format", "pattern", "minLength", "maxLength", "minimum", "maximum",
         "exclusiveMinimum", "multipleOf", "minItems", "maxItems", "uniqueItems", "items",
         "properties", "required", "additionalProperties", "minProperties", "maxProperties",
-        "allOf", "anyOf", "oneOf", "$ref", "title", "description", "default", "example",
+        "allOf", "anyOf", "oneOf", "not", "$ref", "title", "description", "default", "example",
         "readOnly", "writeOnly", "deprecated", "externalDocs", "discriminator", "xml",
     }
 )  # fmt: skip
@@ -215,6 +215,8 @@ class _Converter:
             s["items"] = self.schema(s["items"], f"{at}/items")
         if isinstance(s.get("additionalProperties"), dict):
             s["additionalProperties"] = self.schema(s["additionalProperties"], f"{at}/additionalProperties")
+        if "not" in s:
+            s["not"] = self.schema(s["not"], f"{at}/not")
         self._if_then(s, at)
         for key in ("allOf", "anyOf", "oneOf"):
             if isinstance(s.get(key), list):
