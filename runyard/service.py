@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -33,6 +35,7 @@ from runyard.domain import (
     StoredJob,
     Window,
 )
+from runyard.domain.schedules import NewSchedule, Overlap, Schedule, firing, scheduled_payload, upcoming
 from runyard.domain.values import json_problem
 from runyard.domain.webhooks import Delivery, literal_host_problem, url_problem
 from runyard.ids import run_id_created_at
@@ -42,6 +45,7 @@ from runyard.store.db import Database
 from runyard.store.jobs import JobStore
 from runyard.store.keys import KeyStore
 from runyard.store.runs import RunStore
+from runyard.store.schedules import ScheduleStore
 from runyard.store.webhooks import WebhookStore
 from runyard.watcher import RunWatcher
 
@@ -50,6 +54,9 @@ DEFAULT_ENVIRONMENT = "default"
 
 # A position in the newest-first order: a cursor, or the id of a run to start from.
 Position = Cursor | str
+
+
+log = logging.getLogger("runyard.service")
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class RunService:
         self.keys = KeyStore(db)
         self.watcher = RunWatcher(self.runs)
         self.webhooks = WebhookStore(db)
+        self.schedules = ScheduleStore(db)
         self.counts = RunCounts(db)
         self._default: Environment | None = None
 
@@ -160,6 +168,37 @@ class RunService:
                 raise QueueFull(waiting, self.max_queued)
         run, created = await self.runs.insert(new)
         return Submitted(run, created)
+
+    # --- schedules ------------------------------------------------------------------------
+
+    async def put_schedule(self, new: NewSchedule, now: int) -> tuple[Schedule, bool]:
+        """Create a schedule of a defined job (or update the one with its deduplication key)."""
+        await self.jobs.get(new.job_name)  # JobNotFound: nothing is stored
+        return await self.schedules.put(new, now)
+
+    async def fire_schedules(self, now: int) -> list[Run]:
+        """Fire every schedule whose due time has come: one run per (schedule, due time), however
+        many servers call this at once (a unique index decides), following each overlap policy."""
+        fired: list[Run] = []
+        for schedule in await self.schedules.due(now):
+            due, next_due = firing(schedule, now)
+            previous = await self.runs.latest_of_schedule(schedule.id) if schedule.overlap is not Overlap.ALLOW else None
+            busy = previous is not None and not previous.state.finished
+            if not (busy and schedule.overlap is Overlap.SKIP):
+                if busy and previous is not None and schedule.overlap is Overlap.REPLACE:
+                    with contextlib.suppress(RunConflict, RunNotFound):
+                        await self.cancel(previous.id, finished_ok=True)
+                payload = scheduled_payload(schedule, due, upcoming(schedule, due))
+                new = NewRun(job_name=schedule.job_name, env_id=schedule.env_id, input=payload, schedule_id=schedule.id, scheduled_for=due)
+                try:
+                    submitted = await self.submit(new)
+                except (JobNotFound, InvalidInput, InputTooLarge) as exc:
+                    log.warning("schedule %s could not fire for %s: %s", schedule.id, due, exc)
+                else:
+                    if submitted.created:
+                        fired.append(submitted.run)
+            await self.schedules.advance(schedule, due, next_due, now)
+        return fired
 
     def _check_webhook(self, url: str) -> None:
         problem = url_problem(url) or (None if self.webhook_allow_private else literal_host_problem(url))

@@ -81,6 +81,8 @@ class Run:
     triggered_by: str | None = None
     command_override: tuple[str, ...] | None = None
     timeout_seconds: int | None = None  # this run's own, else the job's
+    schedule_id: str | None = None
+    scheduled_for: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,9 @@ class NewRun:
     triggered_by: str | None = None
     command_override: tuple[str, ...] | None = None
     timeout_seconds: int | None = None  # this run's own, else the job's
-    webhook_url: str | None = None  # POSTed to when the run finishes (runyard.executor.webhooks)
+    webhook_url: str | None = None
+    schedule_id: str | None = None  # the schedule firing it, and for which due time (epoch microseconds)
+    scheduled_for: int | None = None  # POSTed to when the run finishes (runyard.executor.webhooks)
 
 
 @dataclass(frozen=True, slots=True)

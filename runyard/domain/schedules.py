@@ -10,7 +10,10 @@ time that ever comes) and words cronsim's complaints so that they name the field
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -65,3 +68,82 @@ def check(expression: str, timezone: str, now: datetime) -> datetime:
     if not first:
         raise InvalidSchedule("cron", f"The cron expression {expression!r} never fires")
     return first[0]
+
+
+class Overlap(StrEnum):
+    """What a due time does while the schedule's previous run is unfinished (TrueFoundry's
+    concurrency_policy Allow / Forbid / Replace)."""
+
+    ALLOW = "allow"  # start another run beside it
+    SKIP = "skip"  # fire nothing this time
+    REPLACE = "replace"  # cancel it and start anew
+
+
+@dataclass(frozen=True)
+class NewSchedule:
+    env_id: str
+    job_name: str
+    cron: str
+    timezone: str = DEFAULT_TIMEZONE
+    input: Any = None
+    external_id: str | None = None
+    deduplication_key: str | None = None  # creating with an existing key updates that schedule
+    active: bool = True
+    overlap: Overlap = Overlap.ALLOW
+
+
+@dataclass(frozen=True)
+class Schedule(NewSchedule):
+    id: str = ""
+    created_at: int = 0
+    updated_at: int = 0
+    next_due_at: int = 0  # epoch microseconds (UTC)
+    last_due_at: int | None = None
+
+
+def _us(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _moment(us: int) -> datetime:
+    return datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def first_due(schedule: NewSchedule, now_us: int) -> int:
+    """The schedule's first due time after `now_us` (InvalidSchedule when there is none)."""
+    return _us(check(schedule.cron, schedule.timezone, _moment(now_us)))
+
+
+def firing(schedule: Schedule, now_us: int) -> tuple[int, int]:
+    """(the due time to fire now, the next one after now), in epoch microseconds.
+
+    After downtime a schedule fires once, for the latest due time it missed, not once per missed
+    tick: a backlog of identical runs helps nobody, and the run's payload says which time it is for."""
+    due = schedule.next_due_at
+    for later in due_times(schedule.cron, schedule.timezone, _moment(due), 100_000):
+        if _us(later) > now_us:
+            return due, _us(later)
+        due = _us(later)
+    raise InvalidSchedule("cron", f"The cron expression {schedule.cron!r} fired more than 100,000 times while the server was down")
+
+
+def scheduled_payload(schedule: Schedule, due_us: int, upcoming: list[int]) -> dict[str, Any]:
+    """The input of a run a schedule fires: Trigger.dev's scheduled-task payload."""
+
+    def iso(us: int) -> str:
+        return _moment(us).isoformat().replace("+00:00", "Z")
+
+    return {
+        "scheduleId": schedule.id,
+        "type": "IMPERATIVE" if schedule.deduplication_key is None or not schedule.deduplication_key.startswith("declarative:") else "DECLARATIVE",
+        "timestamp": iso(due_us),
+        "lastTimestamp": iso(schedule.last_due_at) if schedule.last_due_at is not None else None,
+        "externalId": schedule.external_id,
+        "timezone": schedule.timezone,
+        "upcoming": [iso(us) for us in upcoming],
+        **({"input": schedule.input} if schedule.input is not None else {}),
+    }
+
+
+def upcoming(schedule: NewSchedule, after_us: int, count: int = 5) -> list[int]:
+    return [_us(due) for due in due_times(schedule.cron, schedule.timezone, _moment(after_us), count)]

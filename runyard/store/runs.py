@@ -82,6 +82,8 @@ def run_from_row(row: sa.Row[Any]) -> Run:
         triggered_by=m["triggered_by"],
         command_override=tuple(m["command_override"]) if m["command_override"] else None,
         timeout_seconds=m["timeout_seconds"],
+        schedule_id=m["schedule_id"],
+        scheduled_for=m["scheduled_for"],
     )
 
 
@@ -219,6 +221,8 @@ class RunStore:
             "triggered_by": new.triggered_by,
             "command_override": list(new.command_override) if new.command_override else None,
             "timeout_seconds": new.timeout_seconds,
+            "schedule_id": new.schedule_id,
+            "scheduled_for": new.scheduled_for,
             "progress_percentage": 0.0,
         }
         for _ in range(5):
@@ -240,7 +244,25 @@ class RunStore:
                     existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
                     if existing is not None:
                         return existing, False
+                if new.schedule_id is not None and new.scheduled_for is not None:
+                    # Another server fired this schedule for this due time first: its run is the one.
+                    fired = await self.fired(new.schedule_id, new.scheduled_for)
+                    if fired is not None:
+                        return fired, False
         raise RuntimeError(f"could not store a run of {new.job_name!r}: conflicting concurrent inserts kept winning")
+
+    async def fired(self, schedule_id: str, due: int) -> Run | None:
+        """The run a schedule fired for a due time, if it did."""
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.schedule_id == schedule_id, runs.c.scheduled_for == due))).first()
+        return run_from_row(row) if row else None
+
+    async def latest_of_schedule(self, schedule_id: str) -> Run | None:
+        """The schedule's most recent run (by due time), if any."""
+        query = sa.select(runs).where(runs.c.schedule_id == schedule_id).order_by(runs.c.scheduled_for.desc()).limit(1)
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return run_from_row(row) if row else None
 
     async def find_by_idempotency_key(self, env_id: str | None, key: str) -> Run | None:
         """The run of this environment submitted with this key (keys are unique per environment)."""

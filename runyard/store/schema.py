@@ -102,8 +102,12 @@ runs = sa.Table(
     sa.Column("triggered_by", sa.String(128)),  # the API key that submitted the run, if any
     sa.Column("command_override", sa.JSON),  # an argv replacing the job's command for this run
     sa.Column("timeout_seconds", sa.Integer),  # this run's own timeout, else the job's
+    sa.Column("schedule_id", sa.String(40)),  # the schedule that fired the run, if one did
+    sa.Column("scheduled_for", sa.BigInteger),  # and the due time it fired it for (unique with schedule_id)
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
+    sa.Index("ix_runs_schedule_due", "schedule_id", "scheduled_for", unique=True),  # one run per due time
+    sa.Index("ix_runs_env_schedule_created", "env_id", "schedule_id", "created_at", "id"),
     sa.Index("ix_runs_created", "created_at", "id"),
     sa.Index("ix_runs_state_created", "state", "created_at", "id"),
     sa.Index("ix_runs_session_created", "session_id", "created_at", "id"),
@@ -185,4 +189,26 @@ server_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+# Cron schedules (migration 0009): each due time fires one run (runs.schedule_id, runs.scheduled_for).
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("env_id", sa.String(40), nullable=False),
+    sa.Column("job_name", sa.String(128), nullable=False),
+    sa.Column("cron", sa.String(256), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("input", sa.JSON),
+    sa.Column("external_id", sa.String(256)),
+    sa.Column("deduplication_key", sa.String(256)),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("overlap", sa.String(10), nullable=False),  # allow, skip, replace
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("next_due_at", sa.BigInteger, nullable=False),
+    sa.Column("last_due_at", sa.BigInteger),
+    sa.UniqueConstraint("env_id", "deduplication_key", name="uq_schedules_env_deduplication_key"),
+    sa.Index("ix_schedules_due", "active", "next_due_at"),
 )
