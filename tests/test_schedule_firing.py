@@ -142,3 +142,43 @@ def test_a_second_run_for_the_same_schedule_and_due_time_is_never_stored(databas
             await _close([one, two])
 
     assert _run(scenario()) == (True, True, True)
+
+
+def test_a_running_server_fires_a_due_schedule_within_a_second_or_two(database_url: str) -> None:
+    """The app fires due schedules every half second, beside its API (runyard.web.app)."""
+    import time
+
+    from starlette.testclient import TestClient
+
+    from runyard.timeutil import now_us
+    from runyard.web.app import create_app
+
+    with TestClient(create_app(database_url)) as client:
+
+        async def create() -> str:
+            (service,) = await _services(database_url, 1)
+            try:
+                env = await service.default_environment()
+                # Created "an hour ago", so its first due time has passed: the server must fire it now.
+                schedule, _ = await service.put_schedule(NewSchedule(env_id=env.id, job_name="demo", cron="* * * * *"), now_us() - 3600 * 1_000_000)
+                return schedule.id
+            finally:
+                await _close([service])
+
+        schedule_id = _run(create())
+        deadline = time.monotonic() + 10
+        while client.get("/api/v1/runs").json()["total"] == 0:
+            assert time.monotonic() < deadline, "the server did not fire the due schedule"
+            time.sleep(0.1)
+        fired = client.get("/api/v1/runs").json()["jobs"]
+
+    assert len(fired) == 1
+
+    async def stored() -> Any:
+        (service,) = await _services(database_url, 1)
+        try:
+            return await service.run(fired[0]["job_id"])
+        finally:
+            await _close([service])
+
+    assert _run(stored()).schedule_id == schedule_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,13 +20,14 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runyard.dialects import native
-from runyard.domain import JobDefinition
+from runyard.domain import JobDefinition, StoreUnavailable
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.runtime import install_jobs_now, startup_jobs
 from runyard.service import RunService
 from runyard.settings import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INPUT_BYTES, DEFAULT_PROMPT_JOB, SPEC_PATH
 from runyard.spec import HTTP_METHODS, load_spec, spec_text
 from runyard.store.db import Database, open_database
+from runyard.timeutil import now_us
 from runyard.web import errors
 from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
@@ -65,6 +67,9 @@ def _allowed_methods(spec: dict[str, Any]) -> Callable[[str], str]:
         return next((methods for pattern, methods in table if pattern.match(path)), "")
 
     return allowed
+
+
+log = logging.getLogger("runyard.app")
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,22 @@ def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, li
     return app
 
 
+FIRING_INTERVAL_SECONDS = 0.5  # a run exists within a second of its schedule's due time
+
+
+async def _fire_schedules(service: RunService, stop: asyncio.Event) -> None:
+    """Every server fires due schedules; the store makes each due time one run however many do."""
+    while not stop.is_set():
+        try:
+            await service.fire_schedules(now_us())
+        except StoreUnavailable as exc:
+            log.warning("firing schedules: %s", exc)
+        except Exception:  # a bug or a hiccup must not stop schedules for good
+            log.exception("firing schedules failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), FIRING_INTERVAL_SECONDS)
+
+
 def create_app(
     database: Database | str,
     *,
@@ -148,11 +169,13 @@ def create_app(
         workers_db = db.separate()
         embedded = Worker(workers_db, worker, webhook_payload=native.webhook_payload) if worker is not None and worker.concurrency > 0 else None
         pool = asyncio.create_task(embedded.run(stop)) if embedded is not None else None
+        firing = asyncio.create_task(_fire_schedules(service, stop))
         try:
             yield
         finally:
             service.stopping = True
             stop.set()
+            await firing
             if pool is not None:
                 await pool
             await workers_db.close()
