@@ -136,9 +136,8 @@ class RunService:
         A run submitted without an environment (no key) belongs to `default`; one without a job
         (a prompt) runs the prompt job.
         """
-        if new.job_name is None:
-            new = dataclasses.replace(new, job_name=self.prompt_job)
-        return await self._submit(new, await self.jobs.get(new.job_name or self.prompt_job))
+        job_name = new.job_name or self.prompt_job
+        return await self._submit(dataclasses.replace(new, job_name=job_name), await self.jobs.get(job_name))
 
     async def _submit(self, new: NewRun, job: StoredJob) -> Submitted:
         """submit, for a job the caller has read already."""

@@ -8,7 +8,6 @@ import os
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from connexion.exceptions import Unauthorized
@@ -223,9 +222,6 @@ def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Cr
         raise InvalidInput("prompt", "Send a prompt (PraisonAI's request) or a job to run (runyard's)")
     body_key = submit.idempotency_key.root if isinstance(submit.idempotency_key, m.IdempotencyKey) else submit.idempotency_key
     key = idempotency_header if idempotency_header is not None else body_key
-    if submit.agent_file and not _inside(submit.agent_file):
-        # As PraisonAI's server refuses files outside its agent folder: a key must not point agents at any file.
-        raise InvalidInput("agent_file", "agent_file must be a relative path inside the prompt job's folder (no '..', not absolute)")
     if key is not None and submit.idempotency_scope is m.IdempotencyScope.session:
         key = session_scoped_key(submit.session_id or "", key)  # runs without a session are a session of their own
     return NewRun(
@@ -241,12 +237,6 @@ def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Cr
         timeout_seconds=submit.timeout,
         webhook_url=submit.webhook_url,
     )
-
-
-def _inside(path: str) -> bool:
-    """Whether a path stays inside the folder it is relative to."""
-    parts = PurePosixPath(path).parts
-    return not PurePosixPath(path).is_absolute() and ".." not in parts and "\\" not in path
 
 
 def job_definition(name: str, body: dict[str, Any]) -> JobDefinition:
@@ -382,6 +372,11 @@ def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(', ', ': '))}\n\n"
 
 
+def _progress_event(percentage: float, step: str | None) -> str:
+    """`current_step` as the status answer names it, `step` as PraisonAI's stream does."""
+    return _sse("progress", {"percentage": percentage, "current_step": step, "step": step or ""})
+
+
 async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | None = None) -> AsyncIterator[str]:
     """The native event stream of a run, from successive snapshots of it (see the spec's stream operation).
 
@@ -411,14 +406,14 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
             # Once the run has ended, its last progress comes before its final status.
             progress_first = run.state.finished and last_status is not None
             if progress_first and progress != last_progress:
-                yield _sse("progress", {"percentage": progress[0], "current_step": progress[1], "step": progress[1] or ""})
+                yield _progress_event(*progress)
                 last_progress, sent = progress, True
             if status != last_status:
                 yield _sse("status", run_status(run).model_dump(mode="json", exclude_unset=True))
                 last_status, sent = status, True
             if progress != last_progress:
                 if last_progress is not None or progress != (0.0, None):
-                    yield _sse("progress", {"percentage": progress[0], "current_step": progress[1], "step": progress[1] or ""})
+                    yield _progress_event(*progress)
                 last_progress, sent = progress, True
             if run.state.finished:
                 if run.state is RunState.SUCCEEDED:
@@ -430,10 +425,8 @@ async def run_events(snapshots: AsyncIterator[Run], heartbeat_seconds: float | N
                 return
             if sent:
                 quiet_since = time.monotonic()
-            elif time.monotonic() - quiet_since >= heartbeat:
-                # Snapshots that change nothing a client sees (its output, say) are quiet too.
-                yield _sse("heartbeat", {"timestamp": to_iso(now_us())})
-                quiet_since = time.monotonic()
+            # Else the snapshot changed nothing a client sees (its output, say): the quiet goes on, and
+            # the wait above, timed from quiet_since, sends the heartbeat when it is due.
     finally:
         if upcoming is not None:
             upcoming.cancel()  # the client went away: the snapshot's wait ends, and with it the watch

@@ -135,7 +135,7 @@ def scheduled_payload(schedule: Schedule, due_us: int, upcoming: list[int]) -> d
 
     return {
         "scheduleId": schedule.id,
-        "type": "IMPERATIVE" if schedule.deduplication_key is None or not schedule.deduplication_key.startswith("declarative:") else "DECLARATIVE",
+        "type": "IMPERATIVE",  # made through an API; DECLARATIVE ones (runyard.toml) are not built yet
         "timestamp": iso(due_us),
         "lastTimestamp": iso(schedule.last_due_at) if schedule.last_due_at is not None else None,
         "externalId": schedule.external_id,
