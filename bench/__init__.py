@@ -1,8 +1,9 @@
 """runyard's benchmark (run it with `python scripts/bench`; see README, Benchmarks).
 
 Kept apart from the test suite: it seeds large stores, starts real servers and
-drives them with a load generator in another process. Only `bench.seed` imports
-runyard (it writes through runyard's own schema and key store); the floor app,
-the load generator and the peer's set-up do not, so they measure nothing of
-runyard's by accident.
+workers and drives them with a load generator in another process. The modules
+that set up and read stores import runyard (its schema, key store, states);
+the floors (bench.floor, bench.spawnfloor), the load generator, the stream
+holder (bench.streamhold) and the peer's set-up do not, so they measure
+nothing of runyard's by accident.
 """

@@ -24,9 +24,11 @@ import contextlib
 import json
 import math
 import random
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -53,6 +55,11 @@ def build_request(host: str, port: int, item: dict[str, Any]) -> bytes:
 
 async def read_response(reader: asyncio.StreamReader) -> int:
     """Read one whole response; returns its status code."""
+    return (await read_answer(reader))[0]
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one whole response; returns its status code and body (the bench's submits need the run's id)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, _, rest = head.partition(b"\r\n")
     status = int(status_line.split(b" ", 2)[1])
@@ -65,15 +72,18 @@ async def read_response(reader: asyncio.StreamReader) -> int:
             length = int(value.strip())
         elif name == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
+    body = b""
     if chunked:
+        parts = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-            await reader.readexactly(size + 2)
+            parts.append((await reader.readexactly(size + 2))[:size])
             if size == 0:
                 break
+        body = b"".join(parts)
     elif length:
-        await reader.readexactly(length)
-    return status
+        body = await reader.readexactly(length)
+    return status, body
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +178,22 @@ def summarise(stats: Stats, elapsed: float, concurrency: int) -> dict[str, Any]:
         "p99_ms": ms(percentile(lat, 99)),
         "max_ms": ms(lat[-1] if lat else None),
     }
+
+
+def spawn(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run the load generator in its own process (`python -m bench.loadgen`, from the repository); its result,
+    or {"error": ...}. The caller's process is the bench's, which must not compete with the server for CPU."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        return {"error": f"load generator failed: {done.stderr.strip()[-500:]}"}
+    return dict(json.loads(done.stdout))
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The benchmark's command line and its run: seed, start the servers, drive each case, report.
 
-`python scripts/bench [--runs N] [--db sqlite|postgresql|both] [--duration S] [--requests N] [--no-peer] [--out DIR]`
+`python scripts/bench [--runs N[,N2...]] [--db sqlite|postgresql|both] [--duration S] [--only CASE,...] [--no-peer] [--out DIR]` (--help lists every option)
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from urllib.parse import quote
 import httpx
 import sqlalchemy as sa
 
+from bench import dispatch, execution, loadgen, report, servers, streams
 from bench import peer as peer_mod
 from bench import plans as plans_mod
-from bench import report, servers
 from bench.seed import SeedInfo, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,17 +216,9 @@ def drive(server: servers.Server, case: Case, concurrency: int, args: argparse.N
         "timeout": max(30.0, args.duration * 2),
         "requests_pool": case.requests,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen"],
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=args.duration + args.warmup + 120,
-    )
-    if done.returncode != 0:
-        return {"error": f"load generator failed: {done.stderr.strip()[-500:]}"}
-    result = json.loads(done.stdout)
+    result = loadgen.spawn(spec, timeout=args.duration + args.warmup + 120)
+    if "error" in result:
+        return result
     result["idle_wait_s"] = round(server.wait_idle(), 2)
     return result
 
@@ -259,14 +251,36 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dict[str, Any]) -> dict[str, Any]:
-    section: dict[str, Any] = {"db": kind, "servers": {}, "cases": [], "checks": {}}
+# Cases read at every size of `--runs` (the lists and status by id); submit adds runs and is read at the first only.
+READ_CASES = ("status", "list_status", "list_status_session", "list_deep", "trigger_first", "trigger_deep", "tf_start", "tf_duration")
+ALL_CASES = (*READ_CASES, "submit")  # every key cases() makes
+# Cases measured again on `runyard serve --processes N` for each N > 1 of `--processes`.
+PROCESS_CASES = ("status", "submit")
+# The worker-side cases, each on a fresh empty store of its own (bench/dispatch.py, execution.py, streams.py).
+WORKLOADS = ("dispatch", "execution", "streams")
+
+
+def selected(args: argparse.Namespace, key: str) -> bool:
+    return not args.only or key in args.only
+
+
+def process_counts(args: argparse.Namespace, notes: list[str]) -> list[int]:
+    """The `--processes` counts above 1 to measure (none when no case measured on them is selected)."""
+    wanted = sorted({n for n in args.processes if n > 1})
+    if not wanted or not any(selected(args, key) for key in PROCESS_CASES):
+        return []
+    return wanted
+
+
+def run_section(kind: str, runs: int, args: argparse.Namespace, work: Path, peer_state: dict[str, Any], *, first: bool) -> dict[str, Any]:
+    """The HTTP cases on a store seeded with `runs` runs: every case at the first size, the reads at the others."""
+    section: dict[str, Any] = {"db": kind, "runs": runs, "servers": {}, "cases": [], "checks": {}}
     store = make_store(kind, work, args.pg_url)
     started: list[servers.Server] = []
     try:
-        log(f"[{kind}] seeding {args.runs:,} runs ...")
+        log(f"[{kind}] seeding {runs:,} runs ...")
         t0 = time.perf_counter()
-        info = seed(store.url, args.runs, seed=args.seed, end_us=args.end_us)
+        info = seed(store.url, runs, seed=args.seed, end_us=args.end_us)
         info.deep_cursor, info.deep_cursor_depth = deep_cursor(store.url, info.dev_env_id)
         section["seed"] = {
             "runs": info.runs,
@@ -280,7 +294,8 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
         sorted_steps = [key for key, plan in section["plans"].items() if plans_mod.uses_sort_step(kind, plan)]
         log(f"[{kind}] TrueFoundry sort plans: " + ("every one reads an index" if not sorted_steps else f"a sort step in {', '.join(sorted_steps)}"))
 
-        if peer_state.get("python") and not peer_state.get("db"):
+        # The peer is seeded once, from the first store at the first size, and measured at that size only.
+        if first and peer_state.get("python") and not peer_state.get("db"):
             log(f"[peer] seeding its SQLite store with the same {info.runs:,} runs ...")
             t0 = time.perf_counter()
             path = work / "praisonai-jobs.db"
@@ -289,58 +304,47 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
             log(f"[peer] seeded in {peer_state['seed']['seconds']} s")
 
         port = servers.free_port()
-        started.append(
-            servers.start(
-                "runyard",
-                [
-                    sys.executable,
-                    "-m",
-                    "runyard",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--database-url",
-                    store.url,
-                    "--workers",
-                    "0",
-                    "--log-level",
-                    "warning",
-                ],
-                port,
-                work / f"runyard-{kind}.log",
-                cwd=ROOT,
-            )
-        )
+        started.append(servers.start("runyard", servers.runyard_argv(port, store.url), port, work / f"runyard-{kind}.log", cwd=ROOT))
         port = servers.free_port()
         started.append(
             servers.start(
                 "floor", [sys.executable, "-m", "bench.floor", "--database-url", store.url, "--port", str(port)], port, work / f"floor-{kind}.log", cwd=ROOT
             )
         )
-        if peer_state.get("db"):
+        if first and peer_state.get("db"):
             port = servers.free_port()
             try:
                 started.append(servers.start("peer", peer_mod.command(peer_state["python"], port, peer_state["db"]), port, work / f"peer-{kind}.log", cwd=work))
             except RuntimeError as exc:
                 peer_state["error"] = str(exc)
                 log(f"[peer] not measured: {exc}")
+        multi: list[str] = []
+        for n in args.process_counts if first else []:
+            port = servers.free_port()
+            name = f"runyard_p{n}"
+            try:
+                started.append(servers.start(name, servers.runyard_argv(port, store.url, processes=n), port, work / f"{name}-{kind}.log", cwd=ROOT))
+                multi.append(name)
+            except RuntimeError as exc:  # the option is new: a server that will not start loses its rows, not the section
+                section.setdefault("notes", []).append(f"runyard --processes {n} not measured: {str(exc)[:500]}")
+                log(f"[{kind}] {section['notes'][-1]}")
+        section["processes"] = [1] + [int(name.rsplit("p", 1)[1]) for name in multi]
         by_name = {s.name: s for s in started}
 
-        selected = [c for c in cases(info) if not args.only or c.key in args.only]
-        for case in selected:
+        chosen = [c for c in cases(info) if selected(args, c.key) and (first or c.key in READ_CASES)]
+        for case in chosen:
             section["checks"][case.key] = {name: preflight(by_name[name], case) for name in case.servers if name in by_name}
-        for case in selected:
+        for case in chosen:
+            names = case.servers + (tuple(multi) if case.key in PROCESS_CASES else ())
             for concurrency in args.concurrency:
                 row: dict[str, Any] = {"case": case.key, "title": case.title, "concurrency": concurrency}
-                for name in case.servers:  # interleaved: the three servers one after the other, under the same noise
+                for name in names:  # interleaved: the servers one after the other, under the same noise
                     if name not in by_name:
                         continue
                     row[name] = drive(by_name[name], case, concurrency, args)
                     r = row[name]
                     log(
-                        f"[{kind}] {case.key:<20} c={concurrency:<3} {name:<8} "
+                        f"[{kind} {runs:,}] {case.key:<20} c={concurrency:<3} {name:<10} "
                         + (
                             r["error"]
                             if "error" in r
@@ -358,9 +362,42 @@ def run_section(kind: str, args: argparse.Namespace, work: Path, peer_state: dic
     return section
 
 
+def run_workloads(kind: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """The worker-side cases for one store kind, each on a fresh empty store; one failing keeps the others' figures."""
+    out: dict[str, Any] = {"db": kind}
+    for key in WORKLOADS:
+        if not selected(args, key):
+            continue
+        store = make_store(kind, work, args.pg_url)
+        log(f"[{kind}] {key} ...")
+        t0 = time.perf_counter()
+        try:
+            if key == "dispatch":
+                out[key] = dispatch.measure(kind, store.url, work, runs=args.dispatch_runs, workers=args.dispatch_workers, seed=args.seed)
+            elif key == "execution":
+                out[key] = execution.measure(kind, store.url, work, runs=args.execution_runs, slot_counts=args.execution_slots)
+            else:
+                out[key] = streams.measure(
+                    kind, store.url, work, streams=args.streams, window=args.idle_window, health_requests=args.health_requests, pg_admin=args.pg_url
+                )
+        except Exception as exc:  # a case that cannot finish says why, and the next one still runs
+            out[key] = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            if not args.keep:
+                store.cleanup()
+        out[key]["seconds"] = round(time.perf_counter() - t0, 1)
+        log(f"[{kind}] {key}: {report.workload_line(key, out[key])}")
+    return out
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description="Benchmark runyard against a bare-Starlette floor and PraisonAI's jobs server.")
-    parser.add_argument("--runs", type=int, default=100_000, help="runs seeded into each store (default 100,000)")
+    parser.add_argument(
+        "--runs",
+        type=_counts,
+        default=[100_000],
+        help="runs seeded into each store (default 100,000); two or more sizes, comma-separated (100000,10000000), measure the reads at each",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both", help="stores to benchmark (default both)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per case, server and concurrency (default 5)")
     parser.add_argument("--requests", type=int, default=20_000, help="at most this many answers per measurement (default 20,000)")
@@ -372,7 +409,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL database to create the benchmark's databases from")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the data")
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases (printed at the end)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--processes",
+        type=_counts,
+        default=[1, 2],
+        help="runyard serve --processes counts for the status and submit cases (default 1,2; 1 is the plain server)",
+    )
+    parser.add_argument("--dispatch-runs", type=int, default=200, help="runs submitted one at a time in the dispatch case (default 200)")
+    parser.add_argument("--dispatch-workers", type=int, default=4, help="embedded worker slots in the dispatch case (default 4)")
+    parser.add_argument("--execution-runs", type=int, default=500, help="runs queued for each worker in the execution case (default 500)")
+    parser.add_argument("--execution-slots", type=_counts, default=[1, 4], help="worker --concurrency values in the execution case (default 1,4)")
+    parser.add_argument("--streams", type=int, default=3_000, help="streams held open in the streams case (default 3,000)")
+    parser.add_argument("--idle-window", type=float, default=5.0, help="seconds of the streams case's CPU and transactions window (default 5)")
+    parser.add_argument("--health-requests", type=int, default=200, help="GET /health answers timed in the streams case (default 200)")
+    args = parser.parse_args(argv)
+    args.runs = sorted(set(args.runs))
+    unknown = (args.only or set()) - {c for c in ALL_CASES} - set(WORKLOADS)
+    if unknown:
+        parser.error(f"--only: unknown case(s) {', '.join(sorted(unknown))}; known: {', '.join((*ALL_CASES, *WORKLOADS))}")
+    return args
+
+
+def _counts(text: str) -> list[int]:
+    """ "100000,1000000" -> [100000, 1000000] (underscores allowed: 10_000_000)."""
+    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def machine() -> dict[str, Any]:
@@ -400,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "settings": {k: (sorted(v) if isinstance(v, set) else str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "sections": [],
+        "workloads": [],
         "notes": [],
     }
     if "postgresql" in kinds:
@@ -411,8 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="runyard-bench-"))
     peer_state: dict[str, Any] = {}
-    if args.no_peer:
-        results["peer"] = {"status": "skipped (--no-peer)"}
+    http_cases = any(selected(args, key) for key in ALL_CASES)
+    args.process_counts = process_counts(args, results["notes"]) if http_cases else []
+    if args.no_peer or not http_cases:
+        args.no_peer = True
+        results["peer"] = {"status": "skipped (--no-peer)" if http_cases else "skipped (no HTTP case selected)"}
     else:
         try:
             log(f"[peer] preparing praisonai[api]=={peer_mod.PRAISONAI_VERSION} in {peer_mod.cache_root()} ...")
@@ -422,11 +486,14 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[peer] not measured: {exc}")
     try:
         for kind in kinds:
-            try:
-                results["sections"].append(run_section(kind, args, work, peer_state))
-            except Exception as exc:  # one store failing must not lose the other's figures
-                results["sections"].append({"db": kind, "error": f"{type(exc).__name__}: {exc}", "cases": []})
-                log(f"[{kind}] failed: {exc}")
+            for i, runs in enumerate(args.runs if http_cases else []):
+                try:
+                    results["sections"].append(run_section(kind, runs, args, work, peer_state, first=i == 0))
+                except Exception as exc:  # one store failing must not lose the other's figures
+                    results["sections"].append({"db": kind, "runs": runs, "error": f"{type(exc).__name__}: {exc}", "cases": []})
+                    log(f"[{kind}] failed: {exc}")
+            if any(selected(args, key) for key in WORKLOADS):
+                results["workloads"].append(run_workloads(kind, args, work))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -18,6 +18,7 @@ import bisect
 import json
 import math
 import random
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -301,20 +302,29 @@ def _load(engine: sa.Engine, kind: str, generator: RunGenerator, chunk: int) -> 
                 n_runs, n_tags = n_runs + len(runs), n_tags + len(tags)
             raw.commit()
         else:
-            with raw.cursor() as cur:
+            # run_tags references runs, so its COPY follows the runs' one on this connection (one COPY at
+            # a time); its rows wait in a temporary file, not in memory: at 10,000,000 runs they are
+            # some 10,000,000 tuples, gigabytes as Python objects. Every chunk is streamed as made.
+            with raw.cursor() as cur, tempfile.TemporaryFile() as spool:
                 with cur.copy(f"COPY runs ({', '.join(RUN_COLUMNS)}) FROM STDIN") as copy:
-                    tag_rows: list[tuple[Any, ...]] = []
                     for runs, tags in generator.chunks(chunk):
                         for row in runs:
                             copy.write_row(row)
-                        tag_rows.extend(tags)
-                        n_runs += len(runs)
+                        spool.write("".join("\t".join(map(_copy_text, tag)) + "\n" for tag in tags).encode())
+                        n_runs, n_tags = n_runs + len(runs), n_tags + len(tags)
+                spool.seek(0)
                 with cur.copy(f"COPY run_tags ({', '.join(TAG_COLUMNS)}) FROM STDIN") as copy:
-                    for row in tag_rows:
-                        copy.write_row(row)
-                n_tags = len(tag_rows)
+                    while block := spool.read(1 << 20):
+                        copy.write(block)
             raw.commit()
     return n_runs, n_tags
+
+
+def _copy_text(value: Any) -> str:
+    """One field in COPY's text format (ids, tags and times hold no tab, newline or backslash; escaped anyway)."""
+    if value is None:
+        return "\\N"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def seed(url: str, n: int, *, seed: int = 42, days: float = 30.0, end_us: int | None = None, chunk: int = 5_000, samples: int = 1_000) -> SeedInfo:
@@ -389,5 +399,6 @@ def seed(url: str, n: int, *, seed: int = 42, days: float = 30.0, end_us: int | 
 def _spread_ids(conn: sa.Connection, step: int, rng: random.Random) -> list[str]:
     """Existing ids spread over the whole table: every step-th id of the primary key, from a random start."""
     offset = rng.randrange(step)
-    rows = conn.execute(sa.text("SELECT id FROM runs ORDER BY id")).scalars()
+    # Streamed: a client-side cursor would hold every id in memory first (10,000,000 strings).
+    rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(sa.text("SELECT id FROM runs ORDER BY id")).scalars()
     return [run_id for i, run_id in enumerate(rows) if i % step == offset]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,15 @@ from pathlib import Path
 import httpx
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+ROOT = Path(__file__).resolve().parent.parent  # the servers start here, so `python -m bench.floor` and runyard resolve
+
+
+def raise_file_limit() -> None:
+    """Soft limit of open files up to the hard one: a server holding 3,000 streams needs a socket for each."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65_536
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def free_port() -> int:
@@ -85,7 +96,7 @@ def start(
 ) -> Server:
     """Start a server and wait until `ready_path` answers 200 (a failure names the log to read)."""
     out = log.open("wb")
-    process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
+    process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd, preexec_fn=raise_file_limit)
     server = Server(name, port, process, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,3 +110,13 @@ def start(
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"{name} did not answer {ready_path} within {timeout:.0f} s; see {log}")
+
+
+def runyard_argv(port: int, url: str, *, workers: int = 0, jobs: Path | None = None, processes: int = 1) -> list[str]:
+    """`runyard serve` on loopback with warnings only, as `processes` processes (named even for one:
+    on PostgreSQL runyard's default is one per core)."""
+    argv = [sys.executable, "-m", "runyard", "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", url]
+    argv += ["--workers", str(workers), "--log-level", "warning", "--processes", str(processes)]
+    if jobs is not None:
+        argv += ["--jobs", str(jobs)]
+    return argv

@@ -466,6 +466,22 @@ class TriggerRunCommon(BaseModel):
     isSuccess: bool
     isFailed: bool
     isCancelled: bool
+    metadata: Annotated[
+        dict[str, Any] | None, Field(description="The run's metadata, if it has any.")
+    ] = None
+    batchId: Annotated[
+        str | None, Field(description="The batch the run was triggered in, if any.")
+    ] = None
+    machine: Annotated[
+        str | None,
+        Field(
+            description="The machine preset it was triggered with (recorded, not acted on)."
+        ),
+    ] = None
+    region: Annotated[
+        str | None,
+        Field(description="The region it was triggered with (recorded, not acted on)."),
+    ] = None
 
 
 class TriggerListRunItem(TriggerRunCommon):
@@ -502,27 +518,6 @@ class TriggerFunction(StrEnum):
 
 class Error(BaseModel):
     message: str
-
-
-class TriggerRetrieveRunResponse(TriggerRunCommon):
-    """
-    One run with its payload, output and error.
-    """
-
-    depth: Annotated[float, Field(description="Always 0 (runyard runs are not nested)")]
-    triggerFunction: TriggerFunction
-    relatedRuns: Annotated[
-        dict[str, Any], Field(description="Always {} (no parent or child runs)")
-    ]
-    attempts: Annotated[
-        list[Any], Field(description="Always empty; see attemptCount.", max_length=0)
-    ]
-    attemptCount: Annotated[int, Field(ge=0)]
-    payload: Annotated[Any | None, Field(description="The run's input.")] = None
-    output: Annotated[
-        Any | None, Field(description="The run's result, once it succeeded.")
-    ] = None
-    error: Error | None = None
 
 
 class TriggerDuration1(RootModel[str]):
@@ -587,13 +582,85 @@ class Tags1(RootModel[list[Tags1Item]]):
     ]
 
 
+class Queue(BaseModel):
+    """
+    The queue the run waits in: at most its limit of its runs run at once (per concurrency key, if one is given). A queue's limit is set by `concurrencyLimit` (SDK 3.x) or in runyard.toml (`[queues.NAME] concurrency_limit = N`); a queue without one has no limit.
+    """
+
+    name: Annotated[str | None, Field(max_length=128, min_length=1)] = None
+    concurrencyLimit: Annotated[int | None, Field(ge=0, le=1000)] = None
+
+
+class ConcurrencyKey(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Runs of one queue with the same key share the queue's limit among themselves (each key has its own).",
+            max_length=256,
+            min_length=1,
+        ),
+    ]
+
+
+class Machine(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A machine preset (`small-1x`, ...): recorded and shown, not acted on.",
+            max_length=32,
+        ),
+    ]
+
+
+class Machine1(BaseModel):
+    """
+    A machine preset (`small-1x`, ...): recorded and shown, not acted on.
+    """
+
+    preset: Annotated[str | None, Field(max_length=32)] = None
+
+
 class TriggerTaskOptions(BaseModel):
     """
-    Trigger options runyard acts on; the SDK's others are accepted and ignored.
+    Trigger options, as both SDK lines send them. runyard acts on:
+    `payloadType`, `idempotencyKey`, `idempotencyKeyTTL`, `delay`,
+    `ttl`, `tags`, `maxAttempts`, `test`, `metadata`, `maxDuration`
+    (the run's timeout), `priority` (claim order among ready runs:
+    higher first, then oldest), `queue` and `concurrencyKey` (at most
+    the queue's limit of runs of one queue, or of one key within it,
+    run at once), `lockToVersion` (runs that version of the job).
+    `machine` and `region` are recorded and shown but not acted on:
+    runyard runs every job on its workers as they are. Sent by the SDK
+    and not acted on, as they describe what runyard has no notion of:
+    `payloadSize` and `idempotencyKeyOptions` (informational),
+    `parentRunId`, `parentAttempt`, `dependentAttempt`,
+    `dependentBatch`, `parentBatch`, `resumeParentOnCompletion` (sent
+    only from inside a Trigger.dev task: runyard jobs have no parent
+    run), `externalDeploymentId` (no deployments), `metadataType`
+    (metadata is JSON). `debounce` and 4.8's `concurrency` groups are
+    refused (422): runyard does neither, and silently ignoring them
+    would run what the caller meant to hold back.
+
     """
 
     payloadType: PayloadType | None = None
+    payloadSize: Annotated[
+        int | None, Field(description="Informational (not acted on).", ge=0)
+    ] = None
     idempotencyKey: Annotated[str | None, Field(max_length=256, min_length=1)] = None
+    idempotencyKeyTTL: Annotated[
+        str | None,
+        Field(
+            description="How long the idempotency key returns this run (`1s`, `10m`, `24h`, `30d`); after it the key makes a new run. Absent: for good (until `idempotencyKeys.reset`).",
+            pattern="^[0-9]{1,9}[smhdw]$",
+        ),
+    ] = None
+    idempotencyKeyOptions: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The key's parts and scope, as the SDK reports them (informational)."
+        ),
+    ] = None
     delay: Annotated[
         Delay | AwareDatetime | None,
         Field(description="A duration (`1h`) or an ISO date-time to start at."),
@@ -612,6 +679,93 @@ class TriggerTaskOptions(BaseModel):
     ] = None
     maxAttempts: Annotated[int | None, Field(ge=1, le=100)] = None
     test: bool | None = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The run's metadata (a JSON object of at most 256 KiB as JSON; 413 beyond)."
+        ),
+    ] = None
+    metadataType: Annotated[
+        str | None,
+        Field(description="Not acted on: metadata is taken as JSON.", max_length=64),
+    ] = None
+    maxDuration: Annotated[
+        float | None,
+        Field(
+            description="Seconds the run may execute before it is stopped (timed out); at least 5 (a smaller value counts as 5, as Trigger.dev clamps it).",
+            ge=0.0,
+            le=2147483647.0,
+        ),
+    ] = None
+    priority: Annotated[
+        float | None,
+        Field(
+            description="Claim order among ready runs: a higher priority is claimed first, then the oldest (whole numbers; a fraction is cut).",
+            ge=-2147483648.0,
+            le=2147483647.0,
+        ),
+    ] = None
+    queue: Annotated[
+        Queue | None,
+        Field(
+            description="The queue the run waits in: at most its limit of its runs run at once (per concurrency key, if one is given). A queue's limit is set by `concurrencyLimit` (SDK 3.x) or in runyard.toml (`[queues.NAME] concurrency_limit = N`); a queue without one has no limit."
+        ),
+    ] = None
+    concurrencyKey: Annotated[
+        ConcurrencyKey | float | None,
+        Field(
+            description="Runs of one queue with the same key share the queue's limit among themselves (each key has its own)."
+        ),
+    ] = None
+    machine: Annotated[
+        Machine | Machine1 | None,
+        Field(
+            description="A machine preset (`small-1x`, ...): recorded and shown, not acted on."
+        ),
+    ] = None
+    region: Annotated[
+        str | None,
+        Field(description="Recorded and shown, not acted on.", max_length=64),
+    ] = None
+    lockToVersion: Annotated[
+        str | None,
+        Field(
+            description="Run this version of the task (runyard's job version, a whole number); another is 422.",
+            max_length=32,
+        ),
+    ] = None
+    parentRunId: Annotated[
+        str | None,
+        Field(
+            description="Not acted on (runyard jobs have no parent run).", max_length=64
+        ),
+    ] = None
+    parentAttempt: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+    dependentAttempt: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+    dependentBatch: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+    parentBatch: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+    resumeParentOnCompletion: Annotated[
+        bool | None, Field(description="Not acted on.")
+    ] = None
+    externalDeploymentId: Annotated[
+        str | None, Field(description="Not acted on (no deployments).", max_length=256)
+    ] = None
+    debounce: Annotated[
+        dict[str, Any] | None,
+        Field(description="Refused (422): runyard does not debounce triggers."),
+    ] = None
+    concurrency: Annotated[
+        list[str] | None,
+        Field(description="Refused (422): runyard has no concurrency groups."),
+    ] = None
 
 
 class TriggerTaskRequest(BaseModel):
@@ -1019,6 +1173,15 @@ class JobSpec(BaseModel):
             description="Environments whose keys may see the job through the TrueFoundry API (null for every one)."
         ),
     ] = None
+    retention_days: Annotated[
+        int | None,
+        Field(
+            description="Days a finished run of this job (succeeded, failed, timed out, crashed, system failure,\ncancelled or expired) is kept after it finished; older ones are deleted in the background\nby every server, with their tags and webhook deliveries. Overrides the server's\n`--retention-days`. 0 keeps this job's runs forever, whatever the server's setting;\nabsent or null, the server's setting applies (without one: forever).\n",
+            examples=[30],
+            ge=0,
+            le=36500,
+        ),
+    ] = None
 
 
 class Job(BaseModel):
@@ -1055,6 +1218,12 @@ class Job(BaseModel):
     concurrency: int | None
     kill_grace_seconds: float
     environments: list[str] | None
+    retention_days: Annotated[
+        int | None,
+        Field(
+            description="Days its finished runs are kept (0 for ever; null for the server's `--retention-days`)."
+        ),
+    ]
     created_at: Annotated[
         AwareDatetime,
         Field(
@@ -1105,6 +1274,748 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
+
+
+class ScheduleOverlap(StrEnum):
+    """
+    What a due time does while the schedule's previous run is unfinished:
+    `allow` starts another beside it, `skip` fires nothing this time,
+    `replace` cancels it and starts anew (TrueFoundry's concurrency policy
+    Allow, Forbid, Replace).
+
+    """
+
+    ALLOW = "allow"
+    SKIP = "skip"
+    REPLACE = "replace"
+
+
+class CreateScheduleRequest(BaseModel):
+    """
+    A new schedule; `environment` (admins) says where its runs belong (default the key's environment).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    job: Annotated[
+        str,
+        Field(
+            description="A job's name.",
+            examples=["report"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ),
+    ]
+    cron: Annotated[
+        str,
+        Field(
+            description="Five fields, minute (0-59), hour (0-23), day of month (1-31 or `L`,\nthe last), month (1-12 or JAN-DEC), day of week (0-7, 0 and 7 both\nSunday, or SUN-SAT; `5L`: the last Friday of the month), each `*`, a\nvalue, a list, a range or a step (`*/15`, `1-5`).\n",
+            examples=["0 9 * * 1-5", "*/15 * * * *", "0 0 L * *"],
+            max_length=256,
+            min_length=1,
+        ),
+    ]
+    timezone: Annotated[
+        str | None,
+        Field(
+            description="An IANA time zone (`GET /trigger/api/v1/timezones` lists them); daylight saving time is followed.",
+            examples=["UTC", "Europe/Berlin", "America/New_York"],
+            max_length=64,
+            min_length=1,
+        ),
+    ] = None
+    input: Annotated[
+        Any | None,
+        Field(
+            description="Given to each run in its payload's `input` (any JSON; absent or null, none)."
+        ),
+    ] = None
+    external_id: Annotated[
+        str | None,
+        Field(
+            description="Your own id for the schedule (a user's, say), given to each run in its payload's `externalId`.",
+            max_length=256,
+        ),
+    ] = None
+    deduplication_key: Annotated[
+        str | None,
+        Field(
+            description="One schedule per key in an environment; creating with a used key updates that schedule.",
+            max_length=256,
+            min_length=1,
+        ),
+    ] = None
+    active: Annotated[
+        bool | None, Field(description="Whether it fires (false: created inactive).")
+    ] = True
+    overlap: ScheduleOverlap | None = None
+    environment: Annotated[
+        str | None,
+        Field(
+            description="An environment's name.",
+            examples=["prod"],
+            pattern="^[a-z0-9][a-z0-9-]{0,31}$",
+        ),
+    ] = None
+
+
+class UpdateScheduleRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    job: Annotated[
+        str,
+        Field(
+            description="A job's name.",
+            examples=["report"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ),
+    ]
+    cron: Annotated[
+        str,
+        Field(
+            description="Five fields, minute (0-59), hour (0-23), day of month (1-31 or `L`,\nthe last), month (1-12 or JAN-DEC), day of week (0-7, 0 and 7 both\nSunday, or SUN-SAT; `5L`: the last Friday of the month), each `*`, a\nvalue, a list, a range or a step (`*/15`, `1-5`).\n",
+            examples=["0 9 * * 1-5", "*/15 * * * *", "0 0 L * *"],
+            max_length=256,
+            min_length=1,
+        ),
+    ]
+    timezone: Annotated[
+        str | None,
+        Field(
+            description="An IANA time zone (`GET /trigger/api/v1/timezones` lists them); daylight saving time is followed.",
+            examples=["UTC", "Europe/Berlin", "America/New_York"],
+            max_length=64,
+            min_length=1,
+        ),
+    ] = None
+    input: Annotated[
+        Any | None,
+        Field(
+            description="Given to each run in its payload's `input` (absent or null keeps the current one)."
+        ),
+    ] = None
+    external_id: Annotated[
+        str | None,
+        Field(
+            description="Your own id for the schedule (absent or null, none).",
+            max_length=256,
+        ),
+    ] = None
+    overlap: ScheduleOverlap | None = None
+
+
+class Schedule(BaseModel):
+    """
+    A cron schedule of a job in an environment.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description="`sched_` followed by a time-sortable id.",
+            examples=["sched_01jd3k5z8q4m2x7v9w0y1z2a3b"],
+        ),
+    ]
+    job: Annotated[
+        str,
+        Field(
+            description="A job's name.",
+            examples=["report"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ),
+    ]
+    cron: Annotated[str, Field(description="The cron expression.")]
+    description: Annotated[
+        str,
+        Field(
+            description="The expression in words.",
+            examples=["At 09:00 AM, Monday through Friday"],
+        ),
+    ]
+    timezone: Annotated[
+        str, Field(description="The IANA time zone its times are read in.")
+    ]
+    input: Annotated[
+        Any,
+        Field(description="What each run's payload carries as `input` (null: none)."),
+    ]
+    external_id: str | None
+    deduplication_key: str | None
+    active: bool
+    overlap: ScheduleOverlap
+    environment: Annotated[
+        str,
+        Field(
+            description="An environment's name.",
+            examples=["prod"],
+            pattern="^[a-z0-9][a-z0-9-]{0,31}$",
+        ),
+    ]
+    declarative: Annotated[
+        bool,
+        Field(
+            description="Declared on a job in the jobs file (`schedule = ...` in runyard.toml): changed there, not through the API."
+        ),
+    ]
+    next_run_at: Annotated[
+        AwareDatetime | None,
+        Field(description="The next due time (null while inactive)."),
+    ]
+    last_run_at: Annotated[
+        AwareDatetime | None,
+        Field(description="The last due time it fired for (null: never)."),
+    ]
+    upcoming: Annotated[
+        list[AwareDatetime],
+        Field(
+            description="The next five due times, in UTC (none while inactive).",
+            max_length=5,
+        ),
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    updated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+
+
+class ScheduleList(BaseModel):
+    schedules: list[Schedule]
+    total: Annotated[
+        int, Field(description="Schedules matching the filters in all.", ge=0)
+    ]
+    page: Annotated[int, Field(ge=1)]
+    page_size: Annotated[int, Field(ge=1)]
+
+
+class TriggerCreateScheduleRequest(BaseModel):
+    """
+    Trigger.dev's CreateScheduleOptions.
+    """
+
+    task: Annotated[
+        str, Field(description="The task (job) to run.", max_length=128, min_length=1)
+    ]
+    cron: Annotated[
+        str,
+        Field(
+            description="The cron expression (5 fields; `L` for the last day or weekday of the month).",
+            max_length=256,
+        ),
+    ]
+    deduplicationKey: Annotated[
+        str,
+        Field(
+            description="One schedule per key in the environment: creating with a used key updates that schedule.",
+            max_length=256,
+        ),
+    ]
+    externalId: Annotated[
+        str | None,
+        Field(
+            description="Your own id (a user's, say), given to each run's payload.",
+            max_length=256,
+        ),
+    ] = None
+    timezone: Annotated[
+        str | None, Field(description="An IANA time zone (default UTC).", max_length=64)
+    ] = None
+    window: Annotated[
+        str | None,
+        Field(
+            description="Trigger.dev's spread window (`30m`, `2h`, `30%`): refused by runyard (422).",
+            max_length=16,
+        ),
+    ] = None
+
+
+class TriggerUpdateScheduleRequest(BaseModel):
+    """
+    Trigger.dev's UpdateScheduleOptions.
+    """
+
+    task: Annotated[str, Field(max_length=128, min_length=1)]
+    cron: Annotated[str, Field(max_length=256)]
+    externalId: Annotated[str | None, Field(max_length=256)] = None
+    timezone: Annotated[str | None, Field(max_length=64)] = None
+    window: Annotated[
+        str | None, Field(description="Refused by runyard (422).", max_length=16)
+    ] = None
+
+
+class Type(StrEnum):
+    """
+    From the environment's name: dev*, staging*/stage*, preview* and any other (production).
+    """
+
+    PRODUCTION = "PRODUCTION"
+    STAGING = "STAGING"
+    DEVELOPMENT = "DEVELOPMENT"
+    PREVIEW = "PREVIEW"
+
+
+class TriggerScheduleEnvironment(BaseModel):
+    id: str
+    type: Annotated[
+        Type,
+        Field(
+            description="From the environment's name: dev*, staging*/stage*, preview* and any other (production)."
+        ),
+    ]
+    slug: Annotated[
+        str | None, Field(description="The environment's name (in lists).")
+    ] = None
+    shortcode: Annotated[
+        str | None,
+        Field(description="The environment's name (when created or updated)."),
+    ] = None
+
+
+class Type1(StrEnum):
+    """
+    DECLARATIVE: declared on a job in runyard.toml; IMPERATIVE: made through an API.
+    """
+
+    DECLARATIVE = "DECLARATIVE"
+    IMPERATIVE = "IMPERATIVE"
+
+
+class Pagination2(BaseModel):
+    currentPage: Annotated[int, Field(ge=1)]
+    totalPages: Annotated[int, Field(ge=0)]
+    count: Annotated[
+        int, Field(description="Schedules in all (not on this page).", ge=0)
+    ]
+
+
+class TriggerScheduleId(BaseModel):
+    id: str
+
+
+class Issue(BaseModel):
+    code: str
+    message: str
+    path: list[str]
+
+
+class TriggerIssues(BaseModel):
+    error: Annotated[str, Field(examples=["Invalid request body"])]
+    issues: list[Issue]
+
+
+class TriggerTimezones(BaseModel):
+    timezones: list[str]
+
+
+class Type2(StrEnum):
+    CRON = "CRON"
+
+
+class TriggerScheduleGenerator(BaseModel):
+    type: Type2
+    expression: str
+    description: Annotated[
+        str, Field(description="The expression in words (cronstrue's wording).")
+    ]
+
+
+class TriggerRunSchedule(BaseModel):
+    """
+    The schedule that fired a run (left out for other runs, and once the schedule is deleted).
+    """
+
+    id: str
+    externalId: str | None = None
+    deduplicationKey: str | None = None
+    generator: TriggerScheduleGenerator
+
+
+class Type3(StrEnum):
+    set = "set"
+    append = "append"
+    remove = "remove"
+
+
+class Type4(StrEnum):
+    delete = "delete"
+
+
+class Type5(StrEnum):
+    increment = "increment"
+
+
+class Type6(StrEnum):
+    update = "update"
+
+
+class TriggerMetadataOperation4(BaseModel):
+    """
+    One metadata operation (Trigger.dev's RunMetadataChangeOperation).
+    """
+
+    type: Type6
+    value: Annotated[dict[str, Any], Field(description="The whole metadata, replaced.")]
+
+
+class TriggerMetadata(BaseModel):
+    metadata: dict[str, Any]
+    metadataType: str | None = None
+
+
+class Tags2(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class Tags3Item(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class Tags3(RootModel[list[Tags3Item]]):
+    root: Annotated[list[Tags3Item], Field(max_length=100)]
+
+
+class TriggerAddTags(BaseModel):
+    tags: Tags2 | Tags3
+
+
+class TriggerMessage(BaseModel):
+    message: str
+
+
+class Delay1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A duration (`1h30m`) or a date-time in the future.",
+            pattern="^([0-9]{1,9}[wdhms])+$",
+        ),
+    ]
+
+
+class TriggerReschedule(BaseModel):
+    delay: Annotated[
+        Delay1 | AwareDatetime,
+        Field(description="A duration (`1h30m`) or a date-time in the future."),
+    ]
+
+
+class TaskIdentifier(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class TriggerCreateBatch(BaseModel):
+    runCount: Annotated[
+        int,
+        Field(
+            description="How many items the batch will have (at most 1,000).",
+            ge=1,
+            le=1000,
+        ),
+    ]
+    taskIdentifiers: Annotated[
+        list[TaskIdentifier] | None,
+        Field(description="Informational.", max_length=1000),
+    ] = None
+    idempotencyKey: Annotated[str | None, Field(max_length=256, min_length=1)] = None
+    idempotencyKeyOptions: Annotated[
+        dict[str, Any] | None, Field(description="Informational.")
+    ] = None
+    parentRunId: Annotated[
+        str | None,
+        Field(description="Not acted on (runyard runs have no parent).", max_length=64),
+    ] = None
+    resumeParentOnCompletion: Annotated[
+        bool | None, Field(description="Not acted on.")
+    ] = None
+
+
+class TriggerCreatedBatch(BaseModel):
+    id: str
+    runCount: int
+    isCached: bool
+    idempotencyKey: str | None = None
+
+
+class TriggerBatchItemsResult(BaseModel):
+    id: str
+    itemsAccepted: Annotated[int, Field(ge=0)]
+    itemsDeduplicated: Annotated[int, Field(ge=0)]
+    sealed: Annotated[
+        bool,
+        Field(
+            description="True once every item is a run; false when fewer items than runCount came (nothing stored)."
+        ),
+    ]
+    runCount: int | None = None
+    enqueuedCount: int | None = None
+    expectedCount: int | None = None
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+
+
+class Processing(BaseModel):
+    completedAt: AwareDatetime | None = None
+    errors: Annotated[
+        list[dict[str, Any]],
+        Field(description="Always empty: a batch is all or nothing.", max_length=0),
+    ]
+
+
+class TriggerBatch(BaseModel):
+    id: str
+    status: Status
+    idempotencyKey: str | None = None
+    createdAt: AwareDatetime
+    updatedAt: AwareDatetime
+    runCount: int
+    runs: Annotated[
+        list[str], Field(description="The runs of the items, in item order.")
+    ]
+    processing: Processing
+
+
+class TriggerBatchV1(BaseModel):
+    id: str
+    status: Status
+    idempotencyKey: str | None = None
+    createdAt: AwareDatetime
+    updatedAt: AwareDatetime
+    runCount: int
+
+
+class TriggerBatchItem(BaseModel):
+    task: Annotated[str, Field(max_length=128, min_length=1)]
+    payload: Annotated[
+        Any | None,
+        Field(
+            description="SuperJSON or JSON text (per options.payloadType), or any JSON value."
+        ),
+    ] = None
+    context: Annotated[Any | None, Field(description="Ignored.")] = None
+    options: TriggerTaskOptions | None = None
+
+
+class TriggerBatchRequest(BaseModel):
+    items: Annotated[list[TriggerBatchItem], Field(max_length=500, min_length=1)]
+    dependentAttempt: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+
+
+class Run(BaseModel):
+    id: str
+    taskIdentifier: str
+    isCached: bool
+    idempotencyKey: str | None = None
+
+
+class TriggerBatchTriggered(BaseModel):
+    id: str
+    isCached: bool
+    idempotencyKey: str | None = None
+    runs: list[Run]
+
+
+class TriggerBulkCursor(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="A page cursor as given in `pagination` (pass it back untouched).",
+            pattern="^[0-9]{1,17}_bulk_[0-9a-z]{26}$",
+        ),
+    ]
+
+
+class TriggerListOneOrMany1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="One value or a list of values (any of them matches).",
+            max_length=128,
+            min_length=1,
+        ),
+    ]
+
+
+class TriggerListOneOrMany2Item(RootModel[str]):
+    root: Annotated[str, Field(max_length=128, min_length=1)]
+
+
+class TriggerListOneOrMany2(RootModel[list[TriggerListOneOrMany2Item]]):
+    root: Annotated[
+        list[TriggerListOneOrMany2Item],
+        Field(
+            description="One value or a list of values (any of them matches).",
+            max_length=100,
+        ),
+    ]
+
+
+class From(RootModel[int]):
+    root: Annotated[int, Field(ge=0, le=999999999999999)]
+
+
+class To(RootModel[int]):
+    root: Annotated[int, Field(ge=0, le=999999999999999)]
+
+
+class TriggerBulkFilter(BaseModel):
+    """
+    The runs.list filter, as the SDK sends it in a bulk action.
+    """
+
+    status: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+    taskIdentifier: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+    version: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+    tag: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+    from_: Annotated[AwareDatetime | From | None, Field(alias="from")] = None
+    to: AwareDatetime | To | None = None
+    period: Annotated[str | None, Field(pattern="^([0-9]{1,9}[wdhms])+$")] = None
+    schedule: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    batch: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    bulkAction: Annotated[str | None, Field(max_length=64, min_length=1)] = None
+    isTest: bool | None = None
+    queue: Annotated[
+        Any | None, Field(description="A queue (`{type, name}`) or a list of them.")
+    ] = None
+    machine: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+    region: Annotated[
+        TriggerListOneOrMany1 | TriggerListOneOrMany2 | None,
+        Field(description="One value or a list of values (any of them matches)."),
+    ] = None
+
+
+class Action(StrEnum):
+    cancel = "cancel"
+    replay = "replay"
+
+
+class RunId(RootModel[str]):
+    root: Annotated[str, Field(max_length=64, min_length=1)]
+
+
+class TriggerCreateBulkAction(BaseModel):
+    action: Action
+    filter: TriggerBulkFilter | None = None
+    runIds: Annotated[list[RunId] | None, Field(max_length=10000, min_length=1)] = None
+    name: Annotated[str | None, Field(max_length=255)] = None
+    targetRegion: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+
+
+class Type7(StrEnum):
+    CANCEL = "CANCEL"
+    REPLAY = "REPLAY"
+
+
+class Status2(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    ABORTED = "ABORTED"
+
+
+class Counts(BaseModel):
+    total: Annotated[int, Field(ge=0)]
+    success: Annotated[int, Field(ge=0)]
+    failure: Annotated[int, Field(ge=0)]
+
+
+class TriggerBulkAction(BaseModel):
+    id: str
+    name: str | None = None
+    type: Type7
+    status: Status2
+    counts: Counts
+    createdAt: AwareDatetime
+    completedAt: AwareDatetime | None = None
+
+
+class Pagination3(BaseModel):
+    next: str | None = None
+    previous: str | None = None
+
+
+class TriggerBulkActionList(BaseModel):
+    data: list[TriggerBulkAction]
+    pagination: Pagination3
+
+
+class TriggerBatchRequestV2(BaseModel):
+    items: Annotated[list[TriggerBatchItem], Field(max_length=500, min_length=1)]
+    parentRunId: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+    resumeParentOnCompletion: Annotated[
+        bool | None, Field(description="Not acted on.")
+    ] = None
+
+
+class TriggerCreatedBatchV2(BaseModel):
+    id: str
+    runCount: int
+
+
+class TriggerTaskBatchRequest(BaseModel):
+    items: Annotated[list[TriggerTaskRequest], Field(max_length=100, min_length=1)]
+    dependentAttempt: Annotated[
+        str | None, Field(description="Not acted on.", max_length=64)
+    ] = None
+
+
+class TriggerTaskBatchResponse(BaseModel):
+    batchId: str
+    runs: list[str]
+
+
+class TriggerRetrieveRunResponse(TriggerRunCommon):
+    """
+    One run with its payload, output and error.
+    """
+
+    depth: Annotated[float, Field(description="Always 0 (runyard runs are not nested)")]
+    triggerFunction: TriggerFunction
+    relatedRuns: Annotated[
+        dict[str, Any], Field(description="Always {} (no parent or child runs)")
+    ]
+    attempts: Annotated[
+        list[Any], Field(description="Always empty; see attemptCount.", max_length=0)
+    ]
+    attemptCount: Annotated[int, Field(ge=0)]
+    payload: Annotated[Any | None, Field(description="The run's input.")] = None
+    output: Annotated[
+        Any | None, Field(description="The run's result, once it succeeded.")
+    ] = None
+    schedule: TriggerRunSchedule | None = None
+    error: Error | None = None
 
 
 class RunListItem(BaseModel):
@@ -1277,7 +2188,7 @@ class SubmitRunRequest(BaseModel):
             examples=["https://example.com/hooks/runyard"],
             max_length=2048,
             min_length=1,
-            pattern="^https?://[A-Za-z0-9._~-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?([/?#][^\\s]*)?$",
+            pattern="^https?://[A-Za-z0-9._~-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?([/?#][^\\u0000-\\u0020\\u007f]*)?$",
         ),
     ] = None
     timeout: Annotated[
@@ -1424,4 +2335,118 @@ class CreateApiKeyRequest(BaseModel):
             description="Refuse the key after this long (`90d`, `12h`, `2w`, `1h30m`: up to\nfour parts of 1 to 9999 weeks, days, hours, minutes or seconds);\nabsent, never.\n",
             pattern="^([1-9][0-9]{0,3}[wdhms]){1,4}$",
         ),
+    ] = None
+
+
+class TriggerSchedule(BaseModel):
+    """
+    Trigger.dev's ScheduleObject. Absent values are left out (`externalId` is null in lists, as Trigger.dev sends it).
+    """
+
+    id: str
+    type: Annotated[
+        Type1,
+        Field(
+            description="DECLARATIVE: declared on a job in runyard.toml; IMPERATIVE: made through an API."
+        ),
+    ]
+    task: str
+    active: bool
+    deduplicationKey: str | None = None
+    externalId: str | None = None
+    generator: TriggerScheduleGenerator
+    timezone: str
+    nextRun: Annotated[
+        AwareDatetime | None,
+        Field(description="The next due time (null while inactive)."),
+    ] = None
+    nextRunEffectiveAt: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the next run is created: `nextRun` (runyard spreads nothing)."
+        ),
+    ] = None
+    environments: list[TriggerScheduleEnvironment]
+
+
+class TriggerScheduleList(BaseModel):
+    data: list[TriggerSchedule]
+    pagination: Pagination2
+
+
+class TriggerMetadataOperation1(BaseModel):
+    """
+    One metadata operation (Trigger.dev's RunMetadataChangeOperation).
+    """
+
+    type: Type3
+    key: Annotated[
+        str,
+        Field(
+            description="A top-level key, or a `$.` path into nested objects and lists (`$.a.b`, `$.list[0]`); no segment may be `__proto__`, `constructor` or `prototype`.",
+            max_length=1024,
+            min_length=1,
+            pattern="^([^$][\\s\\S]*|\\$([^.][\\s\\S]*)?|\\$(\\.[^.\\[\\]]+|\\[[0-9]+\\])+)$",
+        ),
+    ]
+    value: Annotated[Any, Field(description="The value set, appended or removed.")]
+
+
+class TriggerMetadataOperation2(BaseModel):
+    """
+    One metadata operation (Trigger.dev's RunMetadataChangeOperation).
+    """
+
+    type: Type4
+    key: Annotated[
+        str,
+        Field(
+            description="A top-level key, or a `$.` path into nested objects and lists (`$.a.b`, `$.list[0]`); no segment may be `__proto__`, `constructor` or `prototype`.",
+            max_length=1024,
+            min_length=1,
+            pattern="^([^$][\\s\\S]*|\\$([^.][\\s\\S]*)?|\\$(\\.[^.\\[\\]]+|\\[[0-9]+\\])+)$",
+        ),
+    ]
+
+
+class TriggerMetadataOperation3(BaseModel):
+    """
+    One metadata operation (Trigger.dev's RunMetadataChangeOperation).
+    """
+
+    type: Type5
+    key: Annotated[
+        str,
+        Field(
+            description="A top-level key, or a `$.` path into nested objects and lists (`$.a.b`, `$.list[0]`); no segment may be `__proto__`, `constructor` or `prototype`.",
+            max_length=1024,
+            min_length=1,
+            pattern="^([^$][\\s\\S]*|\\$([^.][\\s\\S]*)?|\\$(\\.[^.\\[\\]]+|\\[[0-9]+\\])+)$",
+        ),
+    ]
+    value: Annotated[
+        float,
+        Field(
+            description="Added to the number at the key (a negative one decrements)."
+        ),
+    ]
+
+
+class TriggerMetadataChange(BaseModel):
+    """
+    Trigger.dev's UpdateMetadataRequestBody.
+    """
+
+    metadata: dict[str, Any] | None = None
+    operations: Annotated[
+        list[TriggerMetadataOperation1 | TriggerMetadataOperation2 | TriggerMetadataOperation3 | TriggerMetadataOperation4] | None,
+        Field(max_length=1000),
+    ] = None
+    parentOperations: Annotated[
+        list[TriggerMetadataOperation1 | TriggerMetadataOperation2 | TriggerMetadataOperation3 | TriggerMetadataOperation4] | None,
+        Field(max_length=1000),
+    ] = None
+    rootOperations: Annotated[
+        list[TriggerMetadataOperation1 | TriggerMetadataOperation2 | TriggerMetadataOperation3 | TriggerMetadataOperation4] | None,
+        Field(max_length=1000),
     ] = None

@@ -21,11 +21,12 @@ async def list_runs(
     status: str | None = None,
     session_id: str | None = None,
     job: str | None = None,
+    schedule: str | None = None,
     environment: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> Reply:
-    flt = native.list_filter(status, session_id, job)
+    flt = native.list_filter(status, session_id, job, schedule)
     listed = await current_service().list(flt, token_info["credential"], page=page, page_size=page_size, environment=environment)
     return native.list_reply(listed, page, page_size)
 

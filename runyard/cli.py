@@ -21,11 +21,13 @@ from runyard.settings import (
     DEFAULT_PORT,
     DEFAULT_PROMPT_JOB,
     DEFAULT_STORE_WAIT_SECONDS,
+    MAX_RETENTION_DAYS,
     default_database_url,
 )
 
 if TYPE_CHECKING:  # imported where used, so that `runyard --help` stays quick
     from runyard.domain import JobDefinition
+    from runyard.domain.schedules import DeclaredSchedule
     from runyard.store.db import Database
     from runyard.store.keys import KeyStore
 
@@ -79,19 +81,24 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prepare(database_url: str | None, jobs_file: Path | None, store_wait: float) -> tuple[str, Database, list[JobDefinition]]:
-    """Open the database (migrating it) and install the job definitions; clear errors for bad input."""
-    from runyard.jobs import InvalidJob
+def _prepare(
+    database_url: str | None, jobs_file: Path | None, store_wait: float
+) -> tuple[str, Database, list[JobDefinition], list[DeclaredSchedule] | None, dict[str, int | None] | None]:
+    """Open the database (migrating it) and read the job definitions and the schedules declared on
+    them, and its queues (None without a jobs file: they stay as they are); clear errors for bad input."""
+    from runyard.jobs import InvalidJob, load_declared_schedules, load_queue_limits
     from runyard.runtime import startup_jobs
     from runyard.store.db import UnsupportedDatabase, open_database
 
     url = database_url or default_database_url()
     try:
         jobs = startup_jobs(jobs_file)
+        declared = load_declared_schedules(jobs_file) if jobs_file is not None else None
+        queue_limits = load_queue_limits(jobs_file) if jobs_file is not None else None
         db = open_database(url, wait_seconds=store_wait)
     except (InvalidJob, UnsupportedDatabase) as exc:
         raise _fail(str(exc)) from None
-    return url, db, jobs
+    return url, db, jobs, declared, queue_limits
 
 
 @app.callback()
@@ -148,6 +155,25 @@ def serve(
             envvar="RUNYARD_MAX_QUEUED", help="Refuse submits with 503 and Retry-After while this many runs wait to start (default: no limit).", min=1
         ),
     ] = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            envvar="RUNYARD_RETENTION_DAYS",
+            help="Delete finished runs this many days after they finished, in the background, in small batches "
+            "(default: keep them; 0 keeps them too). A job's own retention_days wins, and its 0 keeps that job's runs.",
+            min=0,
+            max=MAX_RETENTION_DAYS,
+        ),
+    ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            envvar="RUNYARD_PROCESSES",
+            help="Server processes sharing the port, each with its own --workers slots (default: one per core on PostgreSQL, "
+            "1 on SQLite, whose one write lock the processes would take turns at).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (docs at /docs) with an embedded worker pool."""
     open_on_network = not require_keys and not is_loopback(host)
@@ -158,25 +184,60 @@ def serve(
         )
     import uvicorn
 
-    from runyard.executor.worker import WorkerSettings
-    from runyard.jobs import load_prompt_job
-    from runyard.web.app import Limits, Runs, create_app
+    from runyard.domain import RunyardError
+    from runyard.jobs import InvalidJob, load_prompt_job
+    from runyard.runtime import startup_jobs
+    from runyard.serving import ServeOptions, build_app, serve_processes
+    from runyard.store.db import UnsupportedDatabase, normalise_url
 
-    url, db, jobs = _prepare(database_url, jobs_file, store_wait)
-    settings = WorkerSettings(concurrency=workers, lease_seconds=lease_seconds, shutdown_grace_seconds=shutdown_grace)
-    limits = Limits(max_body_bytes=max_body_bytes, body_timeout_seconds=body_timeout, max_input_bytes=max_input_bytes)
+    url = database_url or default_database_url()
+    try:
+        jobs = startup_jobs(jobs_file)
+        kind = normalise_url(url).kind
+    except (InvalidJob, UnsupportedDatabase) as exc:
+        raise _fail(str(exc)) from None
     chosen = prompt_job or (load_prompt_job(jobs_file) if jobs_file is not None else None) or DEFAULT_PROMPT_JOB
     if all(job.name != chosen for job in jobs):
         raise _fail(f"--prompt-job {chosen!r} names no job: define it in the jobs file (--jobs)")
-    runs = Runs(prompt_job=chosen, webhook_allow_private=webhook_allow_private, max_queued=max_queued, trust_proxy=trust_proxy)
-    asgi = create_app(db, jobs=jobs, worker=settings, require_keys=require_keys, limits=limits, runs=runs)
+    count = processes if processes is not None else (os.cpu_count() or 1) if kind == "postgresql" else 1
+    options = ServeOptions(
+        database_url=url,
+        jobs_file=str(jobs_file) if jobs_file is not None else None,
+        workers=workers,
+        lease_seconds=lease_seconds,
+        shutdown_grace=shutdown_grace,
+        require_keys=require_keys,
+        max_body_bytes=max_body_bytes,
+        body_timeout=body_timeout,
+        max_input_bytes=max_input_bytes,
+        store_wait=store_wait,
+        prompt_job=chosen,
+        webhook_allow_private=webhook_allow_private,
+        trust_proxy=trust_proxy,
+        max_queued=max_queued,
+        retention_days=retention_days,
+        log_level=log_level,
+    )
+    try:
+        # Built here whatever the number of processes: the database is migrated, the jobs and their
+        # schedules stored, and bad input refused once, before any process serves.
+        asgi = build_app(options)
+    except (InvalidJob, UnsupportedDatabase, RunyardError) as exc:  # a declared schedule the store refuses (a job its environment may not use)
+        raise _fail(str(exc)) from None
     if open_on_network:
         typer.echo(f"warning: --insecure-open: serving {host} with no key needed; anyone who reaches it is an admin and can run commands", err=True)
     mode = "keys required" if require_keys else "open (no key needed)"
-    typer.echo(f"runyard serving http://{host}:{port} (docs at /docs), {mode}, {workers} embedded worker slot(s), store {url.split('@')[-1]}", err=True)
+    typer.echo(
+        f"runyard serving http://{host}:{port} (docs at /docs), {mode}, {count} process(es) with {workers} embedded worker slot(s) each, "
+        f"store {url.split('@')[-1]}",
+        err=True,
+    )
     # uvicorn annotates the timeout as an int; it passes it to asyncio.wait_for, which takes any number of seconds.
     # uvicorn applies X-Forwarded-Proto from the addresses it trusts: loopback by default, any with --trust-proxy.
     forwarded = "*" if trust_proxy else "127.0.0.1"
+    if count > 1:
+        serve_processes(options, count, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10, forwarded_allow_ips=forwarded)
+        return
     uvicorn.run(asgi, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=shutdown_grace + 10, forwarded_allow_ips=forwarded)  # type: ignore[arg-type]
 
 
@@ -195,10 +256,10 @@ def worker(
     from runyard.dialects import native
     from runyard.executor.webhooks import WebhookSettings
     from runyard.executor.worker import Worker, WorkerSettings
-    from runyard.runtime import install_jobs
+    from runyard.runtime import apply_declared, install_jobs
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url, db, jobs = _prepare(database_url, jobs_file, store_wait)
+    url, db, jobs, declared, queue_limits = _prepare(database_url, jobs_file, store_wait)
     settings = WorkerSettings(
         concurrency=concurrency,
         lease_seconds=lease_seconds,
@@ -213,6 +274,8 @@ def worker(
             loop.add_signal_handler(signum, stop.set)
         if jobs_file is not None:
             await install_jobs(db, jobs)
+        if declared is not None:
+            await apply_declared(db, declared, queue_limits)
         try:
             await Worker(db, settings, webhook_payload=native.webhook_payload).run(stop)
         finally:
@@ -223,9 +286,11 @@ def worker(
 
 
 from runyard.cli_client import jobs_app, runs_app  # noqa: E402  (the client commands, on the generated client)
+from runyard.cli_schedules import schedules_app  # noqa: E402
 
 app.add_typer(runs_app, name="runs")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(schedules_app, name="schedules")
 
 
 @app.command("webhook-secret")

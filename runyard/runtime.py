@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from runyard import prompt_job
+from runyard.domain.schedules import DeclaredSchedule
 from runyard.jobs import JobDefinition, demo_job, load_jobs_file
+from runyard.service import RunService
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
+from runyard.store.queues import QueueStore
 
 
 def startup_jobs(jobs_file: Path | None) -> list[JobDefinition]:
@@ -26,13 +32,37 @@ async def install_jobs(db: Database, jobs: list[JobDefinition]) -> None:
         await store.put(job)
 
 
-def install_jobs_now(db: Database, jobs: list[JobDefinition]) -> None:
-    """install_jobs from synchronous start-up code (before any server loop runs)."""
+def _now(db: Database, work: Coroutine[Any, Any, None]) -> None:
+    """Run start-up work on the database from synchronous code, closing the connections it opened
+    on its loop. Called where a loop already runs (uvicorn builds each process's app inside its
+    loop with --processes), the work gets a loop of its own in a thread: a loop cannot be nested."""
 
     async def run() -> None:
         try:
-            await install_jobs(db, jobs)
+            await work
         finally:
             await db.close()
 
-    asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run())
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
+
+
+def install_jobs_now(db: Database, jobs: list[JobDefinition]) -> None:
+    _now(db, install_jobs(db, jobs))
+
+
+async def apply_declared(db: Database, declared: list[DeclaredSchedule], queue_limits: dict[str, int | None] | None = None) -> None:
+    """The jobs file's schedules made the declarative ones (runyard.service.RunService.apply_declared),
+    and its queues' limits those of the file."""
+    await RunService(db).apply_declared(declared)
+    if queue_limits is not None:
+        await QueueStore(db).apply_file(queue_limits)
+
+
+def apply_declared_now(db: Database, declared: list[DeclaredSchedule], queue_limits: dict[str, int | None] | None = None) -> None:
+    _now(db, apply_declared(db, declared, queue_limits))

@@ -22,6 +22,9 @@ DEFAULT_MAX_INPUT_BYTES = 512 * 1024
 DEFAULT_STORE_WAIT_SECONDS = 2.0
 # The job a prompt submission runs when it names none (PraisonAI's request): runyard.prompt_job.
 DEFAULT_PROMPT_JOB = "praisonai"
+# The longest retention (`--retention-days`, a job's `retention_days` in the spec's JobSpec): a hundred
+# years, far enough to mean "keep" and small enough to subtract from a time.
+MAX_RETENTION_DAYS = 36_500
 
 
 def default_database_url() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from tests.support.processes import Processes
 from tests.support.servers import ROOT, LiveServer, free_port, start_server, stop_server
 
 __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "stop_server"]
+
+# Every `runyard serve` a test starts is one process (the default on PostgreSQL is one per core),
+# unless the test asks for more with --processes (tests/test_serve_modes.py): the tests of one
+# server's behaviour must not depend on the machine's cores.
+os.environ.setdefault("RUNYARD_PROCESSES", "1")
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,10 @@ def test_operations_that_validate_input_document_their_400(path: str, method: st
         assert unprocessable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TrueFoundryHttpError"}
         return
     bad_request = _resolve(op["responses"]["400"])
-    if path.startswith("/trigger/"):
+    if (path.startswith("/trigger/api/v1/schedules") or path.endswith("/tags")) and method != "get":
+        # Trigger.dev's schedules and tags routes answer a bad body with `{error, issues}`.
+        assert bad_request["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TriggerIssues"}
+    elif path.startswith("/trigger/"):
         assert bad_request["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TriggerErrorWithDetails"}
     else:
         assert "application/problem+json" in bad_request["content"]
@@ -89,6 +92,9 @@ def test_submit_links_to_status_result_and_cancel():
     links = SPEC["paths"]["/api/v1/runs"]["post"]["responses"]["202"]["links"]
     targets = {_resolve(link)["operationId"] for link in links.values()}
     assert {"handlers.runs.get_run_status", "handlers.runs.get_run_result", "handlers.runs.cancel_run"} <= targets
+
+
+NATIVE_TAGS = {"health", "runs", "jobs", "schedules", "keys"}  # the Python client's (scripts/generate PYTHON_CLIENT_TAGS)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +132,7 @@ def test_generation_writes_models_the_python_client_and_the_typescript_types(fre
     for name in ("client.py", "py.typed", "models/run_status.py", "api/runs/submit_run.py", "api/jobs/put_job.py", "api/health/get_health.py"):
         assert (client / name).is_file(), name
     # The client covers the native API only; the TypeScript types cover every dialect.
-    assert sorted(p.name for p in (client / "api").iterdir() if p.is_dir()) == ["health", "jobs", "runs"]
+    assert sorted(p.name for p in (client / "api").iterdir() if p.is_dir()) == ["health", "jobs", "keys", "runs", "schedules"]
     schema = (fresh / "typescript" / "schema.d.ts").read_text()
     for path in ("/api/v1/runs/{job_id}/result", "/trigger/api/v1/runs", "/api/svc/v1/jobs/{jobId}/runs"):
         assert f'"{path}": {{' in schema, path
@@ -135,13 +141,13 @@ def test_generation_writes_models_the_python_client_and_the_typescript_types(fre
 def test_python_client_document_is_a_valid_native_subset_of_the_spec(generator: dict[str, Any]):
     document = generator["python_client_spec"](SPEC)
     validate(document)
-    assert {path for path in document["paths"]} == {path for path, _, op in OPERATIONS if set(op["tags"]) <= {"health", "runs", "jobs"}}
+    assert {path for path in document["paths"]} == {path for path, _, op in OPERATIONS if set(op["tags"]) <= NATIVE_TAGS}
     assert not any(name.startswith(("Trigger", "TrueFoundry")) for section in document["components"].values() for name in section)
     assert SPEC["paths"]["/health"]["get"]["operationId"] == "handlers.health.get_health"  # the spec itself is untouched
 
 
 def test_python_client_operations_are_the_native_operations_of_the_spec(fresh: Path):
-    native = {op["operationId"].rsplit(".", 1)[-1] for _, _, op in OPERATIONS if set(op["tags"]) <= {"health", "runs", "jobs"}}
+    native = {op["operationId"].rsplit(".", 1)[-1] for _, _, op in OPERATIONS if set(op["tags"]) <= NATIVE_TAGS}
     api = fresh / "python_client" / "runyard_client" / "api"
     generated = {module.stem for module in api.glob("*/*.py") if module.stem != "__init__"}
     assert generated == native

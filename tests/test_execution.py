@@ -776,3 +776,13 @@ def test_captured_output_stays_bounded_and_keeps_its_end(sqlite_url: str) -> Non
     # About 2 MB were printed on each stream; each tail keeps its last 64 KiB.
     assert len(logs["stdout"].encode()) <= 64 * 1024 and logs["stdout"].rstrip().endswith("the last line")
     assert len(logs["stderr"].encode()) <= 64 * 1024 and "err 039999" in logs["stderr"]
+
+
+def test_a_submitted_run_wakes_the_idle_embedded_worker_instead_of_waiting_for_its_poll(database_url: str) -> None:
+    # A worker that would poll only once a minute: the run starts because the submit woke it.
+    sleepy = WorkerSettings(**{**FAST_WORKER.__dict__, "poll_interval": 60.0, "housekeeping_interval": 60.0})
+    with serve(database_url, shell_job("quick", "true"), worker=sleepy) as client:
+        time.sleep(0.3)  # the worker has made its first pass and waits
+        for _ in range(3):
+            run_id = submit(client, "quick")
+            assert wait_for_status(client, run_id, "succeeded", timeout=10.0)["status"] == "succeeded"

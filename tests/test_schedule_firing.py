@@ -80,7 +80,7 @@ def test_after_downtime_a_schedule_fires_once_for_the_latest_missed_time(databas
 
 
 def test_an_overlap_policy_of_skip_fires_nothing_while_the_previous_run_is_unfinished(database_url: str) -> None:
-    async def scenario() -> tuple[int, int]:
+    async def scenario() -> tuple[int, int, str | None]:
         (service,) = await _services(database_url, 1)
         try:
             env = await service.default_environment()
@@ -89,11 +89,14 @@ def test_an_overlap_policy_of_skip_fires_nothing_while_the_previous_run_is_unfin
             skipped = await service.fire_schedules(START + 2 * MINUTE)  # the first is still queued
             await RunStore(service.db).cancel(first[0].id)
             after = await service.fire_schedules(START + 3 * MINUTE)
-            return len(skipped), len(after)
+            return len(skipped), len(after), after[0].input["lastTimestamp"]
         finally:
             await _close([service])
 
-    assert _run(scenario()) == (0, 1)
+    skipped, after, last = _run(scenario())
+    assert (skipped, after) == (0, 1)
+    # lastTimestamp is the last time it fired (the first run's), not the time it skipped.
+    assert last == datetime.fromtimestamp((START + MINUTE) // 1_000_000 // 60 * 60, UTC).isoformat().replace("+00:00", "Z")
 
 
 def test_an_overlap_policy_of_replace_cancels_the_unfinished_run_and_starts_anew(database_url: str) -> None:

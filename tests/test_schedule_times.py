@@ -56,7 +56,7 @@ def test_the_next_five_due_times_are_strictly_after_the_given_moment() -> None:
         ("61 * * * *", "UTC", "cron", "minute field"),
         ("0 25 * * *", "UTC", "cron", "hour field"),
         ("0 0 * * 8", "UTC", "cron", "day-of-week field"),
-        ("0 0 30 2 *", "UTC", "cron", "day-of-month field"),  # the 30th of February never comes
+        ("0 0 30 2 *", "UTC", "cron", "never fires"),  # the 30th of February never comes
         ("* * * *", "UTC", "cron", "5 fields"),
         ("0 0 * * * *", "UTC", "cron", "5 fields"),  # seconds are not cron's
         ("0 9 * * 1-5", "Mars/Olympus", "timezone", "Unknown time zone"),

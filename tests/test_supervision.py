@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from runyard.domain import NewRun, Run, RunState
 from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.executor.watchdog import Watchdog
 from runyard.jobs import JobDefinition
 from runyard.store.db import Database, open_database
 from runyard.store.jobs import JobStore
@@ -180,7 +181,8 @@ def test_a_final_write_that_fails_at_first_is_retried_and_the_outcome_recorded(d
     assert run.result == 42
 
 
-def test_an_attempt_cancelled_from_outside_stops_its_process(db: Database, tmp_path: Path) -> None:
+def _outlives_a_cancel(db: Database, tmp_path: Path) -> bool:
+    """Whether a job's process is still running once its attempt, cancelled from outside, has ended."""
     job = _job(tmp_path, _LOCKING_JOB)
 
     async def scenario() -> bool:
@@ -198,4 +200,20 @@ def test_an_attempt_cancelled_from_outside_stops_its_process(db: Database, tmp_p
         await db.close()
         return alive
 
-    assert not asyncio.run(scenario()), "the job's process outlived its cancelled supervision"
+    return asyncio.run(scenario())
+
+
+def test_an_attempt_cancelled_while_its_watchdog_starts_stops_its_process(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine so busy that the watchdog's shell takes a second to start: the cancel lands there.
+    started = Watchdog.start.__func__  # type: ignore[attr-defined]
+
+    async def slow_start(cls: type[Watchdog], group: int) -> Watchdog:
+        await asyncio.sleep(1.0)
+        return await started(cls, group)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Watchdog, "start", classmethod(slow_start))
+    assert not _outlives_a_cancel(db, tmp_path), "the job's process outlived its cancelled supervision"
+
+
+def test_an_attempt_cancelled_from_outside_stops_its_process(db: Database, tmp_path: Path) -> None:
+    assert not _outlives_a_cancel(db, tmp_path), "the job's process outlived its cancelled supervision"

@@ -421,6 +421,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List schedules
+         * @description A page of schedules, oldest first, with how many match in all. Pages
+         *     are numbered from 1; a page past the end is an empty list with the
+         *     true `total`. An environment key lists its own environment's
+         *     schedules; an admin key (and, on an open server, a request without a
+         *     key) every environment's, or one environment's with `environment`.
+         */
+        get: operations["handlers.schedules.list_schedules"];
+        put?: never;
+        /**
+         * Create a schedule
+         * @description Makes a job run on a clock: every time the cron expression comes due
+         *     in the schedule's time zone, exactly one run of the job is created in
+         *     the schedule's environment, however many servers share the database.
+         *     The run's input is Trigger.dev's scheduled payload (`scheduleId`,
+         *     `type`, `timestamp`, `lastTimestamp`, `externalId`, `timezone`,
+         *     `upcoming`), with the schedule's `input` under `input` when it has
+         *     one.
+         *
+         *     The expression has five fields (minute, hour, day of month, month,
+         *     day of week) with `*`, lists, ranges, steps, names and Trigger.dev's
+         *     `L` (`L` as day of month: the last day; `5L` as day of week: the last
+         *     Friday). Times are those of `timezone` (an IANA name, UTC by
+         *     default), daylight saving time included, as cron users expect it: a
+         *     local time the clocks skip fires once, just after the gap; a local
+         *     time they repeat fires once. A server that was down fires a schedule
+         *     once for the latest time it missed, not once per missed time.
+         *
+         *     With a `deduplication_key` already used in the environment, the
+         *     schedule with that key is updated instead (200) rather than a second
+         *     one created (201). Only an admin may create schedules (403 for any
+         *     other key): what runs and when is decided by admins. An admin may
+         *     create one in any environment with `environment` (default: the key's
+         *     own; on an open server without a key, `default`).
+         *
+         *     Refused with nothing stored: an invalid expression (400, naming the
+         *     field), an unknown time zone (400), an expression that never comes
+         *     due, such as the 30th of February (400), an unknown job (404), a job
+         *     the environment may not use (403).
+         */
+        post: operations["handlers.schedules.create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a schedule
+         * @description A schedule, with its next five due times. Another environment's schedule is not found (404) for an environment key.
+         */
+        get: operations["handlers.schedules.get_schedule"];
+        /**
+         * Change a schedule
+         * @description Sets the schedule's job, expression, time zone and external id (as
+         *     Trigger.dev's update does: an absent `timezone` is UTC, an absent
+         *     `external_id` none); `input` and `overlap` only when given. The
+         *     schedule is next due at the first time after now by its new
+         *     expression. Admins only. A schedule declared in the jobs file
+         *     (`declarative`) is changed there, not here (409).
+         */
+        put: operations["handlers.schedules.update_schedule"];
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description Removes the schedule: it fires no more. The runs it fired stay.
+         *     Admins only; a declarative schedule is removed from the jobs file (409 here).
+         */
+        delete: operations["handlers.schedules.delete_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{schedule_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a schedule
+         * @description The schedule fires again, from its first due time after now: nothing
+         *     fires for the times it was inactive. Activating an active schedule
+         *     changes nothing. Admins only (409 for a declarative schedule).
+         */
+        post: operations["handlers.schedules.activate_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{schedule_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a schedule
+         * @description The schedule fires no more until it is activated; its runs and its
+         *     definition stay. Admins only (409 for a declarative schedule).
+         */
+        post: operations["handlers.schedules.deactivate_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/trigger/api/v1/runs": {
         parameters: {
             query?: never;
@@ -534,6 +684,582 @@ export interface paths {
          * @description A new run of the same task with the same payload and tags (or those given); answers the new run's id.
          */
         post: operations["handlers.trigger.replay_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/runs/{runId}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a run's metadata (Trigger.dev)
+         * @description The run's metadata (`metadata.refresh()` reads it). Where runyard
+         *     differs from Trigger.dev's server, which answers the stored JSON
+         *     text: `metadata` is the object itself, as the SDK's schema expects.
+         */
+        get: operations["handlers.trigger.get_run_metadata"];
+        /**
+         * Change a run's metadata (Trigger.dev)
+         * @description Applies the SDK's metadata operations in order, atomically (`set`,
+         *     `delete`, `append`, `remove`, `increment`, `update`; a key starting
+         *     with `$.` is a path into nested objects), or replaces the metadata
+         *     with `metadata` when no `operations` are given. The result must be
+         *     a JSON object of at most 256 KiB (413 beyond, nothing changed). A
+         *     run that finished over an hour ago keeps its metadata (422).
+         *     `parentOperations` and `rootOperations` apply to the run itself:
+         *     runyard runs have no parent (as Trigger.dev applies them to a run
+         *     without one). A running job changes its own run's metadata by
+         *     printing `::metadata <operation or list of operations>`.
+         */
+        put: operations["handlers.trigger.update_run_metadata"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/runs/{runId}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add tags to a run (Trigger.dev)
+         * @description Adds tags to an existing run (`tags.add`): a run has at most 10
+         *     tags, each of 1 to 128 characters. Tags it has already are not
+         *     added twice. Beyond 10 the request is refused (422, Trigger.dev's
+         *     message naming the tags not set) and nothing is added.
+         */
+        post: operations["handlers.trigger.add_run_tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/runs/{runId}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reschedule a delayed run (Trigger.dev)
+         * @description Moves a delayed run's start (`runs.reschedule`): `delay` is a
+         *     duration from now (`1h30m`) or a date-time in the future. Only a
+         *     delayed run can be rescheduled (400 otherwise, as Trigger.dev
+         *     answers); a past or unreadable delay is 400. The answer is the run,
+         *     as `runs.retrieve` shows it.
+         */
+        post: operations["handlers.trigger.reschedule_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/idempotencyKeys/{key}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset an idempotency key (Trigger.dev)
+         * @description Frees an idempotency key of the task's runs in the caller's
+         *     environment (`idempotencyKeys.reset`): the next trigger with it
+         *     makes a new run. The runs keep everything else. 404 when no run of
+         *     the task holds the key.
+         */
+        post: operations["handlers.trigger.reset_idempotency_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v3/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a batch (Trigger.dev, SDK 4.x)
+         * @description The first of the two requests of SDK 4.x's `tasks.batchTrigger`,
+         *     `batch.trigger` and `batch.triggerByTask`: a batch of `runCount`
+         *     items (at most 1,000) waiting for them, which the second request
+         *     streams. The same `idempotencyKey` in the environment answers the
+         *     batch made first (`isCached: true`; the SDK then sends no items).
+         */
+        post: operations["handlers.trigger.create_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v3/batches/{batchId}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a batch's items (Trigger.dev, SDK 4.x)
+         * @description The second request of SDK 4.x's batch trigger: the items as
+         *     newline-delimited JSON, one `{index, task, payload, options}` per
+         *     line (the payload as SDK 4.x sends it: SuperJSON text, per
+         *     `options.payloadType`), each item with its own trigger options.
+         *     Every item is stored as a run in one transaction, all or none: an
+         *     item that cannot be a run (an unknown task, an invalid line) refuses
+         *     the whole batch (422) and nothing is stored. Sending the items
+         *     again changes nothing (`itemsDeduplicated`). Fewer items than the
+         *     batch's `runCount` store nothing and answer `sealed: false` (the SDK
+         *     sends them all again). Where runyard differs from Trigger.dev,
+         *     which triggers items one by one and records a failed item as an
+         *     error of a partly failed batch: a batch is all or nothing.
+         *     The stream is bounded by `--max-body-bytes` like any body.
+         */
+        post: operations["handlers.trigger.stream_batch_items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v2/batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Retrieve a batch (Trigger.dev, SDK 4.x)
+         * @description A batch of the caller's environment, with its runs in item order (`batch.retrieve`).
+         */
+        get: operations["handlers.trigger.retrieve_batch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/batches/{batchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Retrieve a batch (Trigger.dev, SDK 3.x)
+         * @description A batch of the caller's environment, as SDK 3.x's `batch.retrieve`
+         *     reads it: `PENDING` until its items are stored, then `COMPLETED`
+         *     (the only statuses that SDK line accepts).
+         */
+        get: operations["handlers.trigger.retrieve_batch_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/tasks/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trigger a batch (Trigger.dev, SDK 3.x)
+         * @description SDK 3.x's `tasks.batchTrigger`, `batch.trigger` and
+         *     `batch.triggerByTask`: up to 500 items, each a task, a payload and
+         *     its own trigger options, stored as runs in one transaction, all or
+         *     none (an unknown task refuses the batch: 404, nothing stored). The
+         *     `Idempotency-Key` header makes the batch idempotent in the
+         *     environment; an item's own `idempotencyKey` returns the run it made
+         *     first (`isCached`). `Idempotency-Key-TTL` and
+         *     `Batch-Processing-Strategy` are read as sent and not acted on (the
+         *     batch's key returns it for good; every item is stored at once).
+         */
+        post: operations["handlers.trigger.batch_trigger_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bulk actions (Trigger.dev)
+         * @description The caller's environment's bulk actions, newest first, a cursor page at a time (`runs.bulk.list`).
+         */
+        get: operations["handlers.trigger.list_bulk_actions"];
+        put?: never;
+        /**
+         * Create a bulk action (Trigger.dev)
+         * @description Cancels or replays, in the background, every run of the caller's
+         *     environment that a filter selects (the runs.list filter, as of now:
+         *     runs made later are not selected) or the runs of up to 500 ids
+         *     (`runs.bulk.cancel`, `runs.bulk.replay`). The answer comes at once;
+         *     the action goes a hundred runs at a time, each run in a short
+         *     transaction of its own, so neither a request nor a transaction waits
+         *     on the whole. `counts` on the action say how far it is: a run that
+         *     cannot be cancelled (it has finished) or replayed (its job is gone)
+         *     counts as a failure. `filter[bulkAction]` lists the runs it
+         *     cancelled or made. `targetRegion` is not acted on.
+         */
+        post: operations["handlers.trigger.create_bulk_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/bulk-actions/{bulkActionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bulk action's id.
+                 * @example bulk_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                bulkActionId: components["parameters"]["TriggerBulkActionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Retrieve a bulk action (Trigger.dev)
+         * @description A bulk action of the caller's environment with its counts so far (`runs.bulk.retrieve`, which `runs.bulk.poll` repeats until it is not PENDING).
+         */
+        get: operations["handlers.trigger.retrieve_bulk_action"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/bulk-actions/{bulkActionId}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bulk action's id.
+                 * @example bulk_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                bulkActionId: components["parameters"]["TriggerBulkActionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abort a bulk action (Trigger.dev)
+         * @description Stops a pending bulk action (`runs.bulk.abort`); what it did so far stays. A completed or aborted one is 409.
+         */
+        post: operations["handlers.trigger.abort_bulk_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v2/tasks/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trigger a batch (Trigger.dev, 4.x API client)
+         * @description The one-request batch of SDK 4.x's API client (`batchTriggerV3`, which
+         *     no SDK function calls; they use `/api/v3/batches`): up to 500 items,
+         *     stored as runs in one transaction, all or none. `parentRunId` and
+         *     `resumeParentOnCompletion` are not acted on (runyard runs have no
+         *     parent).
+         */
+        post: operations["handlers.trigger.batch_trigger_v2"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/tasks/{taskIdentifier}/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trigger a batch of one task (Trigger.dev, legacy)
+         * @description The batch endpoint of early 3.x releases (neither pinned SDK line
+         *     calls it any more): up to 100 triggers of one task, each a payload
+         *     and its own options, stored as runs in one transaction, all or none.
+         */
+        post: operations["handlers.trigger.batch_trigger_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List schedules (Trigger.dev)
+         * @description The caller's environment's schedules, newest first, one numbered page
+         *     at a time (Trigger.dev's `schedules.list`); `pagination.count` is how
+         *     many there are in all and `totalPages` how many pages they fill. A
+         *     page past the end is an empty `data` with the true counts.
+         *
+         *     Where runyard differs from Trigger.dev: an environment's schedules are
+         *     listed even before any worker of it has run (Trigger.dev lists none
+         *     until then), and `nextRun` is null for an inactive schedule.
+         */
+        get: operations["handlers.trigger.list_schedules"];
+        put?: never;
+        /**
+         * Create a schedule (Trigger.dev)
+         * @description Trigger.dev's `schedules.create`: a task (a job) run at every due
+         *     time of a 5-field cron expression (with `L`) in an IANA time zone
+         *     (UTC by default), in the key's environment. Each due time creates
+         *     exactly one run, whose payload is Trigger.dev's scheduled payload
+         *     (`scheduleId`, `type`, `timestamp`, `lastTimestamp`, `externalId`,
+         *     `timezone`, `upcoming`). Creating with a `deduplicationKey` the
+         *     environment already uses updates that schedule (200 either way).
+         *
+         *     Refused with nothing stored, as Trigger.dev refuses them (422 with
+         *     `{"error"}`): an invalid expression (naming the field), an
+         *     unknown time zone, an expression that never comes due, an unknown
+         *     task. An invalid body is 400.
+         *
+         *     Where runyard differs from Trigger.dev: only an admin key may create
+         *     or change schedules (403 for any other key): in runyard what runs and
+         *     when is decided by admins. `window` (spreading runs within a window)
+         *     is refused (422): runyard fires every schedule at its due time, so
+         *     `nextRunEffectiveAt` is `nextRun`. An empty `deduplicationKey` is
+         *     no key. The runs' payload has five `upcoming` times (Trigger.dev's
+         *     server sends ten; its documentation says five).
+         */
+        post: operations["handlers.trigger.create_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/schedules/{scheduleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Retrieve a schedule (Trigger.dev)
+         * @description One schedule of the caller's environment, by id or by its
+         *     deduplication key (Trigger.dev's `schedules.retrieve`). `nextRun`
+         *     is null while it is inactive; `environments` items are `{id, type}`.
+         */
+        get: operations["handlers.trigger.retrieve_schedule"];
+        /**
+         * Update a schedule (Trigger.dev)
+         * @description Sets the schedule's task, expression, time zone (absent: UTC) and
+         *     external id (absent: none), as Trigger.dev's `schedules.update`. A
+         *     declarative schedule (declared on a job in runyard.toml) cannot be
+         *     updated (422, as Trigger.dev answers for its declarative ones).
+         *
+         *     Where runyard differs from Trigger.dev: an id no schedule has is 404
+         *     (Trigger.dev creates a new schedule with another id); admins only
+         *     (403); `window` is refused (422).
+         */
+        put: operations["handlers.trigger.update_schedule"];
+        post?: never;
+        /**
+         * Delete a schedule (Trigger.dev)
+         * @description Removes the schedule (Trigger.dev's `schedules.del`); the runs it
+         *     fired stay. Where runyard differs: admins only (403), and a
+         *     declarative schedule is removed from runyard.toml, not here (422).
+         */
+        delete: operations["handlers.trigger.delete_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/schedules/{scheduleId}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a schedule (Trigger.dev)
+         * @description The schedule fires again from its first due time after now
+         *     (Trigger.dev's `schedules.activate`). Where runyard differs: admins
+         *     only (403), and a declarative schedule is changed in runyard.toml (422).
+         */
+        post: operations["handlers.trigger.activate_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/schedules/{scheduleId}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a schedule (Trigger.dev)
+         * @description The schedule fires no more until activated (Trigger.dev's
+         *     `schedules.deactivate`); `nextRun` is null meanwhile. Where runyard
+         *     differs: admins only (403), and a declarative schedule is changed in
+         *     runyard.toml (422).
+         */
+        post: operations["handlers.trigger.deactivate_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trigger/api/v1/timezones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List time zones (Trigger.dev)
+         * @description The time zones a schedule may name, for pickers (Trigger.dev's
+         *     `schedules.timezones`): `UTC` first unless `excludeUtc=true`, then
+         *     region/city IANA names in order. Like Trigger.dev's, it needs no key
+         *     (its SDK sends none). Any other IANA name the server knows (a legacy
+         *     alias such as `US/Eastern`) is accepted by a schedule too; Trigger.dev's
+         *     list comes from its Node.js build, runyard's from the IANA database it
+         *     has, so the two may differ by a few names.
+         */
+        get: operations["handlers.trigger.list_timezones"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -861,6 +1587,14 @@ export interface components {
             isSuccess: boolean;
             isFailed: boolean;
             isCancelled: boolean;
+            /** @description The run's metadata, if it has any. */
+            metadata?: Record<string, never>;
+            /** @description The batch the run was triggered in, if any. */
+            batchId?: string;
+            /** @description The machine preset it was triggered with (recorded, not acted on). */
+            machine?: string;
+            /** @description The region it was triggered with (recorded, not acted on). */
+            region?: string;
         };
         /** @description One run in a list. */
         TriggerListRunItem: components["schemas"]["TriggerRunCommon"] & {
@@ -891,17 +1625,43 @@ export interface components {
             payload?: unknown;
             /** @description The run's result, once it succeeded. */
             output?: unknown;
+            schedule?: components["schemas"]["TriggerRunSchedule"];
             error?: {
                 message: string;
             };
         };
         /** @description A duration such as `30s`, `10m`, `1h42m`, `2d`, or a number of seconds. */
         TriggerDuration: string | number;
-        /** @description Trigger options runyard acts on; the SDK's others are accepted and ignored. */
+        /**
+         * @description Trigger options, as both SDK lines send them. runyard acts on:
+         *     `payloadType`, `idempotencyKey`, `idempotencyKeyTTL`, `delay`,
+         *     `ttl`, `tags`, `maxAttempts`, `test`, `metadata`, `maxDuration`
+         *     (the run's timeout), `priority` (claim order among ready runs:
+         *     higher first, then oldest), `queue` and `concurrencyKey` (at most
+         *     the queue's limit of runs of one queue, or of one key within it,
+         *     run at once), `lockToVersion` (runs that version of the job).
+         *     `machine` and `region` are recorded and shown but not acted on:
+         *     runyard runs every job on its workers as they are. Sent by the SDK
+         *     and not acted on, as they describe what runyard has no notion of:
+         *     `payloadSize` and `idempotencyKeyOptions` (informational),
+         *     `parentRunId`, `parentAttempt`, `dependentAttempt`,
+         *     `dependentBatch`, `parentBatch`, `resumeParentOnCompletion` (sent
+         *     only from inside a Trigger.dev task: runyard jobs have no parent
+         *     run), `externalDeploymentId` (no deployments), `metadataType`
+         *     (metadata is JSON). `debounce` and 4.8's `concurrency` groups are
+         *     refused (422): runyard does neither, and silently ignoring them
+         *     would run what the caller meant to hold back.
+         */
         TriggerTaskOptions: {
             /** @enum {string} */
             payloadType?: "application/json" | "application/super+json" | "text/plain";
+            /** @description Informational (not acted on). */
+            payloadSize?: number;
             idempotencyKey?: string;
+            /** @description How long the idempotency key returns this run (`1s`, `10m`, `24h`, `30d`); after it the key makes a new run. Absent: for good (until `idempotencyKeys.reset`). */
+            idempotencyKeyTTL?: string;
+            /** @description The key's parts and scope, as the SDK reports them (informational). */
+            idempotencyKeyOptions?: Record<string, never>;
             /** @description A duration (`1h`) or an ISO date-time to start at. */
             delay?: string;
             ttl?: components["schemas"]["TriggerDuration"];
@@ -909,6 +1669,47 @@ export interface components {
             tags?: string | string[];
             maxAttempts?: number;
             test?: boolean;
+            /** @description The run's metadata (a JSON object of at most 256 KiB as JSON; 413 beyond). */
+            metadata?: Record<string, never>;
+            /** @description Not acted on: metadata is taken as JSON. */
+            metadataType?: string;
+            /** @description Seconds the run may execute before it is stopped (timed out); at least 5 (a smaller value counts as 5, as Trigger.dev clamps it). */
+            maxDuration?: number;
+            /** @description Claim order among ready runs: a higher priority is claimed first, then the oldest (whole numbers; a fraction is cut). */
+            priority?: number;
+            /** @description The queue the run waits in: at most its limit of its runs run at once (per concurrency key, if one is given). A queue's limit is set by `concurrencyLimit` (SDK 3.x) or in runyard.toml (`[queues.NAME] concurrency_limit = N`); a queue without one has no limit. */
+            queue?: {
+                name?: string;
+                concurrencyLimit?: number | null;
+            };
+            /** @description Runs of one queue with the same key share the queue's limit among themselves (each key has its own). */
+            concurrencyKey?: string | number;
+            /** @description A machine preset (`small-1x`, ...): recorded and shown, not acted on. */
+            machine?: string | {
+                preset?: string;
+            };
+            /** @description Recorded and shown, not acted on. */
+            region?: string;
+            /** @description Run this version of the task (runyard's job version, a whole number); another is 422. */
+            lockToVersion?: string;
+            /** @description Not acted on (runyard jobs have no parent run). */
+            parentRunId?: string;
+            /** @description Not acted on. */
+            parentAttempt?: string;
+            /** @description Not acted on. */
+            dependentAttempt?: string;
+            /** @description Not acted on. */
+            dependentBatch?: string;
+            /** @description Not acted on. */
+            parentBatch?: string;
+            /** @description Not acted on. */
+            resumeParentOnCompletion?: boolean;
+            /** @description Not acted on (no deployments). */
+            externalDeploymentId?: string;
+            /** @description Refused (422): runyard does not debounce triggers. */
+            debounce?: Record<string, never>;
+            /** @description Refused (422): runyard has no concurrency groups. */
+            concurrency?: string[];
         };
         /** @description A trigger as the SDK sends it. */
         TriggerTaskRequest: {
@@ -1241,6 +2042,15 @@ export interface components {
             kill_grace_seconds: number;
             /** @description Environments whose keys may see the job through the TrueFoundry API (null for every one). */
             environments?: string[] | null;
+            /**
+             * @description Days a finished run of this job (succeeded, failed, timed out, crashed, system failure,
+             *     cancelled or expired) is kept after it finished; older ones are deleted in the background
+             *     by every server, with their tags and webhook deliveries. Overrides the server's
+             *     `--retention-days`. 0 keeps this job's runs forever, whatever the server's setting;
+             *     absent or null, the server's setting applies (without one: forever).
+             * @example 30
+             */
+            retention_days?: number | null;
         };
         /** @description A job's current definition. */
         Job: {
@@ -1265,6 +2075,8 @@ export interface components {
             concurrency: number | null;
             kill_grace_seconds: number;
             environments: string[] | null;
+            /** @description Days its finished runs are kept (0 for ever; null for the server's `--retention-days`). */
+            retention_days: number | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1345,8 +2157,511 @@ export interface components {
             status: number;
             detail?: string;
         };
+        /**
+         * @description Five fields, minute (0-59), hour (0-23), day of month (1-31 or `L`,
+         *     the last), month (1-12 or JAN-DEC), day of week (0-7, 0 and 7 both
+         *     Sunday, or SUN-SAT; `5L`: the last Friday of the month), each `*`, a
+         *     value, a list, a range or a step (`*\/15`, `1-5`).
+         * @example 0 9 * * 1-5
+         * @example *\/15 * * * *
+         * @example 0 0 L * *
+         */
+        CronExpression: string;
+        /**
+         * @description An IANA time zone (`GET /trigger/api/v1/timezones` lists them); daylight saving time is followed.
+         * @example UTC
+         * @example Europe/Berlin
+         * @example America/New_York
+         */
+        TimeZoneName: string;
+        /**
+         * @description What a due time does while the schedule's previous run is unfinished:
+         *     `allow` starts another beside it, `skip` fires nothing this time,
+         *     `replace` cancels it and starts anew (TrueFoundry's concurrency policy
+         *     Allow, Forbid, Replace).
+         * @enum {string}
+         */
+        ScheduleOverlap: "allow" | "skip" | "replace";
+        /** @description A new schedule; `environment` (admins) says where its runs belong (default the key's environment). */
+        CreateScheduleRequest: {
+            job: components["schemas"]["JobNameString"];
+            cron: components["schemas"]["CronExpression"];
+            timezone?: components["schemas"]["TimeZoneName"];
+            /** @description Given to each run in its payload's `input` (any JSON; absent or null, none). */
+            input?: unknown;
+            /** @description Your own id for the schedule (a user's, say), given to each run in its payload's `externalId`. */
+            external_id?: string | null;
+            /** @description One schedule per key in an environment; creating with a used key updates that schedule. */
+            deduplication_key?: string | null;
+            /**
+             * @description Whether it fires (false: created inactive).
+             * @default true
+             */
+            active: boolean;
+            overlap?: components["schemas"]["ScheduleOverlap"];
+            environment?: components["schemas"]["EnvironmentName"];
+        };
+        UpdateScheduleRequest: {
+            job: components["schemas"]["JobNameString"];
+            cron: components["schemas"]["CronExpression"];
+            timezone?: components["schemas"]["TimeZoneName"];
+            /** @description Given to each run in its payload's `input` (absent or null keeps the current one). */
+            input?: unknown;
+            /** @description Your own id for the schedule (absent or null, none). */
+            external_id?: string | null;
+            overlap?: components["schemas"]["ScheduleOverlap"];
+        };
+        /** @description A cron schedule of a job in an environment. */
+        Schedule: {
+            /**
+             * @description `sched_` followed by a time-sortable id.
+             * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+             */
+            id: string;
+            job: components["schemas"]["JobNameString"];
+            /** @description The cron expression. */
+            cron: string;
+            /**
+             * @description The expression in words.
+             * @example At 09:00 AM, Monday through Friday
+             */
+            description: string;
+            /** @description The IANA time zone its times are read in. */
+            timezone: string;
+            /** @description What each run's payload carries as `input` (null: none). */
+            input: unknown;
+            external_id: string | null;
+            deduplication_key: string | null;
+            active: boolean;
+            overlap: components["schemas"]["ScheduleOverlap"];
+            environment: components["schemas"]["EnvironmentName"];
+            /** @description Declared on a job in the jobs file (`schedule = ...` in runyard.toml): changed there, not through the API. */
+            declarative: boolean;
+            /**
+             * Format: date-time
+             * @description The next due time (null while inactive).
+             */
+            next_run_at: string | null;
+            /**
+             * Format: date-time
+             * @description The last due time it fired for (null: never).
+             */
+            last_run_at: string | null;
+            /** @description The next five due times, in UTC (none while inactive). */
+            upcoming: string[];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        ScheduleList: {
+            schedules: components["schemas"]["Schedule"][];
+            /** @description Schedules matching the filters in all. */
+            total: number;
+            page: number;
+            page_size: number;
+        };
+        /** @description Trigger.dev's CreateScheduleOptions. */
+        TriggerCreateScheduleRequest: {
+            /** @description The task (job) to run. */
+            task: string;
+            /** @description The cron expression (5 fields; `L` for the last day or weekday of the month). */
+            cron: string;
+            /** @description One schedule per key in the environment: creating with a used key updates that schedule. */
+            deduplicationKey: string;
+            /** @description Your own id (a user's, say), given to each run's payload. */
+            externalId?: string;
+            /** @description An IANA time zone (default UTC). */
+            timezone?: string;
+            /** @description Trigger.dev's spread window (`30m`, `2h`, `30%`): refused by runyard (422). */
+            window?: string;
+        };
+        /** @description Trigger.dev's UpdateScheduleOptions. */
+        TriggerUpdateScheduleRequest: {
+            task: string;
+            cron: string;
+            externalId?: string;
+            timezone?: string;
+            /** @description Refused by runyard (422). */
+            window?: string;
+        };
+        TriggerScheduleEnvironment: {
+            id: string;
+            /**
+             * @description From the environment's name: dev*, staging*\/stage*, preview* and any other (production).
+             * @enum {string}
+             */
+            type: "PRODUCTION" | "STAGING" | "DEVELOPMENT" | "PREVIEW";
+            /** @description The environment's name (in lists). */
+            slug?: string;
+            /** @description The environment's name (when created or updated). */
+            shortcode?: string;
+        };
+        /** @description Trigger.dev's ScheduleObject. Absent values are left out (`externalId` is null in lists, as Trigger.dev sends it). */
+        TriggerSchedule: {
+            id: string;
+            /**
+             * @description DECLARATIVE: declared on a job in runyard.toml; IMPERATIVE: made through an API.
+             * @enum {string}
+             */
+            type: "DECLARATIVE" | "IMPERATIVE";
+            task: string;
+            active: boolean;
+            deduplicationKey?: string | null;
+            externalId?: string | null;
+            generator: components["schemas"]["TriggerScheduleGenerator"];
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description The next due time (null while inactive).
+             */
+            nextRun?: string | null;
+            /**
+             * Format: date-time
+             * @description When the next run is created: `nextRun` (runyard spreads nothing).
+             */
+            nextRunEffectiveAt?: string | null;
+            environments: components["schemas"]["TriggerScheduleEnvironment"][];
+        };
+        TriggerScheduleList: {
+            data: components["schemas"]["TriggerSchedule"][];
+            pagination: {
+                currentPage: number;
+                totalPages: number;
+                /** @description Schedules in all (not on this page). */
+                count: number;
+            };
+        };
+        TriggerScheduleId: {
+            id: string;
+        };
+        TriggerIssues: {
+            /** @example Invalid request body */
+            error: string;
+            issues: {
+                code: string;
+                message: string;
+                path: string[];
+            }[];
+        };
+        TriggerTimezones: {
+            timezones: string[];
+        };
+        TriggerScheduleGenerator: {
+            /** @enum {string} */
+            type: "CRON";
+            expression: string;
+            /** @description The expression in words (cronstrue's wording). */
+            description: string;
+        };
+        /** @description The schedule that fired a run (left out for other runs, and once the schedule is deleted). */
+        TriggerRunSchedule: {
+            id: string;
+            externalId?: string;
+            deduplicationKey?: string;
+            generator: components["schemas"]["TriggerScheduleGenerator"];
+        };
+        /** @description One metadata operation (Trigger.dev's RunMetadataChangeOperation). */
+        TriggerMetadataOperation: {
+            /** @enum {string} */
+            type: "set" | "append" | "remove";
+            key: components["schemas"]["TriggerMetadataKey"];
+            /** @description The value set, appended or removed. */
+            value: unknown;
+        } | {
+            /** @enum {string} */
+            type: "delete";
+            key: components["schemas"]["TriggerMetadataKey"];
+        } | {
+            /** @enum {string} */
+            type: "increment";
+            key: components["schemas"]["TriggerMetadataKey"];
+            /** @description Added to the number at the key (a negative one decrements). */
+            value: number;
+        } | {
+            /** @enum {string} */
+            type: "update";
+            /** @description The whole metadata, replaced. */
+            value: Record<string, never>;
+        };
+        /** @description A top-level key, or a `$.` path into nested objects and lists (`$.a.b`, `$.list[0]`); no segment may be `__proto__`, `constructor` or `prototype`. */
+        TriggerMetadataKey: string;
+        /** @description Trigger.dev's UpdateMetadataRequestBody. */
+        TriggerMetadataChange: {
+            metadata?: Record<string, never>;
+            operations?: components["schemas"]["TriggerMetadataOperation"][];
+            parentOperations?: components["schemas"]["TriggerMetadataOperation"][];
+            rootOperations?: components["schemas"]["TriggerMetadataOperation"][];
+        };
+        TriggerMetadata: {
+            metadata: Record<string, never>;
+            metadataType?: string;
+        };
+        TriggerAddTags: {
+            tags: string | string[];
+        };
+        TriggerMessage: {
+            message: string;
+        };
+        TriggerReschedule: {
+            /** @description A duration (`1h30m`) or a date-time in the future. */
+            delay: string;
+        };
+        TriggerCreateBatch: {
+            /** @description How many items the batch will have (at most 1,000). */
+            runCount: number;
+            /** @description Informational. */
+            taskIdentifiers?: string[];
+            idempotencyKey?: string;
+            /** @description Informational. */
+            idempotencyKeyOptions?: Record<string, never>;
+            /** @description Not acted on (runyard runs have no parent). */
+            parentRunId?: string;
+            /** @description Not acted on. */
+            resumeParentOnCompletion?: boolean;
+        };
+        TriggerCreatedBatch: {
+            id: string;
+            runCount: number;
+            isCached: boolean;
+            idempotencyKey?: string;
+        };
+        TriggerBatchItemsResult: {
+            id: string;
+            itemsAccepted: number;
+            itemsDeduplicated: number;
+            /** @description True once every item is a run; false when fewer items than runCount came (nothing stored). */
+            sealed: boolean;
+            runCount?: number;
+            enqueuedCount?: number;
+            expectedCount?: number;
+        };
+        TriggerBatch: {
+            id: string;
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED";
+            idempotencyKey?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            runCount: number;
+            /** @description The runs of the items, in item order. */
+            runs: string[];
+            processing: {
+                /** Format: date-time */
+                completedAt?: string;
+                /** @description Always empty: a batch is all or nothing. */
+                errors: Record<string, never>[];
+            };
+        };
+        TriggerBatchV1: {
+            id: string;
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED";
+            idempotencyKey?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            runCount: number;
+        };
+        TriggerBatchItem: {
+            task: string;
+            /** @description SuperJSON or JSON text (per options.payloadType), or any JSON value. */
+            payload?: unknown;
+            /** @description Ignored. */
+            context?: unknown;
+            options?: components["schemas"]["TriggerTaskOptions"];
+        };
+        TriggerBatchRequest: {
+            items: components["schemas"]["TriggerBatchItem"][];
+            /** @description Not acted on. */
+            dependentAttempt?: string;
+        };
+        TriggerBatchTriggered: {
+            id: string;
+            isCached: boolean;
+            idempotencyKey?: string;
+            runs: {
+                id: string;
+                taskIdentifier: string;
+                isCached: boolean;
+                idempotencyKey?: string;
+            }[];
+        };
+        /** @description A page cursor as given in `pagination` (pass it back untouched). */
+        TriggerBulkCursor: string;
+        /** @description One value or a list of values (any of them matches). */
+        TriggerListOneOrMany: string | string[];
+        /** @description The runs.list filter, as the SDK sends it in a bulk action. */
+        TriggerBulkFilter: {
+            status?: components["schemas"]["TriggerListOneOrMany"];
+            taskIdentifier?: components["schemas"]["TriggerListOneOrMany"];
+            version?: components["schemas"]["TriggerListOneOrMany"];
+            tag?: components["schemas"]["TriggerListOneOrMany"];
+            from?: string | number;
+            to?: string | number;
+            period?: string;
+            schedule?: string;
+            batch?: string;
+            bulkAction?: string;
+            isTest?: boolean;
+            /** @description A queue (`{type, name}`) or a list of them. */
+            queue?: unknown;
+            machine?: components["schemas"]["TriggerListOneOrMany"];
+            region?: components["schemas"]["TriggerListOneOrMany"];
+        };
+        TriggerCreateBulkAction: {
+            /** @enum {string} */
+            action: "cancel" | "replay";
+            filter?: components["schemas"]["TriggerBulkFilter"];
+            runIds?: string[];
+            name?: string;
+            /** @description Not acted on. */
+            targetRegion?: string;
+        };
+        TriggerBulkAction: {
+            id: string;
+            name?: string;
+            /** @enum {string} */
+            type: "CANCEL" | "REPLAY";
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED" | "ABORTED";
+            counts: {
+                total: number;
+                success: number;
+                failure: number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt?: string;
+        };
+        TriggerBulkActionList: {
+            data: components["schemas"]["TriggerBulkAction"][];
+            pagination: {
+                next?: string;
+                previous?: string;
+            };
+        };
+        TriggerBatchRequestV2: {
+            items: components["schemas"]["TriggerBatchItem"][];
+            /** @description Not acted on. */
+            parentRunId?: string;
+            /** @description Not acted on. */
+            resumeParentOnCompletion?: boolean;
+        };
+        TriggerCreatedBatchV2: {
+            id: string;
+            runCount: number;
+        };
+        TriggerTaskBatchRequest: {
+            items: components["schemas"]["TriggerTaskRequest"][];
+            /** @description Not acted on. */
+            dependentAttempt?: string;
+        };
+        TriggerTaskBatchResponse: {
+            batchId: string;
+            runs: string[];
+        };
     };
     responses: {
+        /** @description The request is valid but cannot be carried out (Trigger.dev's 422 `{"error"}`). */
+        TriggerUnprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description Only an admin key may create or change schedules (runyard's rule), or the task may not be used in the key's environment. */
+        TriggerForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description A parameter or the body does not match the operation's schema (`{"error", "issues"}`, the shape of Trigger.dev's schedules and tags routes). */
+        TriggerIssuesBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerIssues"];
+            };
+        };
+        /** @description The schedule cannot be made as asked (Trigger.dev's 422 `{"error"}`). */
+        TriggerScheduleUnprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /** @description No schedule of the caller's environment has this id or deduplication key. */
+        TriggerScheduleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TriggerError"];
+            };
+        };
+        /**
+         * @description The body is invalid: checks made against this document answer
+         *     `application/problem+json`; runyard's own (the cron expression, the
+         *     time zone) `{"detail": ...}`, naming what was wrong.
+         */
+        ScheduleBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Only an admin may create or change schedules, or the job may not be used in the schedule's environment. */
+        ScheduleForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+            };
+        };
+        /** @description The schedule is declared on a job in the jobs file (runyard.toml); it is changed or removed there. */
+        ScheduleDeclared: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+            };
+        };
+        /** @description No schedule has this id in what the key sees (`application/json`), or the path matches no operation (`application/problem+json`). */
+        ScheduleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No schedule has this id in what the key sees, or no job has the name the body gives (`application/json`); or the path matches no operation (`application/problem+json`). */
+        ScheduleOrJobNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NativeError"];
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description No key on a secured server, or a key that is unknown, revoked or
          *     expired. The body is PraisonAI's jobs server's (`{"error":
@@ -1613,6 +2928,26 @@ export interface components {
     };
     parameters: {
         /**
+         * @description The bulk action's id.
+         * @example bulk_01jd3k5z8q4m2x7v9w0y1z2a3b
+         */
+        TriggerBulkActionId: string;
+        /**
+         * @description The batch's id.
+         * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+         */
+        TriggerBatchId: string;
+        /**
+         * @description The schedule's id (`sched_...`) or its deduplication key.
+         * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+         */
+        TriggerScheduleId: string;
+        /**
+         * @description The schedule's id (`sched_` followed by a time-sortable id).
+         * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+         */
+        ScheduleId: string;
+        /**
          * @description The job's id or name.
          * @example report
          */
@@ -1723,6 +3058,11 @@ export interface operations {
                  * @example demo
                  */
                 job?: string;
+                /**
+                 * @description Only runs the schedule of this id fired (beyond PraisonAI's API).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule?: string;
                 /**
                  * @description Only runs of the environment of this name (beyond PraisonAI's API).
                  *     An admin may name any environment (an unknown one lists nothing);
@@ -2243,6 +3583,266 @@ export interface operations {
             503: components["responses"]["NativeUnavailable"];
         };
     };
+    "handlers.schedules.list_schedules": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only schedules of this job.
+                 * @example report
+                 */
+                job?: string;
+                /**
+                 * @description Only schedules of the environment of this name. An admin may name
+                 *     any environment (an unknown one lists nothing); any other key only
+                 *     its own (403 otherwise).
+                 * @example prod
+                 */
+                environment?: components["schemas"]["EnvironmentName"];
+                /**
+                 * @description Page number, 1-indexed.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Schedules per page (at most 100).
+                 * @example 20
+                 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schedules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            /** @description A key that is not an admin's named another environment. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                };
+            };
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.create_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description A schedule with this deduplication key existed; it is now as asked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The schedule is created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ScheduleBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["ScheduleForbidden"];
+            404: components["responses"]["JobNotFound"];
+            408: components["responses"]["NativeRequestTimeout"];
+            409: components["responses"]["ScheduleDeclared"];
+            413: components["responses"]["NativeContentTooLarge"];
+            415: components["responses"]["NativeUnsupportedMediaType"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.get_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            404: components["responses"]["ScheduleNotFound"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.update_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ScheduleBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["ScheduleForbidden"];
+            404: components["responses"]["ScheduleOrJobNotFound"];
+            408: components["responses"]["NativeRequestTimeout"];
+            409: components["responses"]["ScheduleDeclared"];
+            413: components["responses"]["NativeContentTooLarge"];
+            415: components["responses"]["NativeUnsupportedMediaType"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.delete_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule is deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+            404: components["responses"]["ScheduleNotFound"];
+            409: components["responses"]["ScheduleDeclared"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.activate_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule, active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+            404: components["responses"]["ScheduleNotFound"];
+            409: components["responses"]["ScheduleDeclared"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.schedules.deactivate_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_` followed by a time-sortable id).
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                schedule_id: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule, inactive (`next_run_at` null). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            403: components["responses"]["NativeAdminOnly"];
+            404: components["responses"]["ScheduleNotFound"];
+            409: components["responses"]["ScheduleDeclared"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
     "handlers.trigger.list_runs": {
         parameters: {
             query?: {
@@ -2308,17 +3908,17 @@ export interface operations {
                  */
                 "filter[isTest]"?: boolean;
                 /**
-                 * @description Runs of this bulk action. runyard has no bulk actions, so no run matches.
+                 * @description Runs this bulk action (its `bulk_...` id) cancelled or made (SDK 4.x).
                  * @example bulk_1234
                  */
                 "filter[bulkAction]"?: string;
                 /**
-                 * @description Runs of this schedule. runyard has no schedules, so no run matches.
-                 * @example schedule_1234
+                 * @description Runs this schedule (its `sched_...` id) fired.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
                  */
                 "filter[schedule]"?: string;
                 /**
-                 * @description Runs of this batch (SDK 3.x and 4.x). runyard has no batches, so no run matches.
+                 * @description Runs of this batch (its `batch_...` id; SDK 3.x and 4.x).
                  * @example batch_1234
                  */
                 "filter[batch]"?: string;
@@ -2400,6 +4000,7 @@ export interface operations {
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
             415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
             503: components["responses"]["TriggerUnavailable"];
         };
     };
@@ -2497,6 +4098,845 @@ export interface operations {
             408: components["responses"]["TriggerRequestTimeout"];
             413: components["responses"]["TriggerContentTooLarge"];
             415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.get_run_metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerMetadata"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.update_run_metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerMetadataChange"];
+            };
+        };
+        responses: {
+            /** @description The metadata as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerMetadata"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.add_run_tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerAddTags"];
+            };
+        };
+        responses: {
+            /** @description The tags are added. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerMessage"];
+                };
+            };
+            400: components["responses"]["TriggerIssuesBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.reschedule_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's id.
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                runId: components["parameters"]["TriggerRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerReschedule"];
+            };
+        };
+        responses: {
+            /** @description The run, delayed until its new time. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerRetrieveRunResponse"];
+                };
+            };
+            /** @description The run is not delayed, the delay is past or unreadable (`{error}`), or the body is invalid (`{error, details}`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerErrorWithDetails"];
+                };
+            };
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.reset_idempotency_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The key as the SDK sends it (the hashed key).
+                 * @example 8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a
+                 */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taskIdentifier: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The key is free. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerRunId"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            /** @description No run of the task holds the key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerError"];
+                };
+            };
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.create_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerCreateBatch"];
+            };
+        };
+        responses: {
+            /** @description The batch, waiting for its items. */
+            202: {
+                headers: {
+                    /** @description A JWT allowing to read this batch (the SDK's `publicAccessToken`). */
+                    "x-trigger-jwt"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerCreatedBatch"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.stream_batch_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description The items are stored as the batch's runs (or were already). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBatchItemsResult"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.retrieve_batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBatch"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.retrieve_batch_v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The batch's id.
+                 * @example batch_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                batchId: components["parameters"]["TriggerBatchId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBatchV1"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.batch_trigger_v1": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The batch's idempotency key. */
+                "idempotency-key"?: string;
+                /** @description Not acted on. */
+                "idempotency-key-ttl"?: string;
+                /** @description Not acted on (`sequential` or `parallel`). */
+                "batch-processing-strategy"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The batch and its runs. */
+            202: {
+                headers: {
+                    /** @description A JWT allowing to read this batch. */
+                    "x-trigger-jwt"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBatchTriggered"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.list_bulk_actions": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Bulk actions per page (at most 100).
+                 * @example 25
+                 */
+                "page[size]"?: number;
+                /** @description `pagination.next` of the page before: the older actions. */
+                "page[after]"?: components["schemas"]["TriggerBulkCursor"];
+                /** @description `pagination.previous` of the page after: the newer actions. */
+                "page[before]"?: components["schemas"]["TriggerBulkCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of bulk actions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBulkActionList"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.create_bulk_action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerCreateBulkAction"];
+            };
+        };
+        responses: {
+            /** @description The bulk action is under way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerRunId"];
+                };
+            };
+            /** @description Neither or both of filter and runIds, over 500 ids, or an invalid body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerErrorWithDetails"];
+                };
+            };
+            401: components["responses"]["TriggerUnauthorized"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.retrieve_bulk_action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bulk action's id.
+                 * @example bulk_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                bulkActionId: components["parameters"]["TriggerBulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bulk action. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerBulkAction"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.abort_bulk_action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bulk action's id.
+                 * @example bulk_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                bulkActionId: components["parameters"]["TriggerBulkActionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The action is aborted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerRunId"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            /** @description The action has completed or was aborted. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerError"];
+                };
+            };
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.batch_trigger_v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerBatchRequestV2"];
+            };
+        };
+        responses: {
+            /** @description The batch, its runs stored. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerCreatedBatchV2"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.batch_trigger_task": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The task to run.
+                 * @example report
+                 */
+                taskIdentifier: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerTaskBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The batch and its runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerTaskBatchResponse"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.list_schedules": {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, 1-indexed.
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Schedules per page (at most 100).
+                 * @example 20
+                 */
+                perPage?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schedules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerScheduleList"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.create_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerCreateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule, created or updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchedule"];
+                };
+            };
+            400: components["responses"]["TriggerIssuesBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            403: components["responses"]["TriggerForbidden"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerScheduleUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.retrieve_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchedule"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            404: components["responses"]["TriggerScheduleNotFound"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.update_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerUpdateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchedule"];
+                };
+            };
+            400: components["responses"]["TriggerIssuesBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            403: components["responses"]["TriggerForbidden"];
+            404: components["responses"]["TriggerScheduleNotFound"];
+            408: components["responses"]["TriggerRequestTimeout"];
+            413: components["responses"]["TriggerContentTooLarge"];
+            415: components["responses"]["TriggerUnsupportedMediaType"];
+            422: components["responses"]["TriggerScheduleUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.delete_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule is deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerScheduleId"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            403: components["responses"]["TriggerForbidden"];
+            404: components["responses"]["TriggerScheduleNotFound"];
+            422: components["responses"]["TriggerScheduleUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.activate_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule, active. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchedule"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            403: components["responses"]["TriggerForbidden"];
+            404: components["responses"]["TriggerScheduleNotFound"];
+            422: components["responses"]["TriggerScheduleUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.deactivate_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The schedule's id (`sched_...`) or its deduplication key.
+                 * @example sched_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                scheduleId: components["parameters"]["TriggerScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule, inactive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerSchedule"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
+            401: components["responses"]["TriggerUnauthorized"];
+            403: components["responses"]["TriggerForbidden"];
+            404: components["responses"]["TriggerScheduleNotFound"];
+            422: components["responses"]["TriggerScheduleUnprocessable"];
+            503: components["responses"]["TriggerUnavailable"];
+        };
+    };
+    "handlers.trigger.list_timezones": {
+        parameters: {
+            query?: {
+                /**
+                 * @description `true` leaves UTC out (any other value keeps it).
+                 * @example true
+                 */
+                excludeUtc?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The time zones. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerTimezones"];
+                };
+            };
+            400: components["responses"]["TriggerBadRequest"];
             503: components["responses"]["TriggerUnavailable"];
         };
     };

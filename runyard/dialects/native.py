@@ -20,6 +20,7 @@ from runyard.domain import (
     REDACTED,
     ApiKey,
     Credential,
+    DeclarativeSchedule,
     Forbidden,
     InputTooLarge,
     InvalidInput,
@@ -35,15 +36,17 @@ from runyard.domain import (
     RunNotFound,
     RunState,
     RunSummary,
+    ScheduleNotFound,
     StateCounts,
     StoredJob,
     StoreUnavailable,
     session_scoped_key,
 )
+from runyard.domain.schedules import DEFAULT_TIMEZONE, InvalidSchedule, NewSchedule, Overlap, ScheduleChange, describe
 from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
 from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
-from runyard.service import Submitted
+from runyard.service import ScheduleView, Submitted
 from runyard.timeutil import duration_seconds, now_us, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
@@ -198,6 +201,7 @@ def run_logs(run: Run) -> m.RunLogs:
 def job_model(stored: StoredJob) -> m.Job:
     data = stored.definition.to_data()
     data["env"] = dict.fromkeys(data["env"], REDACTED)  # values are write-only: names only
+    data["retention_days"] = stored.definition.retention_days  # shown as null when unset (to_data leaves it out)
     return m.Job(name=stored.name, version=stored.version, created_at=to_iso(stored.created_at), updated_at=to_iso(stored.updated_at), **data)
 
 
@@ -208,8 +212,8 @@ def unknown_job_message(name: str) -> str:
 # --- requests -------------------------------------------------------------------------------
 
 
-def list_filter(status: str | None, session_id: str | None, job: str | None) -> RunFilter:
-    return RunFilter(states=states_for(status) if status is not None else None, session_id=session_id, job_name=job)
+def list_filter(status: str | None, session_id: str | None, job: str | None, schedule: str | None = None) -> RunFilter:
+    return RunFilter(states=states_for(status) if status is not None else None, session_id=session_id, job_name=job, schedule_id=schedule)
 
 
 def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Credential) -> NewRun:
@@ -242,6 +246,35 @@ def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Cr
 def job_definition(name: str, body: dict[str, Any]) -> JobDefinition:
     """A PUT body as a definition (InvalidJob when it cannot run)."""
     return job_from_data(name, body)
+
+
+def new_schedule(body: dict[str, Any], credential: Credential) -> tuple[NewSchedule, str | None]:
+    """A schedule to create, in the credential's environment, and the environment the body names (if any)."""
+    asked = parse_model(m.CreateScheduleRequest, body)
+    new = NewSchedule(
+        env_id=credential.environment.id,
+        job_name=asked.job,
+        cron=asked.cron,
+        timezone=asked.timezone or DEFAULT_TIMEZONE,
+        input=asked.input,
+        external_id=asked.external_id,
+        deduplication_key=asked.deduplication_key,
+        active=asked.active if asked.active is not None else True,
+        overlap=Overlap(asked.overlap.value) if asked.overlap is not None else Overlap.ALLOW,
+    )
+    return new, asked.environment
+
+
+def schedule_change(body: dict[str, Any]) -> ScheduleChange:
+    asked = parse_model(m.UpdateScheduleRequest, body)
+    return ScheduleChange(
+        job_name=asked.job,
+        cron=asked.cron,
+        timezone=asked.timezone or DEFAULT_TIMEZONE,
+        external_id=asked.external_id,
+        input=asked.input,
+        overlap=Overlap(asked.overlap.value) if asked.overlap is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -296,6 +329,38 @@ def jobs_reply(stored: list[StoredJob]) -> Reply:
     return reply(m.JobList(jobs=[job_model(j) for j in stored]))
 
 
+def schedule_model(view: ScheduleView) -> m.Schedule:
+    schedule = view.schedule
+    return m.Schedule(
+        id=schedule.id,
+        job=schedule.job_name,
+        cron=schedule.cron,
+        description=describe(schedule.cron),
+        timezone=schedule.timezone,
+        input=schedule.input,
+        external_id=schedule.external_id,
+        deduplication_key=schedule.deduplication_key,
+        active=schedule.active,
+        overlap=m.ScheduleOverlap(schedule.overlap.value),
+        environment=view.environment.name,
+        declarative=schedule.declarative,
+        next_run_at=to_iso(view.next_run) if view.next_run is not None else None,
+        last_run_at=to_iso(schedule.last_due_at) if schedule.last_due_at is not None else None,
+        upcoming=[to_iso(due) for due in view.upcoming],
+        created_at=to_iso(schedule.created_at),
+        updated_at=to_iso(schedule.updated_at),
+    )
+
+
+def schedule_reply(view: ScheduleView, created: bool | None = None) -> Reply:
+    return reply(schedule_model(view), 201 if created else 200)
+
+
+def schedules_reply(listed: tuple[list[ScheduleView], int], number: int, size: int) -> Reply:
+    views, total = listed
+    return reply(m.ScheduleList(schedules=[schedule_model(v) for v in views], total=total, page=number, page_size=size))
+
+
 def key_model(key: ApiKey) -> m.ApiKey:
     return m.ApiKey(
         id=key.id,
@@ -348,7 +413,9 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
     if isinstance(error, JobNotFound):
         on_jobs = context.path.startswith("/api/v1/jobs")
         return _native(404, f"Unknown job {error.reference!r}" if on_jobs else unknown_job_message(error.reference))
-    if isinstance(error, RunConflict):
+    if isinstance(error, ScheduleNotFound):
+        return _native(404, f"Schedule not found: {error.schedule_id}")
+    if isinstance(error, (RunConflict, DeclarativeSchedule)):
         return _native(409, str(error))
     if isinstance(error, InputTooLarge):
         return _native(413, str(error))
@@ -356,7 +423,7 @@ def error_response(error: Exception, context: ErrorContext) -> ConnexionResponse
         return _native(503, str(error), unavailable_headers(error))
     if isinstance(error, Forbidden):
         return _native(403, str(error))
-    if isinstance(error, (InvalidJob, InvalidInput)):
+    if isinstance(error, (InvalidJob, InvalidInput, InvalidSchedule)):
         return _native(400, str(error))
     status, title, detail = problem_parts(error, context)
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}

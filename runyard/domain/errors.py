@@ -22,6 +22,34 @@ class RunNotFound(NotFound):
         self.run_id = run_id
 
 
+class BatchNotFound(NotFound):
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(batch_id)
+        self.batch_id = batch_id
+
+
+class BatchAlreadyStored(RunyardError):
+    """A batch's items were stored by another request first (a resent stream): nothing more is stored."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"Batch {batch_id} already has its runs")
+        self.batch_id = batch_id
+
+
+class BulkActionNotFound(NotFound):
+    def __init__(self, bulk_id: str) -> None:
+        super().__init__(bulk_id)
+        self.bulk_id = bulk_id
+
+
+class BulkActionFinished(RunyardError):
+    """An action that has completed or was aborted cannot be aborted."""
+
+    def __init__(self, bulk_id: str, status: str) -> None:
+        super().__init__(f"Bulk action group already {status}: {bulk_id}")
+        self.bulk_id = bulk_id
+
+
 class JobNotFound(NotFound):
     """No job by this name or id (or no such version of it); `reference` is what the caller asked for."""
 
@@ -39,12 +67,49 @@ class KeyNotFound(NotFound):
     pass
 
 
+class IdempotencyKeyNotFound(NotFound):
+    """No run of the job holds this idempotency key."""
+
+    def __init__(self, key: str, job_name: str) -> None:
+        super().__init__(f"No runs found with idempotency key: {key} and task: {job_name}")
+        self.key = key
+        self.job_name = job_name
+
+
+class ScheduleNotFound(NotFound):
+    def __init__(self, schedule_id: str) -> None:
+        super().__init__(schedule_id)
+        self.schedule_id = schedule_id
+
+
+class DeclarativeSchedule(RunyardError):
+    """A schedule declared in a jobs file (runyard.toml) is changed there, not through an API."""
+
+    def __init__(self, schedule_id: str, job_name: str) -> None:
+        super().__init__(
+            f"Schedule {schedule_id} is declared by the jobs file (job {job_name!r}): change or remove its `schedule` line there, not through the API"
+        )
+        self.schedule_id = schedule_id
+
+
 class RunConflict(RunyardError):
     """The run's state does not allow the operation."""
 
     def __init__(self, run: Run, message: str) -> None:
         super().__init__(message)
         self.run = run
+
+
+class MetadataClosed(RunConflict):
+    """A run that finished over an hour ago keeps its metadata as it was (Trigger.dev's rule)."""
+
+
+class NotDelayed(RunConflict):
+    """Only a delayed run can be rescheduled."""
+
+
+class TooManyTags(RunConflict):
+    """A run has at most 10 tags (Trigger.dev's limit)."""
 
 
 class Forbidden(RunyardError, PermissionError):

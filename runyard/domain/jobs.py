@@ -41,6 +41,7 @@ class JobDefinition:
     environments: tuple[str, ...] | None = None  # who may see it through keys (None: every environment)
     env_from: tuple[str, ...] = ()  # variables the process takes from the worker's environment
     allow_command_override: bool = False  # may a run replace the command (only whoever defines the job decides)
+    retention_days: int | None = None  # finished runs kept this long (0: forever; None: the server's), runyard.domain.retention
 
     def argv(self) -> list[str]:
         """What to execute: the argv itself, or through /bin/sh -c (further items are $0, $1, ...)."""
@@ -55,6 +56,10 @@ class JobDefinition:
         data["command"] = list(self.command)
         data["environments"] = list(self.environments) if self.environments is not None else None
         data["env_from"] = list(self.env_from)
+        if self.retention_days is None:
+            # Left out unless set, so the definitions stored before the field existed compare equal
+            # and a restart with the same jobs file makes no new version of every job.
+            del data["retention_days"]
         return data
 
     @classmethod
@@ -81,6 +86,7 @@ _FROM_JSON: dict[str, Callable[[Any], Any]] = {
     "environments": _nullable(tuple),
     "env_from": lambda value: tuple(value or ()),
     "allow_command_override": bool,
+    "retention_days": _nullable(int),
 }
 
 

@@ -83,6 +83,14 @@ class Run:
     timeout_seconds: int | None = None  # this run's own, else the job's
     schedule_id: str | None = None
     scheduled_for: int | None = None
+    metadata: dict[str, Any] | None = None  # runyard.domain.metadata
+    priority: int = 0  # higher is claimed first among ready runs
+    queue_name: str | None = None
+    concurrency_key: str | None = None
+    machine: str | None = None  # recorded, not acted on
+    region: str | None = None  # recorded, not acted on
+    batch_id: str | None = None
+    idempotency_expires_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,15 @@ class NewRun:
     webhook_url: str | None = None
     schedule_id: str | None = None  # the schedule firing it, and for which due time (epoch microseconds)
     scheduled_for: int | None = None  # POSTed to when the run finishes (runyard.executor.webhooks)
+    metadata: dict[str, Any] | None = None
+    priority: int = 0
+    queue_name: str | None = None
+    queue_limit: int | None = None  # the queue's concurrency limit as the trigger gave it (SDK 3.x), if it did
+    concurrency_key: str | None = None
+    machine: str | None = None
+    region: str | None = None
+    batch_id: str | None = None
+    idempotency_ttl_seconds: int | None = None  # the key stops returning this run after it (None: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +155,9 @@ class RunFilter:
     is_test: bool | None = None
     search_prefix: str | None = None  # runs whose name or id starts with it
     triggered_by: tuple[str, ...] | None = None
+    schedule_id: str | None = None  # runs a schedule fired
+    batch_id: str | None = None  # runs of a batch
+    bulk_id: str | None = None  # runs a bulk action cancelled or made
     nothing: bool = False  # a filter no run can match (e.g. a bulk action runyard has none of)
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from cron_descriptor import get_description
 from cronsim import CronSim, CronSimError
 
 from runyard.domain.errors import RunyardError
@@ -27,16 +28,17 @@ DEFAULT_TIMEZONE = "UTC"
 class InvalidSchedule(RunyardError, ValueError):
     """A schedule that cannot fire; `field` names what is wrong (`cron` or `timezone`)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, value: str = "") -> None:
         super().__init__(message)
         self.field = field
+        self.value = value  # the expression or zone refused
 
 
 def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSchedule("timezone", f"Unknown time zone {name!r}: use an IANA name such as Europe/Berlin or America/New_York") from None
+        raise InvalidSchedule("timezone", f"Unknown time zone {name!r}: use an IANA name such as Europe/Berlin or America/New_York", name) from None
 
 
 def _schedule(expression: str, zone: ZoneInfo, after: datetime) -> CronSim:
@@ -46,8 +48,19 @@ def _schedule(expression: str, zone: ZoneInfo, after: datetime) -> CronSim:
     try:
         return CronSim(" ".join(fields), after.astimezone(zone))
     except CronSimError as exc:
+        if str(exc) == "Bad day-of-month" and _valid([*fields[:3], "*", *fields[4:]]):
+            # Each field is valid alone; cronsim refuses a day no month of the expression has (30 February).
+            raise InvalidSchedule("cron", f"The cron expression {expression!r} never fires: no month it names has that day") from None
         # cronsim says "Bad minute", "Bad day-of-month", ...: say which field of which expression.
         raise InvalidSchedule("cron", f"Invalid cron expression {expression!r}: {str(exc).lower().replace('bad ', 'bad value in the ', 1)} field") from None
+
+
+def _valid(fields: list[str]) -> bool:
+    try:
+        CronSim(" ".join(fields), datetime(2000, 1, 1))
+    except CronSimError:
+        return False
+    return True
 
 
 def due_times(expression: str, timezone: str, after: datetime, count: int) -> list[datetime]:
@@ -90,6 +103,35 @@ class NewSchedule:
     deduplication_key: str | None = None  # creating with an existing key updates that schedule
     active: bool = True
     overlap: Overlap = Overlap.ALLOW
+    declarative: bool = False  # declared on a job in the jobs file: changed there, not through an API
+
+
+@dataclass(frozen=True)
+class DeclaredSchedule:
+    """A schedule declared on a job in the jobs file (`schedule`, `timezone`, `schedule_environment`):
+    made at start, changed when the line changes, removed when it goes."""
+
+    job_name: str
+    cron: str
+    timezone: str = DEFAULT_TIMEZONE
+    environment: str = "default"
+
+    @property
+    def deduplication_key(self) -> str:
+        return f"runyard.toml:{self.job_name}"
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """What an update sets: the job, the expression, the zone and the external id (Trigger.dev's
+    update body); input and overlap only when given (None keeps them)."""
+
+    job_name: str
+    cron: str
+    timezone: str = DEFAULT_TIMEZONE
+    external_id: str | None = None
+    input: Any = None
+    overlap: Overlap | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +177,7 @@ def scheduled_payload(schedule: Schedule, due_us: int, upcoming: list[int]) -> d
 
     return {
         "scheduleId": schedule.id,
-        "type": "IMPERATIVE",  # made through an API; DECLARATIVE ones (runyard.toml) are not built yet
+        "type": "DECLARATIVE" if schedule.declarative else "IMPERATIVE",
         "timestamp": iso(due_us),
         "lastTimestamp": iso(schedule.last_due_at) if schedule.last_due_at is not None else None,
         "externalId": schedule.external_id,
@@ -147,3 +189,24 @@ def scheduled_payload(schedule: Schedule, due_us: int, upcoming: list[int]) -> d
 
 def upcoming(schedule: NewSchedule, after_us: int, count: int = 5) -> list[int]:
     return [_us(due) for due in due_times(schedule.cron, schedule.timezone, _moment(after_us), count)]
+
+
+def describe(expression: str) -> str:
+    """The expression in words ("At 09:00 AM, Monday through Friday"), as Trigger.dev's generator
+    description words it (cron-descriptor is a port of the library Trigger.dev uses, cronstrue)."""
+    try:
+        return str(get_description(expression))
+    except Exception:  # a wording is a nicety: an expression cronsim takes is never refused for it
+        return expression
+
+
+def _listed(name: str) -> bool:
+    # Canonical region/city names only: not the legacy aliases (US/Eastern, posix/..., Etc/GMT+5).
+    return "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right/", "Canada/", "Brazil/", "Chile/", "Mexico/"))
+
+
+def time_zones(exclude_utc: bool = False) -> list[str]:
+    """The zones a schedule may name, for pickers: UTC first (unless excluded), then region/city names
+    in order. Any other IANA name zoneinfo knows (a legacy alias too) is accepted as well."""
+    zones = sorted(name for name in available_timezones() if _listed(name))
+    return zones if exclude_utc else ["UTC", *zones]

@@ -2,6 +2,8 @@
 
     ::progress <percent> <step text>    progress.percentage and progress.current_step
     ::result <json>                     the run's result (served by /result)
+    ::metadata <json>                   metadata operations on the run: one or a list
+                                        ({"type": "set", "key": "k", "value": 1}, ...: runyard.domain.metadata)
 
 Every other line is ordinary output.
 """
@@ -24,7 +26,12 @@ class ResultLine:
     value: Any
 
 
-def parse_line(line: str) -> ProgressLine | ResultLine | None:
+@dataclass(frozen=True)
+class MetadataLine:
+    operations: list[dict[str, Any]]
+
+
+def parse_line(line: str) -> ProgressLine | ResultLine | MetadataLine | None:
     """The protocol message in one line of stdout, or None for ordinary output."""
     text = line.rstrip("\r\n")
     if text.startswith("::progress "):
@@ -46,4 +53,12 @@ def parse_line(line: str) -> ProgressLine | ResultLine | None:
         except ValueError:
             # Not JSON: keep what the job said rather than lose it.
             return ResultLine(payload)
+    if text.startswith("::metadata "):
+        try:
+            given = json.loads(text[len("::metadata ") :])
+        except ValueError:
+            return None  # not JSON: ordinary output
+        operations = given if isinstance(given, list) else [given]
+        if all(isinstance(operation, dict) for operation in operations):
+            return MetadataLine(operations)
     return None

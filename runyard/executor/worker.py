@@ -10,12 +10,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from runyard.domain import JobNotFound, Run, RunState, StoreUnavailable
+from runyard.domain import JobDefinition, JobNotFound, Run, RunState, StoreUnavailable
 from runyard.executor.attempt import Attempt, AttemptSettings
 from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
+from runyard.store.notify import READY_CHANNEL, listening
 from runyard.store.queue import Outcome, RunQueue
 from runyard.timeutil import now_us
 
@@ -50,33 +51,49 @@ class Worker:
         self.counts = RunCounts(db)
         self._attempts: dict[asyncio.Task[None], Attempt | None] = {}
         self._wake = asyncio.Event()
+        self._definitions: dict[tuple[str, int], JobDefinition] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then shut down gracefully (see shutdown)."""
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
-        next_housekeeping = 0.0
+        # On PostgreSQL a run stored by any process wakes this worker (runyard.store.notify).
+        async with listening(self.db, READY_CHANNEL, lambda _payload: self.wake()):
+            await self._work(stop)
+        await self.shutdown()
+        if self.webhooks is not None:
+            await self.webhooks.close()
+
+    async def _work(self, stop: asyncio.Event) -> None:
+        """Claim and start runs whenever slots are free, until `stop` is set."""
+        next_housekeeping = next_webhooks = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
+            # Cleared before the work, not after: a wake that comes while this pass awaits the store
+            # (a run submitted, an attempt ended) makes the next pass start at once instead of being lost.
+            self._wake.clear()
             try:
                 if loop.time() >= next_housekeeping:
                     next_housekeeping = loop.time() + self.settings.housekeeping_interval
                     await self.queue.housekeeping(now_us())
                     await self.counts.fold()
                 await self._fill()
-                if self.webhooks is not None:
+                # At most once a poll interval: a wake-up per run started must not be a look for
+                # due webhook deliveries per run.
+                if self.webhooks is not None and loop.time() >= next_webhooks:
+                    next_webhooks = loop.time() + self.settings.poll_interval
                     await self.webhooks.dispatch()
             except StoreUnavailable as exc:  # a lock held elsewhere, a busy pool: the next poll tries again
                 log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)
             except Exception:  # a database hiccup must not end the worker; try again shortly
                 log.exception("worker %s: claim loop error", self.worker_id)
-            self._wake.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
             await asyncio.wait(waiters, timeout=self.settings.poll_interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
-        await self.shutdown()
-        if self.webhooks is not None:
-            await self.webhooks.close()
+
+    def wake(self) -> None:
+        """Look for runs now rather than at the next poll: a run was submitted in this process."""
+        self._wake.set()
 
     async def _fill(self) -> None:
         while len(self._attempts) < self.settings.concurrency:
@@ -103,7 +120,7 @@ class Worker:
             heartbeat_interval=self.settings.heartbeat_interval,
         )
         try:
-            job = await self.jobs.get_version(run.job_name, run.job_version or 0)
+            job = await self._definition(run.job_name, run.job_version or 0)
         except JobNotFound:
             await self.queue.finish(
                 run.id, self.worker_id, now_us(), Outcome(RunState.SYSTEM_FAILURE, error=f"Job {run.job_name!r} version {run.job_version} is not defined")
@@ -113,6 +130,14 @@ class Worker:
         if task is not None:
             self._attempts[task] = attempt
         await attempt.execute()
+
+    async def _definition(self, name: str, version: int) -> JobDefinition:
+        """A job's version, read once: a version's definition never changes (a change is a new version)."""
+        key = (name, version)
+        definition = self._definitions.get(key)
+        if definition is None:
+            definition = self._definitions[key] = await self.jobs.get_version(name, version)
+        return definition
 
     async def shutdown(self) -> None:
         """No more claims; running attempts get the grace period to finish, then are handed back to the queue."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from runyard.settings import DEFAULT_STORE_WAIT_SECONDS
+from runyard.store.driver import HotStatements, PostgresStatements, SQLiteStatements
 from runyard.store.guarded import GuardedEngine
 from runyard.store.inline import InlineEngine
 
+HOT_POOL_SIZE = 10  # PostgreSQL connections for the hot statements, beside SQLAlchemy's pool (5 + 10 overflow)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -129,6 +132,19 @@ def _migrate(urls: DatabaseUrls) -> None:
         engine.dispose()
 
 
+T = TypeVar("T")
+
+
+def _of_this_loop(made: dict[int, tuple[asyncio.AbstractEventLoop, T]], make: Callable[[], T]) -> T:
+    """What `make` made for the running event loop, made on first use (a loop's id may be reused
+    once it is gone: the loop itself is compared too)."""
+    loop = asyncio.get_running_loop()
+    entry = made.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        entry = made[id(loop)] = (loop, make())
+    return entry[1]
+
+
 class Database:
     """An open database: one async engine per event loop.
 
@@ -143,6 +159,7 @@ class Database:
         self.urls = urls
         self.wait_seconds = wait_seconds
         self._engines: dict[int, tuple[asyncio.AbstractEventLoop, GuardedEngine | InlineEngine]] = {}
+        self._hot: dict[int, tuple[asyncio.AbstractEventLoop, HotStatements]] = {}
 
     def separate(self) -> Database:
         """The same store over connections of its own: embedded workers use one, so their heartbeats
@@ -155,12 +172,38 @@ class Database:
 
     @property
     def engine(self) -> GuardedEngine | InlineEngine:
-        loop = asyncio.get_running_loop()
-        entry = self._engines.get(id(loop))
-        if entry is None or entry[0] is not loop:
-            entry = (loop, self._new_engine())
-            self._engines[id(loop)] = entry
-        return entry[1]
+        return _of_this_loop(self._engines, self._new_engine)
+
+    @property
+    def hot(self) -> HotStatements:
+        """The driver itself, for the few hot statements (runyard.store.driver); one per event loop."""
+        return _of_this_loop(self._hot, self._new_hot)
+
+    @property
+    def sqlite_path(self) -> str:
+        """SQLite: the database file."""
+        return str(make_url(self.urls.sync).database)
+
+    @property
+    def conninfo(self) -> str:
+        """PostgreSQL: the URL as psycopg takes it, for connections of runyard's own."""
+        return make_url(self.urls.sync).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def _new_hot(self) -> HotStatements:
+        if self.kind == "sqlite":
+            engine = self.engine
+            assert isinstance(engine, InlineEngine)
+            return SQLiteStatements(str(make_url(self.urls.sync).database), engine)
+        return PostgresStatements(
+            self.conninfo,
+            wait_seconds=self.wait_seconds,
+            max_size=HOT_POOL_SIZE,
+            lock_timeout_ms=self._lock_timeout_ms,
+        )
+
+    @property
+    def _lock_timeout_ms(self) -> int:
+        return max(1, int(self.wait_seconds * 1000))
 
     def _new_engine(self) -> GuardedEngine | InlineEngine:
         if self.kind == "sqlite":
@@ -171,10 +214,9 @@ class Database:
         # invalidated by SQLAlchemy on its first error instead.
         # lock_timeout: a statement waiting on a lock (a table someone locked, a row another transaction
         # holds) gives up after the same wait, and the request is a 503 instead of a hang.
-        lock_timeout_ms = max(1, int(self.wait_seconds * 1000))
         return GuardedEngine(
             create_async_engine(
-                self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds, connect_args={"options": f"-c lock_timeout={lock_timeout_ms}"}
+                self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds, connect_args={"options": f"-c lock_timeout={self._lock_timeout_ms}"}
             )
         )
 
@@ -184,6 +226,9 @@ class Database:
         entry = self._engines.pop(id(loop), None)
         if entry is not None:
             await entry[1].dispose()
+        hot = self._hot.pop(id(loop), None)
+        if hot is not None:
+            await hot[1].close()
 
 
 def open_database(url: str, *, run_migrations: bool = True, wait_seconds: float = DEFAULT_STORE_WAIT_SECONDS) -> Database:

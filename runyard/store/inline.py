@@ -17,7 +17,8 @@ Retry-After on every API). Reads need no lock in WAL mode and go on meanwhile.
 
 It offers the subset of SQLAlchemy's AsyncEngine/AsyncConnection that the store
 uses: `async with engine.connect()` / `engine.begin()`, `await conn.execute()`,
-`await conn.rollback()`, `await engine.dispose()`.
+`await conn.rollback()`, `await engine.dispose()`; and `write_in_thread` for the one
+write long enough to stall the loop (retention's batches of deletes).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from runyard.domain import StoreUnavailable
+
+T = TypeVar("T")
 
 _FIRST_PAUSE = 0.002  # seconds between tries for the write lock, doubling up to the last
 _LAST_PAUSE = 0.05
@@ -68,6 +71,13 @@ class InlineConnection:
     async def exec_driver_sql(self, statement: str, parameters: Any = None) -> sa.CursorResult[Any]:
         return self._connection.exec_driver_sql(statement, parameters)
 
+    @property
+    def driver(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, in this connection's transaction (runyard.store.driver)."""
+        driver = self._connection.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        return driver
+
     async def rollback(self) -> None:
         self._connection.rollback()
 
@@ -96,6 +106,26 @@ class InlineEngine:
                 connection.rollback()
                 raise
             connection.commit()
+
+    async def write_in_thread(self, work: Callable[[sa.Connection], T], *, wait_seconds: float | None = None) -> T:
+        """`work` in a write transaction run on a worker thread, for a write long enough to be felt
+        (retention's batches of deletes): the loop goes on answering meanwhile, since SQLite lets go
+        of the GIL inside a statement and reads need no lock in WAL mode. The write lock is taken
+        as begin() takes it, on the loop. From then on the thread owns the connection: it commits
+        (or rolls back) and closes it even if the caller is cancelled meanwhile."""
+        connection = await self._locked(self.lock_wait_seconds if wait_seconds is None else wait_seconds)
+
+        def run() -> T:
+            with unavailable_on_lock(), connection:
+                try:
+                    done = work(connection)
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+                return done
+
+        return await asyncio.to_thread(run)
 
     async def _locked(self, wait_seconds: float) -> sa.Connection:
         """A connection holding the write lock (`BEGIN IMMEDIATE`), taken without blocking the loop.

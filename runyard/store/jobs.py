@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -14,6 +15,10 @@ from runyard.store.schema import job_versions, jobs
 from runyard.timeutil import now_us
 
 __all__ = ["JobNotFound", "JobStore", "StoredJob"]
+
+
+# A job by name on the driver itself (runyard.store.driver): read by every submit.
+_JOB_BY_NAME = "SELECT name, definition, version, created_at, updated_at, id FROM jobs WHERE name = ?"
 
 
 def _stored(row: sa.Row[Any]) -> StoredJob:
@@ -58,11 +63,13 @@ class JobStore:
     async def get(self, name: str) -> StoredJob:
         if not storable(name):
             raise JobNotFound(name)
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(jobs).where(jobs.c.name == name))).first()
+        hot = self._db.hot
+        row = await hot.one(_JOB_BY_NAME, (name,))
         if row is None:
             raise JobNotFound(name)
-        return _stored(row)
+        name, definition, version, created_at, updated_at, job_id = row
+        data = json.loads(definition) if hot.json_as_text else definition
+        return StoredJob(JobDefinition.from_data(name, data), version, created_at, updated_at, job_id)
 
     async def get_by_reference(self, reference: str) -> StoredJob:
         """A job by its id or its name."""

@@ -48,6 +48,20 @@ class KeyStore:
             row = (await conn.execute(sa.select(environments).where(environments.c.name == name))).first()
         return None if row is None else Environment(row.id, row.name)
 
+    async def environments_by_id(self, ids: set[str]) -> dict[str, Environment]:
+        """The environments of these ids (those that exist)."""
+        if not ids:
+            return {}
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(environments).where(environments.c.id.in_(sorted(ids))))).all()
+        return {row.id: Environment(row.id, row.name) for row in rows}
+
+    async def environment_by_id(self, env_id: str) -> Environment:
+        found = (await self.environments_by_id({env_id})).get(env_id)
+        if found is None:
+            raise InvalidEnvironment(f"no environment {env_id!r}")
+        return found
+
     async def create_key(self, environment_name: str, *, admin: bool = False, expires_in_seconds: int | None = None) -> tuple[ApiKey, str]:
         """A new key for an environment (an admin key with `admin`; expiring after `expires_in_seconds`, if given).
 

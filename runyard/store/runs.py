@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from ulid import ULID
 
 from runyard.domain import (
     FINISHED_STATES,
     HELD_STATES,
     WAITING_STATES,
+    BatchAlreadyStored,
     Cursor,
+    MetadataClosed,
     NewRun,
+    NotDelayed,
     Page,
     Run,
     RunConflict,
@@ -23,12 +25,14 @@ from runyard.domain import (
     RunNotFound,
     RunState,
     RunSummary,
+    TooManyTags,
     Window,
 )
+from runyard.domain.metadata import apply_operations, check_size
 from runyard.ids import new_run_id
 from runyard.store.db import Database, storable
-from runyard.store.inline import InlineConnection
-from runyard.store.schema import job_counters, run_tags, runs, webhook_deliveries
+from runyard.store.driver import INTEGRITY_ERRORS, HotTransaction
+from runyard.store.schema import bulk_action_runs, run_tags, runs
 from runyard.timeutil import now_us
 
 # The state groups as the database spells them (sorted: the same statement text every time).
@@ -47,7 +51,10 @@ _SUMMARY_COLUMNS = (
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:
-    m = row._mapping
+    return run_from_values(row._mapping)
+
+
+def run_from_values(m: Mapping[Any, Any]) -> Run:
     return Run(
         id=m["id"],
         job_name=m["job_name"],
@@ -84,12 +91,55 @@ def run_from_row(row: sa.Row[Any]) -> Run:
         timeout_seconds=m["timeout_seconds"],
         schedule_id=m["schedule_id"],
         scheduled_for=m["scheduled_for"],
+        metadata=m["metadata"],
+        priority=m["priority"],
+        queue_name=m["queue_name"],
+        concurrency_key=m["concurrency_key"],
+        machine=m["machine"],
+        region=m["region"],
+        batch_id=m["batch_id"],
+        idempotency_expires_at=m["idempotency_expires_at"],
     )
+
+
+# A run by id on the driver itself (runyard.store.driver): its columns in table order.
+RUN_COLUMNS = tuple(column.name for column in runs.c)
+_RUN_JSON = frozenset(column.name for column in runs.c if isinstance(column.type, sa.JSON))
+_QUOTED_RUN_COLUMNS = ", ".join(f'"{name}"' for name in RUN_COLUMNS)
+RUN_BY_ID = f"SELECT {_QUOTED_RUN_COLUMNS} FROM runs WHERE id = ?"
+# Every column is given: the values _write does not set are NULL, as the table's defaults are.
+_INSERT_RUN = f"INSERT INTO runs ({_QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)}) RETURNING {_QUOTED_RUN_COLUMNS}"
+
+
+def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
+    values = dict(zip(RUN_COLUMNS, row, strict=True))
+    if json_as_text:
+        # The standard decoder, not orjson: orjson turns integers past 64 bits into floats.
+        # A JSON column has NUMERIC affinity in SQLite: a number is stored (and comes back) as one.
+        for name in _RUN_JSON:
+            text = values[name]
+            if isinstance(text, str):
+                values[name] = json.loads(text)
+    return run_from_values(values)
+
+
+METADATA_OPEN_AFTER_FINISH_US = 3600 * 1_000_000  # a finished run's metadata may change for an hour
+MAX_TAGS = 10  # per run (Trigger.dev's limit)
 
 
 def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
-    texts = (flt.session_id, flt.job_name, flt.search_prefix, *(flt.job_names or ()), *(flt.tags or ()), *(flt.triggered_by or ()))
+    texts = (
+        flt.session_id,
+        flt.job_name,
+        flt.search_prefix,
+        flt.schedule_id,
+        flt.batch_id,
+        flt.bulk_id,
+        *(flt.job_names or ()),
+        *(flt.tags or ()),
+        *(flt.triggered_by or ()),
+    )
     if flt.nothing or not storable(*texts):
         return [sa.false()]  # a text no run can hold matches nothing
     if flt.states is not None:
@@ -117,6 +167,12 @@ def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
         clauses.append(runs.c.is_test == flt.is_test)
     if flt.triggered_by is not None:
         clauses.append(runs.c.triggered_by.in_(flt.triggered_by))
+    if flt.schedule_id is not None:
+        clauses.append(runs.c.schedule_id == flt.schedule_id)
+    if flt.batch_id is not None:
+        clauses.append(runs.c.batch_id == flt.batch_id)
+    if flt.bulk_id is not None:
+        clauses.append(runs.c.id.in_(sa.select(bulk_action_runs.c.run_id).where(bulk_action_runs.c.bulk_id == flt.bulk_id)))
     if flt.search_prefix is not None:
         # substr, not LIKE: exact and case-sensitive on both databases (SQLite's LIKE ignores case).
         length = len(flt.search_prefix)
@@ -157,26 +213,35 @@ def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
     return sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
 
 
-async def _next_run_number(conn: AsyncConnection | InlineConnection, job_name: str) -> int:
+_BUMP_COUNTER = "UPDATE job_counters SET last_number = last_number + 1 WHERE name = ? RETURNING last_number"
+_FIRST_COUNTER = "INSERT INTO job_counters (name, last_number) VALUES (?, 1)"
+_INSERT_TAG = "INSERT INTO run_tags (run_id, tag, env_id, created_at) VALUES (?, ?, ?, ?)"
+_DELIVERY_COLUMNS = ("id", "run_id", "url", "state", "attempts", "next_attempt_at", "created_at")
+_INSERT_DELIVERY = f"INSERT INTO webhook_deliveries ({', '.join(_DELIVERY_COLUMNS)}) VALUES ({', '.join('?' for _ in _DELIVERY_COLUMNS)})"
+_COMPLETE_BATCH = "UPDATE batches SET status = 'COMPLETED', run_ids = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status = 'PENDING'"
+
+
+async def _next_run_number(tx: HotTransaction, job_name: str) -> int:
     """The job's next run number, counted in the same transaction as the insert (so it is never handed out twice)."""
-    bumped: int | None = (
-        await conn.execute(
-            job_counters.update()
-            .where(job_counters.c.name == job_name)
-            .values(last_number=job_counters.c.last_number + 1)
-            .returning(job_counters.c.last_number)
-        )
-    ).scalar()
+    bumped = await tx.one(_BUMP_COUNTER, (job_name,))
     if bumped is not None:
-        return bumped
+        return int(bumped[0])
     # First run of this name; a concurrent first insert makes ours fail on the key and the submit is retried.
-    await conn.execute(job_counters.insert().values(name=job_name, last_number=1))
+    await tx.count(_FIRST_COUNTER, (job_name,))
     return 1
 
 
 def _webhook_delivery(run_id: str, url: str, now: int) -> dict[str, Any]:
     """The delivery a submit with a webhook writes in its own transaction (runyard.store.webhooks sends it)."""
     return {"id": f"whd_{str(ULID()).lower()}", "run_id": run_id, "url": url, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def forget_deleted(run_ids: list[str]) -> sa.Delete:
+    """What deleting runs leaves to delete in the same transaction: their rows in bulk_action_runs,
+    which no foreign key ties to them. Their tags (run_tags) and webhook deliveries go with them by
+    ON DELETE CASCADE and their counts by trigger (migration 0007); a batch's list of run ids keeps
+    theirs, as the record of what the batch triggered. RunStore.delete and retention both use it."""
+    return bulk_action_runs.delete().where(bulk_action_runs.c.run_id.in_(run_ids))
 
 
 class RunStore:
@@ -189,14 +254,75 @@ class RunStore:
 
     async def insert(self, new: NewRun) -> tuple[Run, bool]:
         """Store a new run; returns (run, created). An existing idempotency key returns its run."""
+        if new.idempotency_key is not None:
+            existing = await self.live_by_idempotency_key(new.env_id, new.idempotency_key)
+            if existing is not None:
+                return existing, False
+        for _ in range(5):
+            now = now_us()
+            try:
+                async with self._db.hot.transaction() as tx:
+                    run = await self._write(tx, new, now)
+                return run, True
+            except INTEGRITY_ERRORS:
+                # Either two submits with one key raced and the other one won (return its run),
+                # or two first runs of a job raced for its counter (try again: it exists now).
+                if new.idempotency_key is not None:
+                    existing = await self.live_by_idempotency_key(new.env_id, new.idempotency_key)
+                    if existing is not None:
+                        return existing, False
+                if new.schedule_id is not None and new.scheduled_for is not None:
+                    # Another server fired this schedule for this due time first: its run is the one.
+                    fired = await self.fired(new.schedule_id, new.scheduled_for)
+                    if fired is not None:
+                        return fired, False
+        raise RuntimeError(f"could not store a run of {new.job_name!r}: conflicting concurrent inserts kept winning")
+
+    async def insert_many(self, news: list[NewRun], *, batch_id: str | None = None) -> list[tuple[Run, bool]]:
+        """Store runs in one transaction, all or none; each (run, created) in order. An item whose
+        idempotency key a run holds (or an earlier item of the same call) is that run. With
+        `batch_id`, the pending batch is completed in the same transaction (BatchAlreadyStored when
+        another request completed it first, and nothing of this one is stored)."""
+        for _ in range(5):
+            now = now_us()
+            found: list[tuple[Run, bool] | None] = []
+            for new in news:
+                existing = await self.live_by_idempotency_key(new.env_id, new.idempotency_key) if new.idempotency_key else None
+                found.append((existing, False) if existing is not None else None)
+            try:
+                async with self._db.hot.transaction() as tx:
+                    first_with_key: dict[str, int] = {}
+                    for i, new in enumerate(news):
+                        if found[i] is not None:
+                            continue
+                        key = new.idempotency_key
+                        if key is not None and key in first_with_key:
+                            continue  # filled in below from the first item with this key
+                        found[i] = (await self._write(tx, new, now), True)
+                        if key is not None:
+                            first_with_key[key] = i
+                    results = [item if item is not None else self._same_key(found, first_with_key, news[i]) for i, item in enumerate(found)]
+                    if batch_id is not None:
+                        done = await tx.count(_COMPLETE_BATCH, (tx.json([run.id for run, _ in results]), now, now, batch_id))
+                        if done != 1:
+                            raise BatchAlreadyStored(batch_id)
+                return results
+            except INTEGRITY_ERRORS:
+                continue  # a concurrent insert took a key or a job's counter: look again and retry
+        raise RuntimeError("could not store the runs: conflicting concurrent inserts kept winning")
+
+    @staticmethod
+    def _same_key(found: list[tuple[Run, bool] | None], first_with_key: dict[str, int], new: NewRun) -> tuple[Run, bool]:
+        """An item that repeats an earlier item's idempotency key: that item's run."""
+        earlier = found[first_with_key[new.idempotency_key or ""]]
+        assert earlier is not None
+        return earlier[0], False
+
+    async def _write(self, tx: HotTransaction, new: NewRun, now: int) -> Run:
+        """Insert one run (its tags and webhook delivery with it) in the caller's transaction, on the driver."""
         if new.job_name is None:
             raise ValueError("a run to store names its job (RunService.submit picks the prompt job)")
         job_name: str = new.job_name
-        if new.idempotency_key is not None:
-            existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
-            if existing is not None:
-                return existing, False
-        now = now_us()
         delayed_until = now + new.delay_seconds * 1_000_000 if new.delay_seconds > 0 else None
         # The TTL counts from when the run becomes ready, so a delay does not eat into it.
         expires_at = (delayed_until or now) + new.ttl_seconds * 1_000_000 if new.ttl_seconds else None
@@ -224,32 +350,29 @@ class RunStore:
             "schedule_id": new.schedule_id,
             "scheduled_for": new.scheduled_for,
             "progress_percentage": 0.0,
+            "metadata": new.metadata,
+            "priority": new.priority,
+            "queue_name": new.queue_name,
+            "concurrency_key": new.concurrency_key,
+            "machine": new.machine,
+            "region": new.region,
+            "batch_id": new.batch_id,
+            "idempotency_expires_at": now + new.idempotency_ttl_seconds * 1_000_000
+            if new.idempotency_ttl_seconds is not None and new.idempotency_key
+            else None,
         }
-        for _ in range(5):
-            try:
-                async with self._db.engine.begin() as conn:
-                    number = await _next_run_number(conn, job_name)
-                    row = (await conn.execute(runs.insert().values(**values, name=f"{job_name}-{number}").returning(*runs.c))).one()
-                    if new.tags:
-                        tag_rows = [{"run_id": values["id"], "tag": tag, "env_id": new.env_id, "created_at": now} for tag in dict.fromkeys(new.tags)]
-                        await conn.execute(run_tags.insert(), tag_rows)
-                    if new.webhook_url is not None:
-                        # In the same transaction: an acknowledged run has its webhook for good.
-                        await conn.execute(webhook_deliveries.insert().values(**_webhook_delivery(values["id"], new.webhook_url, now)))
-                return run_from_row(row), True
-            except IntegrityError:
-                # Either two submits with one key raced and the other one won (return its run),
-                # or two first runs of a job raced for its counter (try again: it exists now).
-                if new.idempotency_key is not None:
-                    existing = await self.find_by_idempotency_key(new.env_id, new.idempotency_key)
-                    if existing is not None:
-                        return existing, False
-                if new.schedule_id is not None and new.scheduled_for is not None:
-                    # Another server fired this schedule for this due time first: its run is the one.
-                    fired = await self.fired(new.schedule_id, new.scheduled_for)
-                    if fired is not None:
-                        return fired, False
-        raise RuntimeError(f"could not store a run of {new.job_name!r}: conflicting concurrent inserts kept winning")
+        values["name"] = f"{job_name}-{await _next_run_number(tx, job_name)}"
+        for name in _RUN_JSON & values.keys():  # the others stay SQL NULL, as SQLAlchemy left them
+            values[name] = tx.json(values[name])
+        row = await tx.one(_INSERT_RUN, tuple(values.get(name) for name in RUN_COLUMNS))
+        assert row is not None
+        if new.tags:
+            await tx.many(_INSERT_TAG, [(values["id"], tag, new.env_id, now) for tag in dict.fromkeys(new.tags)])
+        if new.webhook_url is not None:
+            # In the same transaction: an acknowledged run has its webhook for good.
+            delivery = _webhook_delivery(values["id"], new.webhook_url, now)
+            await tx.count(_INSERT_DELIVERY, tuple(delivery[name] for name in _DELIVERY_COLUMNS))
+        return run_from_tuple(row, json_as_text=self._db.hot.json_as_text)
 
     async def fired(self, schedule_id: str, due: int) -> Run | None:
         """The run a schedule fired for a due time, if it did."""
@@ -264,20 +387,61 @@ class RunStore:
             row = (await conn.execute(query)).first()
         return run_from_row(row) if row else None
 
+    async def live_by_idempotency_key(self, env_id: str | None, key: str) -> Run | None:
+        """The run this key returns, unless its key has expired: then the key is released (the run
+        keeps everything else) and None says a new run may take it."""
+        existing = await self.find_by_idempotency_key(env_id, key)
+        if existing is None or existing.idempotency_expires_at is None:
+            return existing
+        now = now_us()
+        if existing.idempotency_expires_at > now:
+            return existing
+        await self.release_idempotency_key(env_id, key, expired_by=now)
+        return None
+
+    async def release_idempotency_key(self, env_id: str | None, key: str, *, job_name: str | None = None, expired_by: int | None = None) -> int:
+        """Free a key (of one job's run, if given; only when expired by then, if given); how many runs let go of it."""
+        if not storable(key, job_name):
+            return 0
+        where = [runs.c.env_id == env_id, runs.c.idempotency_key == key]
+        if job_name is not None:
+            where.append(runs.c.job_name == job_name)
+        if expired_by is not None:
+            where.append(runs.c.idempotency_expires_at <= expired_by)
+        async with self._db.engine.begin() as conn:
+            done = await conn.execute(runs.update().where(*where).values(idempotency_key=None, idempotency_expires_at=None, updated_at=now_us()))
+        return int(done.rowcount)
+
     async def find_by_idempotency_key(self, env_id: str | None, key: str) -> Run | None:
         """The run of this environment submitted with this key (keys are unique per environment)."""
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.env_id == env_id, runs.c.idempotency_key == key))).first()
         return run_from_row(row) if row else None
 
+    async def change_metadata(self, run_id: str, operations: list[dict[str, Any]], *, lease_owner: str | None = None) -> Run:
+        """Apply metadata operations to a run, atomically (the run is locked while its metadata is
+        read and written). With `lease_owner`, only while that worker holds the run (a job's own
+        `::metadata` lines). MetadataTooLarge past 256 KiB; MetadataClosed an hour after it finished."""
+        async with self._db.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, the write lock from the read on
+            run = await self._locked(conn, run_id)
+            if lease_owner is not None and run.lease_owner != lease_owner:
+                return run
+            now = now_us()
+            if run.completed_at is not None and now - run.completed_at > METADATA_OPEN_AFTER_FINISH_US:
+                raise MetadataClosed(run, "Cannot update metadata for a completed run")
+            changed = apply_operations(run.metadata, operations)
+            check_size(changed)
+            row = (await conn.execute(runs.update().where(runs.c.id == run_id).values(metadata=changed, updated_at=now).returning(*runs.c))).one()
+        return run_from_row(row)
+
     async def get(self, run_id: str) -> Run:
         if not storable(run_id):
             raise RunNotFound(run_id)
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).first()
+        hot = self._db.hot
+        row = await hot.one(RUN_BY_ID, (run_id,))
         if row is None:
             raise RunNotFound(run_id)
-        return run_from_row(row)
+        return run_from_tuple(row, json_as_text=hot.json_as_text)
 
     async def versions(self, run_ids: list[str]) -> dict[str, int]:
         """When each of these runs last changed (`updated_at`); a deleted run is missing. One statement."""
@@ -374,12 +538,68 @@ class RunStore:
             raise RunConflict(run, f"Job {run_id} has already finished ({run.state.value})")
         return run
 
+    async def _locked(self, conn: Any, run_id: str) -> Run:
+        """The run, locked for the rest of the transaction (SQLite's write lock is already held)."""
+        if not storable(run_id):
+            raise RunNotFound(run_id)
+        query = sa.select(runs).where(runs.c.id == run_id)
+        row = (await conn.execute(query.with_for_update() if self._db.kind == "postgresql" else query)).first()
+        if row is None:
+            raise RunNotFound(run_id)
+        return run_from_row(row)
+
+    async def oldest_after(self, flt: RunFilter, *, cutoff: int, after: tuple[int, str] | None, limit: int) -> list[Run]:
+        """Runs of the filter created by `cutoff`, oldest first, after a (created_at, id) position."""
+        where = [*_where(flt), runs.c.created_at <= cutoff]
+        if after is not None:
+            where.append(sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
+        query = sa.select(runs).where(*where).order_by(runs.c.created_at, runs.c.id).limit(limit)
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [run_from_row(row) for row in rows]
+
+    async def count(self, flt: RunFilter, *, cutoff: int) -> int:
+        async with self._db.engine.connect() as conn:
+            return int((await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*_where(flt), runs.c.created_at <= cutoff))).scalar_one())
+
+    async def add_tags(self, run_id: str, tags: list[str], *, limit: int = MAX_TAGS) -> int:
+        """Add tags a run does not have yet (TooManyTags beyond `limit` in all, and nothing is added); how many were new."""
+        async with self._db.engine.begin() as conn:
+            run = await self._locked(conn, run_id)
+            new = [tag for tag in dict.fromkeys(tags) if tag not in run.tags]
+            if len(run.tags) + len(new) > limit:
+                left = ", ".join(f"'{tag}'" for tag in new[limit - len(run.tags) if limit > len(run.tags) else 0 :])
+                raise TooManyTags(
+                    run, f"Runs can only have {limit} tags, you're trying to set {len(run.tags) + len(new)}. These tags have not been set: {left}."
+                )
+            if new:
+                now = now_us()
+                await conn.execute(runs.update().where(runs.c.id == run_id).values(tags=[*run.tags, *new], updated_at=now))
+                await conn.execute(run_tags.insert(), [{"run_id": run_id, "tag": tag, "env_id": run.env_id, "created_at": now} for tag in new])
+        return len(new)
+
+    async def reschedule(self, run_id: str, delayed_until: int) -> Run:
+        """Move a delayed run's start (NotDelayed for a run in any other state); its TTL counts from the new start."""
+        async with self._db.engine.begin() as conn:
+            run = await self._locked(conn, run_id)
+            if run.state is not RunState.DELAYED:
+                raise NotDelayed(run, "Cannot reschedule a run that is not delayed")
+            expires_at = delayed_until + run.ttl_seconds * 1_000_000 if run.ttl_seconds else None
+            row = (
+                await conn.execute(
+                    runs.update().where(runs.c.id == run_id).values(delayed_until=delayed_until, expires_at=expires_at, updated_at=now_us()).returning(*runs.c)
+                )
+            ).one()
+        return run_from_row(row)
+
     async def delete(self, run_id: str) -> None:
         """Delete a run unless a worker holds it."""
         if not storable(run_id):
             raise RunNotFound(run_id)
         async with self._db.engine.begin() as conn:
             done = await conn.execute(runs.delete().where(runs.c.id == run_id, runs.c.state.not_in(HELD)))
+            if done.rowcount:
+                await conn.execute(forget_deleted([run_id]))
         if done.rowcount == 0:
             run = await self.get(run_id)  # raises RunNotFound when it never existed
             raise RunConflict(run, f"Job {run_id} is {run.state.value}; cancel it before deleting it")

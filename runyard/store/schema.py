@@ -104,9 +104,21 @@ runs = sa.Table(
     sa.Column("timeout_seconds", sa.Integer),  # this run's own timeout, else the job's
     sa.Column("schedule_id", sa.String(40)),  # the schedule that fired the run, if one did
     sa.Column("scheduled_for", sa.BigInteger),  # and the due time it fired it for (unique with schedule_id)
+    # Migration 0011: what a trigger may ask beyond the input.
+    sa.Column("metadata", sa.JSON),  # a JSON object (runyard.domain.metadata), at most 256 KiB
+    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),  # claim order among ready runs: higher first
+    sa.Column("queue_name", sa.String(128)),  # a queue's limit applies (per concurrency key, if any)
+    sa.Column("concurrency_key", sa.String(256)),
+    sa.Column("machine", sa.String(32)),  # recorded and shown, not acted on
+    sa.Column("region", sa.String(64)),  # recorded and shown, not acted on
+    sa.Column("batch_id", sa.String(40)),  # the batch it was triggered in
+    sa.Column("idempotency_expires_at", sa.BigInteger),  # after it the key no longer returns this run
     # Each list filter has an index ending in (created_at, id), the list order,
     # so a page is read from the index without sorting the whole match.
     sa.Index("ix_runs_schedule_due", "schedule_id", "scheduled_for", unique=True),  # one run per due time
+    sa.Index("ix_runs_env_batch_created", "env_id", "batch_id", "created_at", "id"),
+    sa.Index("ix_runs_claim_order", "state", sa.text("priority DESC"), "created_at", "id"),  # the claim's order
+    sa.Index("ix_runs_queue_held", "env_id", "queue_name", "concurrency_key", "state"),  # a queue's runs held by workers
     sa.Index("ix_runs_env_schedule_created", "env_id", "schedule_id", "created_at", "id"),
     sa.Index("ix_runs_created", "created_at", "id"),
     sa.Index("ix_runs_state_created", "state", "created_at", "id"),
@@ -122,6 +134,14 @@ runs = sa.Table(
     sa.Index("ix_runs_env_state_created", "env_id", "state", "created_at", "id"),
     sa.Index("ix_runs_env_job_created", "env_id", "job_name", "created_at", "id"),
     sa.Index("ix_runs_job_name", "job_name", "name"),
+    # Retention: a job's finished runs, oldest completion first (migration 0013; runyard.store.retention).
+    sa.Index(
+        "ix_runs_job_completed",
+        "job_name",
+        "completed_at",
+        sqlite_where=sa.text("completed_at IS NOT NULL"),
+        postgresql_where=sa.text("completed_at IS NOT NULL"),
+    ),
     # One index per TrueFoundry sort key, each ending in id: sorted pages with stable ties
     # (on PostgreSQL created NULLS FIRST by migration 0003, matching SQLite's NULL order).
     *(sa.Index(f"ix_runs_env_job_{c}", "env_id", "job_name", c, "id") for c in ("started_at", "duration_ms", "job_version", "triggered_by")),
@@ -209,6 +229,70 @@ schedules = sa.Table(
     sa.Column("updated_at", sa.BigInteger, nullable=False),
     sa.Column("next_due_at", sa.BigInteger, nullable=False),
     sa.Column("last_due_at", sa.BigInteger),
+    sa.Column("declarative", sa.Boolean, nullable=False, server_default=sa.false()),  # migration 0010: from the jobs file
     sa.UniqueConstraint("env_id", "deduplication_key", name="uq_schedules_env_deduplication_key"),
     sa.Index("ix_schedules_due", "active", "next_due_at"),
+    sa.Index("ix_schedules_env_created", "env_id", "created_at", "id"),  # pages of an environment's schedules
+)
+
+# Batches of runs triggered together (migration 0011): their runs carry batch_id.
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("env_id", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # PENDING until its items are stored, then COMPLETED
+    sa.Column("run_count", sa.Integer, nullable=False),
+    sa.Column("idempotency_key", sa.String(320)),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("completed_at", sa.BigInteger),
+    sa.Column("run_ids", sa.JSON),  # the runs of its items, in item order
+    sa.UniqueConstraint("env_id", "idempotency_key", name="uq_batches_env_idempotency_key"),
+)
+
+# Queues' concurrency limits (migration 0011): at most this many runs of a queue run at once in an
+# environment, or of one concurrency key within it.
+queues = sa.Table(
+    "queues",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("concurrency_limit", sa.Integer),  # null: no limit
+    sa.Column("source", sa.String(10), nullable=False),  # file (runyard.toml, an admin's) or trigger (a trigger's queue option)
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+# Bulk actions (migration 0012): cancel or replay the runs of a filter (or of ids), a chunk at a time.
+bulk_actions = sa.Table(
+    "bulk_actions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("env_id", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(255)),
+    sa.Column("kind", sa.String(10), nullable=False),  # CANCEL, REPLAY
+    sa.Column("status", sa.String(10), nullable=False),  # PENDING, COMPLETED, ABORTED
+    sa.Column("selection", sa.JSON, nullable=False),  # the run filter, or the run ids
+    sa.Column("cutoff", sa.BigInteger, nullable=False),  # runs created after it are not selected
+    sa.Column("cursor_created_at", sa.BigInteger),  # the last run done, in (created_at, id) order
+    sa.Column("cursor_id", sa.String(40)),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("success", sa.Integer, nullable=False),
+    sa.Column("failure", sa.Integer, nullable=False),
+    sa.Column("lease_owner", sa.String(128)),
+    sa.Column("lease_expires_at", sa.BigInteger),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("completed_at", sa.BigInteger),
+    sa.Index("ix_bulk_actions_status", "status", "lease_expires_at"),
+    sa.Index("ix_bulk_actions_env_created", "env_id", "created_at", "id"),
+)
+
+# The runs a bulk action cancelled or made (filter[bulkAction]).
+bulk_action_runs = sa.Table(
+    "bulk_action_runs",
+    metadata,
+    sa.Column("bulk_id", sa.String(40), primary_key=True),
+    sa.Column("run_id", sa.String(40), primary_key=True),
+    sa.Column("env_id", sa.String(40)),
+    sa.Index("ix_bulk_action_runs_run", "run_id"),
 )

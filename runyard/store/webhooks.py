@@ -25,6 +25,11 @@ FINISHED = tuple(sorted(state.value for state in FINISHED_STATES))
 WEBHOOK_SECRET = "webhook_signing_key"
 
 
+_DELIVERY_COLUMNS = ("id", "run_id", "url", "state", "attempts", "last_status_code", "last_error", "next_attempt_at", "created_at", "delivered_at")
+# A run's delivery on the driver itself (runyard.store.driver): read with every status request.
+DELIVERY_OF_RUN = f"SELECT {', '.join(_DELIVERY_COLUMNS)} FROM webhook_deliveries WHERE run_id = ? LIMIT 1"
+
+
 def _delivery(row: sa.Row[Any]) -> Delivery:
     m = row._mapping
     return Delivery(
@@ -48,9 +53,8 @@ class WebhookStore:
     async def for_run(self, run_id: str) -> Delivery | None:
         if not storable(run_id):
             return None
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(webhook_deliveries).where(webhook_deliveries.c.run_id == run_id))).first()
-        return _delivery(row) if row else None
+        row = await self._db.hot.one(DELIVERY_OF_RUN, (run_id,))
+        return Delivery(*row) if row else None
 
     async def claim(self, worker_id: str, now: int, limit: int) -> list[tuple[Delivery, Run]]:
         """Up to `limit` due deliveries of finished runs, each with its run, leased to this worker."""
@@ -67,6 +71,11 @@ class WebhookStore:
             .order_by(d.c.next_attempt_at)
             .limit(limit)
         )
+        # A read first: with nothing due (the usual case) no write transaction is taken, so every
+        # worker's look at each poll costs SQLite's write lock nothing.
+        async with self._db.engine.connect() as conn:
+            if (await conn.execute(due.limit(1))).first() is None:
+                return []
         if self._db.kind == "postgresql":
             due = due.with_for_update(skip_locked=True, of=d)
         claim = (

@@ -23,6 +23,11 @@ def reply(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
     return model.model_dump(mode="json", exclude_unset=True), status, {"Content-Type": JSON, **(headers or {})}
 
 
+def body_reply(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    """A JSON answer built as a dict (where no generated model fits it), as `reply` answers a model."""
+    return body, status, {"Content-Type": JSON, **(headers or {})}
+
+
 def no_content() -> ConnexionResponse:
     return ConnexionResponse(status_code=204)
 

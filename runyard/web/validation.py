@@ -23,7 +23,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.utils import is_null, is_nullable
-from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from connexion.validators import VALIDATOR_MAP, AbstractRequestBodyValidator, JSONRequestBodyValidator, ParameterValidator
 from connexion.validators.json import format_error_with_path
 from jsonschema import Draft4Validator, Draft202012Validator
 from jsonschema.protocols import Validator
@@ -175,5 +175,24 @@ def _shortened(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else f"{message[: limit // 2]} ... {message[-limit // 2 :]}"
 
 
+class NDJSONBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]  # connexion ships no type information
+    """Newline-delimited JSON (a Trigger.dev batch's items): text, each line read by the dialect, which
+    names the line that is wrong. Here only that it is text in its encoding."""
+
+    async def _parse(self, stream: AsyncIterator[bytes], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        try:
+            raw.decode(self._encoding)
+        except UnicodeDecodeError as exc:
+            raise BadRequestProblem(detail=f"The body is not valid {self._encoding}: {exc.reason} at byte {exc.start}") from None
+        if not raw and self._required:
+            raise BadRequestProblem(detail="Request body is required")
+        return None  # nothing to insert again: the handler reads the body as it came
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        return None
+
+
 def validator_map() -> dict[str, Any]:
-    return {**VALIDATOR_MAP, "parameter": ClearParameterValidator, "body": MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": JSONBodyValidator})}
+    body = {**VALIDATOR_MAP["body"], "*/*json": JSONBodyValidator, "application/x-ndjson": NDJSONBodyValidator}
+    return {**VALIDATOR_MAP, "parameter": ClearParameterValidator, "body": MediaTypeDict(body)}

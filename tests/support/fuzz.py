@@ -34,12 +34,26 @@ from urllib.parse import quote, unquote
 
 import jsonschema
 
-from runyard.spec import HTTP_METHODS, load_spec
 from runyard.domain.values import MAX_JSON_DEPTH
+from runyard.spec import HTTP_METHODS, load_spec
 
 # A well-formed run id (TriggerCursor's pattern) that no run has.
 MISSING_RUN = "run_00000000000000000000000000"
 MISSING_KEY = "key_00000000000000000000000000"
+MISSING_BATCH = "batch_" + "0" * 26  # no batch has it: its items and its retrieval answer 404
+# One valid batch item, and lines that are not (runyard.dialects.trigger.batch_items).
+NDJSON_ITEM = b'{"index": 0, "task": "demo", "payload": "{\\"json\\":{\\"n\\":0}}", "options": {"payloadType": "application/super+json"}}\n'
+NDJSON_TYPE = (("content-type", b"application/x-ndjson"),)
+NDJSON_MALFORMED = [
+    ("not json", b"{not json\n"),
+    ("no index", b'{"task": "demo"}\n'),
+    ("negative index", b'{"index": -1, "task": "demo"}\n'),
+    ("task not a string", b'{"index": 0, "task": 5}\n'),
+    ("not utf-8", b"\xff\xfe{}\n"),
+    ("a gap in the indexes", b'{"index": 0, "task": "demo"}\n{"index": 2, "task": "demo"}\n'),
+    ("a list", b"[1, 2]\n"),
+]
+MISSING_SCHEDULE = "sched_" + "0" * 26  # no schedule has it: the operations that read or change one answer 404
 MISSING_JOB_RUN = "demo-999999"
 # How large a body the app takes (runyard.settings' default --max-body-bytes is 1 MiB).
 OVERSIZE_BYTES = 1024 * 1024 + 1024
@@ -85,8 +99,15 @@ class Operation:
 
     @property
     def body_schema(self) -> dict[str, Any] | None:
+        """The JSON body's schema (None for an operation without one, or whose body is not JSON)."""
         body = self.body
-        return Spec.current().deref(body["content"]["application/json"]["schema"]) if body else None
+        return Spec.current().deref(body["content"]["application/json"]["schema"]) if body and "application/json" in body["content"] else None
+
+    @property
+    def ndjson(self) -> bool:
+        """The body is newline-delimited JSON (a Trigger.dev batch's items)."""
+        body = self.body
+        return bool(body and "application/x-ndjson" in body["content"])
 
     @property
     def body_required(self) -> bool:
@@ -305,6 +326,8 @@ def _operation_cases(op: Operation, seeds: Seeds) -> list[Case]:
     found += maker.path_segments()
     if op.body_schema is not None:
         found += maker.body_cases()
+    elif op.ndjson:
+        found += maker.ndjson_cases()
     else:
         found += maker.bodies_on_bodiless()
     return found
@@ -326,9 +349,14 @@ class _Maker:
             "name": {"GET": "demo", "PUT": "fuzz-job"}.get(op.method, "no-such-job"),
             "key_id": MISSING_KEY,
             "runId": seeds.trigger_run if reading or op.operation_id.endswith("replay_run") else MISSING_RUN,
-            "taskIdentifier": "demo",
+            "taskIdentifier": "demo",  # a task that exists
             "jobId": "demo",
             "jobRunName": seeds.truefoundry_run if reading else MISSING_JOB_RUN,
+            "key": "no-such-key",  # an idempotency key no run holds: the reset answers 404
+            "schedule_id": MISSING_SCHEDULE,
+            "scheduleId": MISSING_SCHEDULE,
+            "batchId": MISSING_BATCH,
+            "bulkActionId": "bulk_" + "0" * 26,
         }
         return {p["name"]: values.get(p["name"], str(p.get("example", "x"))) for p in op.parameters_in("path")}
 
@@ -344,6 +372,14 @@ class _Maker:
             "handlers.trigger.trigger_task": {"payload": {"n": 1}, "options": {"tags": ["fuzz"], "maxAttempts": 2}},
             "handlers.trigger.replay_run": {"payload": {"n": 2}, "tags": ["fuzz"]},
             "handlers.truefoundry.trigger_job": {"applicationId": "demo", "input": {"params": {"n": 1}}, "metadata": {}},
+            "handlers.schedules.create_schedule": {"job": "demo", "cron": "0 9 * * 1-5", "timezone": "Europe/Berlin", "input": {"n": 1}},
+            "handlers.schedules.update_schedule": {"job": "demo", "cron": "0 9 * * *"},
+            "handlers.trigger.create_schedule": {"task": "demo", "cron": "0 9 * * *", "deduplicationKey": "fuzz", "externalId": "u-1"},
+            "handlers.trigger.update_schedule": {"task": "demo", "cron": "0 9 * * *"},
+            "handlers.trigger.create_bulk_action": {"action": "cancel", "runIds": [MISSING_RUN], "name": "fuzz"},
+            "handlers.trigger.batch_trigger_v2": {"items": [{"task": "demo", "payload": {"n": 0}}]},
+            "handlers.trigger.batch_trigger_task": {"items": [{"payload": {"n": 0}}, {"payload": {"n": 1}, "options": {"tags": ["second"]}}]},
+            "handlers.trigger.batch_trigger_v1": {"items": [{"task": "demo", "payload": '{"json":{"n":0}}', "options": {"payloadType": "application/super+json"}}]},
         }
         if self.op.operation_id in bases:
             return copy.deepcopy(bases[self.op.operation_id])
@@ -355,6 +391,8 @@ class _Maker:
             return self.rng.choice(["none", "unknown"])  # an operation without security reads no key
         if self.op.key_optional:
             return self.rng.choice(["none", "admin", "admin-header"] if self.op.key_headers else ["none", "admin"])
+        if "_schedule" in self.op.operation_id and self.op.method != "GET":
+            return "admin"  # only admins create or change schedules, on every API
         return "dev"
 
     def url(self, path: dict[str, str] | None = None, query: list[tuple[str, str]] | None = None, raw_query: str | None = None) -> str:
@@ -379,6 +417,9 @@ class _Maker:
         if self.op.body_schema is not None and "body" not in fields:
             fields["body"] = self.body_text(self.body_base())
             fields["headers"] = JSON_TYPE + tuple(fields.get("headers", ()))
+        elif self.op.ndjson and "body" not in fields:
+            fields["body"] = NDJSON_ITEM
+            fields["headers"] = NDJSON_TYPE + tuple(fields.get("headers", ()))
         return Case(self.op.name, kind, self.op.method, must_refuse=must_refuse, **fields)
 
     # -- the mutations
@@ -433,6 +474,12 @@ class _Maker:
         for param in self.op.parameters_in("path"):
             for segment, refused in self.rng.sample(PATH_SEGMENTS, 4):
                 yield self.case(f"path {param['name']}={_short(segment, 40)}", must_refuse=refused, url=self.url(path={param["name"]: segment}))
+
+    def ndjson_cases(self) -> Iterator[Case]:
+        """Malformed batch items: each refused, nothing stored."""
+        for kind, body in NDJSON_MALFORMED:
+            yield self.case(f"ndjson {kind}", must_refuse=True, body=body, headers=NDJSON_TYPE)
+        yield self.case("ndjson as application/json", must_refuse=True, body=NDJSON_ITEM, headers=JSON_TYPE)
 
     def bodies_on_bodiless(self) -> Iterator[Case]:
         for body in [*self.rng.sample(BODIES_ON_BODILESS, 2), b"\xff" + self.rng.randbytes(63)]:

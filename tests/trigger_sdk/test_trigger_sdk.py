@@ -5,9 +5,19 @@ tests/trigger_sdk/v4 pins 4.8.3 (imported from "@trigger.dev/sdk"), each with it
 package-lock.json. Both run the same checks, tests/trigger_sdk/common/sdk-check.mjs: trigger
 (payload, idempotencyKey, delay, ttl, tags, maxAttempts), every list filter, auto-pagination
 through 250 runs, next/previous pages, retrieve, cancel, replay, and the SDK's error classes for
-a bad filter (400), another environment's run (404) and a bad key (401); and, with a key of the
-environment `default`, list and retrieve of a run submitted through the native API without a key.
-Each line runs the script once; every test of the line reads its summary.
+a bad filter (400), another environment's run (404) and a bad key (401); with a key of the
+environment `default`, list and retrieve of a run submitted through the native API without a key;
+and schedules (tests/trigger_sdk/common/schedule-check.mjs): create, deduplicate, list, retrieve,
+update, deactivate, activate, delete, time zones, 403 for a key that is not an admin's, 422 for a
+schedule that cannot be made, and `runs.list({ schedule })` with the runs a minutely schedule fired;
+and run options and calls (tests/trigger_sdk/common/run-options-check.mjs): metadata at trigger, its
+operations and size limit, a running job's own metadata seen live (on a second server whose worker
+runs jobs), tags.add, runs.reschedule, idempotencyKeyTTL and idempotencyKeys.reset; and batches
+(tests/trigger_sdk/common/batch-check.mjs): 500 items, by id and by task, retrieve, filter[batch];
+and bulk actions in 4.x (tests/trigger_sdk/common/bulk-check.mjs): a cancel over 1,000 runs by
+filter, a replay by ids, poll, retrieve, list, abort.
+Both lines run the script once, at the same time (each may wait up to a minute for the schedule to
+fire); every test of a line reads its summary.
 
 The module fixture installs each line with `npm ci` from its lock when node_modules is missing,
 stale or holds another version; without npm (or node) the tests are skipped with the reason.
@@ -16,6 +26,7 @@ stale or holds another version; without npm (or node) the tests are skipped with
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -26,6 +37,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,9 +58,12 @@ class SdkServer:
     server: LiveServer
     db_path: Path
     dev_key: str
+    dev_admin_key: str  # schedules are made by admins
     prod_key: str
     default_key: str
     keyless_run: str  # a run of KEYLESS_JOB submitted natively without a key: it belongs to `default`
+    worker_server: LiveServer  # on a database of its own, with a worker: runs there execute
+    worker_key: str
 
 
 @dataclass
@@ -120,9 +135,9 @@ def _install(lines: dict[str, Path]) -> None:
             pytest.fail(f"npm ci in tests/trigger_sdk/{name} failed with exit {process.returncode}:\n{output[-4000:]}")
 
 
-def _create_key(database_url: str, env: str) -> str:
+def _create_key(database_url: str, env: str, admin: bool = False) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "runyard", "keys", "create", "--env", env, "--database-url", database_url],
+        [sys.executable, "-m", "runyard", "keys", "create", "--env", env, "--database-url", database_url, *(["--admin"] if admin else [])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -142,31 +157,37 @@ def sdk_server(node_lines: dict[str, Path], tmp_path_factory: pytest.TempPathFac
     db_path = tmp / "runyard.db"
     database_url = f"sqlite:///{db_path}"
     dev_key = _create_key(database_url, "dev")
+    dev_admin_key = _create_key(database_url, "dev", admin=True)
     prod_key = _create_key(database_url, "prod")
     default_key = _create_key(database_url, "default")
+    worker_url = f"sqlite:///{tmp / 'worker.db'}"
+    worker_key = _create_key(worker_url, "dev")
     server = start_server(database_url, tmp / "server.log", "--workers", "0")
+    worker_server = start_server(worker_url, tmp / "worker-server.log", "--workers", "1")
     try:
         response = httpx.post(f"{server.url}/api/v1/runs", json={"job": KEYLESS_JOB}, timeout=10)  # no Authorization header
         assert response.status_code in (200, 202), response.text
-        yield SdkServer(server, db_path, dev_key, prod_key, default_key, response.json()["job_id"])
+        yield SdkServer(server, db_path, dev_key, dev_admin_key, prod_key, default_key, response.json()["job_id"], worker_server, worker_key)
     finally:
+        stop_server(worker_server)
         stop_server(server)
 
 
-def _run_check(line_dir: Path, sdk_server: SdkServer) -> tuple[subprocess.CompletedProcess[str], float]:
+def _start_check(line_dir: Path, sdk_server: SdkServer) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIGGER_")}
     env.update(
         BASE_URL=sdk_server.server.url,
         SECRET_KEY=sdk_server.dev_key,
+        ADMIN_KEY=sdk_server.dev_admin_key,
+        WORKER_BASE_URL=sdk_server.worker_server.url,
+        WORKER_SECRET_KEY=sdk_server.worker_key,
         OTHER_ENV_KEY=sdk_server.prod_key,
         DEFAULT_ENV_KEY=sdk_server.default_key,
         KEYLESS_RUN_ID=sdk_server.keyless_run,
         KEYLESS_RUN_JOB=KEYLESS_JOB,
         NO_COLOR="1",
     )
-    started = time.monotonic()
-    proc = subprocess.run(["node", "sdk-check.mjs"], cwd=line_dir, env=env, capture_output=True, text=True, timeout=180)
-    return proc, time.monotonic() - started
+    return subprocess.Popen(["node", "sdk-check.mjs"], cwd=line_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _stored_runs(db_path: Path, run_ids: list[str]) -> dict[str, dict]:
@@ -177,17 +198,35 @@ def _stored_runs(db_path: Path, run_ids: list[str]) -> dict[str, dict]:
     return {row["id"]: dict(row) for row in rows}
 
 
-@pytest.fixture(scope="module", params=sorted(LINES))
-def checked(request: pytest.FixtureRequest, node_lines: dict[str, Path], sdk_server: SdkServer) -> Checked:
-    """sdk-check.mjs of one SDK line (the parameter), run once against the server."""
-    line = request.param
-    proc, seconds = _run_check(node_lines[line], sdk_server)
-    shown = f"node sdk-check.mjs ({line}) exited {proc.returncode} after {seconds:.1f} s\n--- stdout ---\n{proc.stdout[-20000:]}\n--- stderr ---\n{proc.stderr[-5000:]}"
-    try:
-        summary = json.loads(proc.stdout)
-    except ValueError:
-        pytest.fail(f"no JSON summary:\n{shown}")
-    return Checked(line, proc, shown, summary)
+@pytest.fixture(scope="module")
+def all_checked(node_lines: dict[str, Path], sdk_server: SdkServer) -> dict[str, Checked]:
+    """sdk-check.mjs of both SDK lines, run at the same time against the server: each waits up to a
+    minute for a schedule to fire, and they wait for the same minute. Their task names, tags and
+    schedule keys carry their own suffix, so neither sees the other's."""
+    started = time.monotonic()
+    running = {line: _start_check(node_lines[line], sdk_server) for line in sorted(LINES)}
+    checked = {}
+    for line, process in running.items():
+        try:
+            stdout, stderr = process.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+        seconds = time.monotonic() - started
+        proc = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        shown = f"node sdk-check.mjs ({line}) exited {proc.returncode} after {seconds:.1f} s\n--- stdout ---\n{stdout[-20000:]}\n--- stderr ---\n{stderr[-5000:]}"
+        try:
+            summary = json.loads(stdout)
+        except ValueError:
+            pytest.fail(f"no JSON summary:\n{shown}")
+        checked[line] = Checked(line, proc, shown, summary)
+    return checked
+
+
+@pytest.fixture(params=sorted(LINES))
+def checked(request: pytest.FixtureRequest, all_checked: dict[str, Checked]) -> Checked:
+    """sdk-check.mjs of one SDK line (the parameter)."""
+    return all_checked[request.param]
 
 
 def test_trigger_sdk(checked: Checked, sdk_server: SdkServer) -> None:
@@ -226,8 +265,109 @@ def test_trigger_sdk(checked: Checked, sdk_server: SdkServer) -> None:
     assert {stored[runs[k]]["env_id"] for k in ("A", "B", "C", "D", "R")} == {a["env_id"]}
 
 
+def test_schedules_are_created_listed_retrieved_updated_deactivated_activated_and_deleted(checked: Checked) -> None:
+    """schedules.create/list/retrieve/update/deactivate/activate/del (and timezones where the line has it)."""
+    passed = set(checked.summary["passed"])
+    wanted = {"scheduleCreate", "scheduleDeduplicate", "scheduleRetrieve", "scheduleList", "scheduleUpdate", "scheduleDeactivateActivate", "scheduleDelete"}
+    assert wanted <= passed, checked.shown
+    assert {"scheduleAdminOnly", "scheduleInvalid"} <= passed, checked.shown
+    assert checked.summary["details"]["scheduleAdminOnly"] == {"status": 403, "class": "PermissionDeniedError"}
+    assert checked.summary["details"]["scheduleInvalid"] == {"checked": 4}
+    assert "timezones" in passed, checked.shown  # both pinned lines have schedules.timezones()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["metadataAtTrigger", "metadataOperations", "metadataTooLarge", "tagsAdd", "reschedule", "idempotencyKeyTTL", "metadataWhileRunning", "maxDuration", "priority"],
+)
+def test_run_options_and_calls(checked: Checked, name: str) -> None:
+    if name == "priority" and checked.line == "v3":
+        pytest.skip("SDK 3.x has no priority option")
+    """Metadata (at trigger, operations, the size limit, a running job's own), tags.add, reschedule,
+    idempotencyKeyTTL, maxDuration (a run stopped TIMED_OUT) and priority (the higher one claimed first)."""
+    assert name in checked.summary["passed"], checked.shown
+
+
+def test_a_batch_of_500_is_every_run_once_by_filter_batch(checked: Checked) -> None:
+    assert "batchTrigger500" in checked.summary["passed"], checked.shown
+    assert checked.summary["details"]["batchTrigger500"] == {"listed": 500, "unique": 500, "status": "COMPLETED"}
+
+
+@pytest.mark.parametrize("name", ["batchTriggerById", "batchTriggerByTask"])
+def test_batches_by_id_and_by_task_keep_each_items_options(checked: Checked, name: str) -> None:
+    assert name in checked.summary["passed"], checked.shown
+
+
+@pytest.mark.parametrize("name", ["bulkCancelByFilter", "bulkReplayByIds"])
+def test_bulk_actions_in_the_line_that_has_them(checked: Checked, name: str) -> None:
+    """runs.bulk (4.x only): a cancel over 1,000 runs by filter, each listed once by bulkAction; a replay by ids."""
+    if checked.line == "v3":
+        pytest.skip("SDK 3.x has no runs.bulk")
+    assert name in checked.summary["passed"], checked.shown
+    if name == "bulkCancelByFilter":
+        assert checked.summary["details"][name] == {"total": 1000, "listed": 1000}
+
+
+def test_idempotency_keys_reset_where_the_line_has_it(checked: Checked) -> None:
+    if checked.line == "v3":
+        assert "idempotencyKeyReset" not in checked.summary["passed"] and not any(f["check"] == "idempotencyKeyReset" for f in checked.summary["failed"])
+    else:
+        assert "idempotencyKeyReset" in checked.summary["passed"], checked.shown
+
+
+def test_runs_list_by_schedule_returns_the_runs_the_schedule_fired(checked: Checked) -> None:
+    assert "scheduleRuns" in checked.summary["passed"], checked.shown
+    assert checked.summary["details"]["scheduleRuns"]["fired"] >= 1
+
+
 def test_a_default_key_lists_and_retrieves_a_run_submitted_natively_without_a_key(checked: Checked, sdk_server: SdkServer) -> None:
     """runs.list() and runs.retrieve(id) under a key of `default` (check keylessNativeRun) see the keyless native run."""
     assert "keylessNativeRun" in checked.summary["passed"], checked.shown
     run_id = sdk_server.keyless_run
     assert checked.summary["details"]["keylessNativeRun"] == {"listed": run_id, "retrieved": run_id, "taskIdentifier": KEYLESS_JOB, "env": "default"}
+
+
+# --- queues and concurrency keys, triggered through the SDK, on three real workers ---------------
+
+SPAN = """\
+import fcntl, json, os, sys, time
+key = ["a", "b"][json.load(sys.stdin)["i"] % 2] if os.environ.get("KEYED") else "-"
+def note(kind):
+    with open(os.environ["SPANS"], "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX); f.write(f"{kind} {time.time()} {key}\\n"); f.flush(); fcntl.flock(f, fcntl.LOCK_UN)
+note("start"); time.sleep(0.8); note("end")
+"""
+
+
+@pytest.mark.parametrize(("limit", "keys"), [(2, ""), (1, "a,b")], ids=["queue limit 2", "limit 1 per concurrency key"])
+def test_a_queue_limit_holds_across_three_workers_on_postgresql_for_runs_the_sdk_triggered(
+    node_lines: dict[str, Path], pg_url: str, tmp_path: Path, procs: Any, limit: int, keys: str
+) -> None:
+    from tests.support.processes import python_job, write_jobs_file
+    from tests.support.waiting import wait_for
+
+    spans = tmp_path / "spans.txt"
+    spans.touch()
+    env = {"SPANS": str(spans), **({"KEYED": "1"} if keys else {})}
+    jobs = write_jobs_file(tmp_path / "runyard.toml", {"slow": python_job(SPAN, env=env, timeout_seconds=60)})
+    jobs.write_text(jobs.read_text() + f"\n[queues.narrow]\nconcurrency_limit = {limit}\n")
+    server = procs.server(pg_url, "serve", "--workers", "0", "--jobs", str(jobs))
+    workers = [procs.worker(pg_url, f"worker-{i}", "--jobs", str(jobs), "--concurrency", "3") for i in range(3)]
+    for i in range(3):
+        wait_for(lambda i=i: "runyard worker on" in procs.log(f"worker-{i}"), 30, f"worker-{i} to start")
+    key = _create_key(pg_url, "dev")
+    environment = {**os.environ, "BASE_URL": server.url, "SECRET_KEY": key, "TASK": "slow", "QUEUE": "narrow", "COUNT": "8", "KEYS": keys}
+    proc = subprocess.run(["node", "queue-trigger.mjs"], cwd=node_lines["v4"], env=environment, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    run_ids = json.loads(proc.stdout)
+    assert len(run_ids) == 8
+
+    def done() -> bool:
+        assert all(w.poll() is None for w in workers), "a worker exited"
+        return spans.read_text().count("end ") == 8
+
+    wait_for(done, 90, "8 runs to finish", interval=0.5)
+    events = sorted((float(stamp), kind, run_key) for kind, stamp, run_key in (line.split() for line in spans.read_text().splitlines()))
+    for group in sorted({run_key for _, _, run_key in events}):
+        running = list(itertools.accumulate(1 if kind == "start" else -1 for _, kind, run_key in events if run_key == group))
+        assert max(running) == limit, f"{group}: at most {limit} at once, saw {max(running)}"

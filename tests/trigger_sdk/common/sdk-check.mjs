@@ -12,6 +12,9 @@
 //   DEFAULT_ENV_KEY  an API key of the environment `default`, where a run submitted without a key belongs
 //   KEYLESS_RUN_ID   a run submitted through the native API (POST BASE_URL/api/v1/runs) without a key
 //   KEYLESS_RUN_JOB  the job (task) of that run
+//   ADMIN_KEY        an admin key of SECRET_KEY's environment (schedules are made by admins)
+//   WORKER_BASE_URL  a second server, on a database of its own, whose workers run jobs
+//   WORKER_SECRET_KEY a key of that server
 //
 // Prints one JSON summary on stdout; the exit code is non-zero when any check failed.
 // Task names carry a random suffix, so the script can run any number of times against
@@ -19,6 +22,10 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { batchChecks } from "./batch-check.mjs";
+import { bulkChecks } from "./bulk-check.mjs";
+import { runOptionChecks } from "./run-options-check.mjs";
+import { scheduleChecks } from "./schedule-check.mjs";
 
 const PAGE_RUNS = 250;
 const PAGE_SIZE = 20;
@@ -92,8 +99,9 @@ async function expectApiError(sdk, errorClass, status, fn) {
  * @param {object} sdk  the SDK module namespace (`import * as sdk from "@trigger.dev/sdk"` or ".../v3")
  * @param {string} label "v3" / "v4"
  * @param {string} sdkVersion the installed @trigger.dev/sdk version
+ * @param {object} core the line's @trigger.dev/core/v3 module (its API client, for calls the SDK makes only inside tasks)
  */
-export async function main(sdk, label, sdkVersion) {
+export async function main(sdk, label, sdkVersion, core) {
   const { configure, runs, tasks, auth } = sdk;
   const baseUrl = (process.env.BASE_URL ?? "").replace(/\/+$/, "");
   const secretKey = process.env.SECRET_KEY;
@@ -101,6 +109,9 @@ export async function main(sdk, label, sdkVersion) {
   const defaultKey = process.env.DEFAULT_ENV_KEY;
   const keylessRun = process.env.KEYLESS_RUN_ID;
   const keylessJob = process.env.KEYLESS_RUN_JOB;
+  const adminKey = process.env.ADMIN_KEY;
+  const workerBaseUrl = (process.env.WORKER_BASE_URL ?? "").replace(/\/+$/, "");
+  const workerKey = process.env.WORKER_SECRET_KEY;
   const missing = Object.entries({
     BASE_URL: baseUrl,
     SECRET_KEY: secretKey,
@@ -108,6 +119,9 @@ export async function main(sdk, label, sdkVersion) {
     DEFAULT_ENV_KEY: defaultKey,
     KEYLESS_RUN_ID: keylessRun,
     KEYLESS_RUN_JOB: keylessJob,
+    ADMIN_KEY: adminKey,
+    WORKER_BASE_URL: workerBaseUrl,
+    WORKER_SECRET_KEY: workerKey,
   })
     .filter(([, v]) => !v)
     .map(([k]) => k);
@@ -155,6 +169,9 @@ export async function main(sdk, label, sdkVersion) {
       summary.failed.push({ check: name, ms: Date.now() - t0, error: String(error?.stack ?? error) });
     }
   }
+
+  const scheduled = scheduleChecks({ sdk, check, state, suffix, label, adminKey, defineTask, expectApiError, collect, baseUrl });
+  await scheduled.start(); // a schedule due every minute: the checks below give it time to fire
 
   await check("defineTasks", async () => {
     await defineTask(baseUrl, PAGE_TASK, ["true"]);
@@ -462,6 +479,11 @@ export async function main(sdk, label, sdkVersion) {
       return { listed: found.id, retrieved: retrieved.id, taskIdentifier: retrieved.taskIdentifier, env: found.env.name };
     }),
   );
+
+  await batchChecks({ sdk, check, state, suffix, label, defineTask, collect, baseUrl });
+  await bulkChecks({ sdk, check, suffix, label, defineTask, collect, baseUrl });
+  await runOptionChecks({ sdk, core, check, state, suffix, label, defineTask, expectApiError, baseUrl, workerBaseUrl, workerKey });
+  await scheduled.finish();
 
   summary.runs = { A: state.A, B: state.B, C: state.C, D: state.D, R: state.R, other: state.other, many: state.many?.length ?? 0 };
   summary.ms = Date.now() - started;

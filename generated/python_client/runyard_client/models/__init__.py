@@ -1,5 +1,10 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .api_key import ApiKey
+from .api_key_list import ApiKeyList
+from .create_api_key_request import CreateApiKeyRequest
+from .create_schedule_request import CreateScheduleRequest
+from .created_api_key import CreatedApiKey
 from .health import Health
 from .health_database import HealthDatabase
 from .job import Job
@@ -18,15 +23,24 @@ from .run_list_item import RunListItem
 from .run_logs import RunLogs
 from .run_result import RunResult
 from .run_status import RunStatus
+from .schedule import Schedule
+from .schedule_list import ScheduleList
+from .schedule_overlap import ScheduleOverlap
 from .submit_run_request import SubmitRunRequest
 from .submit_run_request_config_type_0 import SubmitRunRequestConfigType0
 from .submit_run_request_idempotency_scope_type_0 import SubmitRunRequestIdempotencyScopeType0
 from .submit_run_request_recipe_config_type_0 import SubmitRunRequestRecipeConfigType0
 from .submit_run_response import SubmitRunResponse
+from .update_schedule_request import UpdateScheduleRequest
 from .webhook_delivery import WebhookDelivery
 from .webhook_delivery_state import WebhookDeliveryState
 
 __all__ = (
+    "ApiKey",
+    "ApiKeyList",
+    "CreateApiKeyRequest",
+    "CreatedApiKey",
+    "CreateScheduleRequest",
     "Health",
     "HealthDatabase",
     "Job",
@@ -45,11 +59,15 @@ __all__ = (
     "RunLogs",
     "RunResult",
     "RunStatus",
+    "Schedule",
+    "ScheduleList",
+    "ScheduleOverlap",
     "SubmitRunRequest",
     "SubmitRunRequestConfigType0",
     "SubmitRunRequestIdempotencyScopeType0",
     "SubmitRunRequestRecipeConfigType0",
     "SubmitRunResponse",
+    "UpdateScheduleRequest",
     "WebhookDelivery",
     "WebhookDeliveryState",
 )

@@ -35,6 +35,8 @@ class Job:
         concurrency (int | None):
         kill_grace_seconds (float):
         environments (list[str] | None):
+        retention_days (int | None): Days its finished runs are kept (0 for ever; null for the server's `--retention-
+            days`).
         created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
         updated_at (datetime.datetime): An ISO 8601 timestamp in UTC.
     """
@@ -53,6 +55,7 @@ class Job:
     concurrency: int | None
     kill_grace_seconds: float
     environments: list[str] | None
+    retention_days: int | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -94,6 +97,9 @@ class Job:
         else:
             environments = self.environments
 
+        retention_days: int | None
+        retention_days = self.retention_days
+
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
@@ -116,6 +122,7 @@ class Job:
                 "concurrency": concurrency,
                 "kill_grace_seconds": kill_grace_seconds,
                 "environments": environments,
+                "retention_days": retention_days,
                 "created_at": created_at,
                 "updated_at": updated_at,
             }
@@ -185,6 +192,13 @@ class Job:
 
         environments = _parse_environments(d.pop("environments"))
 
+        def _parse_retention_days(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        retention_days = _parse_retention_days(d.pop("retention_days"))
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -204,6 +218,7 @@ class Job:
             concurrency=concurrency,
             kill_grace_seconds=kill_grace_seconds,
             environments=environments,
+            retention_days=retention_days,
             created_at=created_at,
             updated_at=updated_at,
         )

@@ -46,6 +46,12 @@ class JobSpec:
         kill_grace_seconds (float | Unset): After SIGTERM (cancel, timeout), seconds before SIGKILL. Default: 5.0.
         environments (list[str] | None | Unset): Environments whose keys may see the job through the TrueFoundry API
             (null for every one).
+        retention_days (int | None | Unset): Days a finished run of this job (succeeded, failed, timed out, crashed,
+            system failure,
+            cancelled or expired) is kept after it finished; older ones are deleted in the background
+            by every server, with their tags and webhook deliveries. Overrides the server's
+            `--retention-days`. 0 keeps this job's runs forever, whatever the server's setting;
+            absent or null, the server's setting applies (without one: forever).
     """
 
     command: list[str]
@@ -60,6 +66,7 @@ class JobSpec:
     concurrency: int | None | Unset = UNSET
     kill_grace_seconds: float | Unset = 5.0
     environments: list[str] | None | Unset = UNSET
+    retention_days: int | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         command = self.command
@@ -111,6 +118,12 @@ class JobSpec:
         else:
             environments = self.environments
 
+        retention_days: int | None | Unset
+        if isinstance(self.retention_days, Unset):
+            retention_days = UNSET
+        else:
+            retention_days = self.retention_days
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -140,6 +153,8 @@ class JobSpec:
             field_dict["kill_grace_seconds"] = kill_grace_seconds
         if environments is not UNSET:
             field_dict["environments"] = environments
+        if retention_days is not UNSET:
+            field_dict["retention_days"] = retention_days
 
         return field_dict
 
@@ -219,6 +234,15 @@ class JobSpec:
 
         environments = _parse_environments(d.pop("environments", UNSET))
 
+        def _parse_retention_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        retention_days = _parse_retention_days(d.pop("retention_days", UNSET))
+
         job_spec = cls(
             command=command,
             shell=shell,
@@ -232,6 +256,7 @@ class JobSpec:
             concurrency=concurrency,
             kill_grace_seconds=kill_grace_seconds,
             environments=environments,
+            retention_days=retention_days,
         )
 
         return job_spec

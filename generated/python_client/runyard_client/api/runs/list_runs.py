@@ -17,6 +17,7 @@ def _get_kwargs(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
@@ -33,6 +34,8 @@ def _get_kwargs(
     params["session_id"] = session_id
 
     params["job"] = job
+
+    params["schedule"] = schedule
 
     params["environment"] = environment
 
@@ -102,6 +105,7 @@ def sync_detailed(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
@@ -136,6 +140,7 @@ def sync_detailed(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
@@ -152,6 +157,7 @@ def sync_detailed(
         status=status,
         session_id=session_id,
         job=job,
+        schedule=schedule,
         environment=environment,
         page=page,
         page_size=page_size,
@@ -170,6 +176,7 @@ def sync(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
@@ -204,6 +211,7 @@ def sync(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
@@ -221,6 +229,7 @@ def sync(
         status=status,
         session_id=session_id,
         job=job,
+        schedule=schedule,
         environment=environment,
         page=page,
         page_size=page_size,
@@ -233,6 +242,7 @@ async def asyncio_detailed(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
@@ -267,6 +277,7 @@ async def asyncio_detailed(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
@@ -283,6 +294,7 @@ async def asyncio_detailed(
         status=status,
         session_id=session_id,
         job=job,
+        schedule=schedule,
         environment=environment,
         page=page,
         page_size=page_size,
@@ -299,6 +311,7 @@ async def asyncio(
     status: NativeStatus | Unset = UNSET,
     session_id: str | Unset = UNSET,
     job: str | Unset = UNSET,
+    schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
@@ -333,6 +346,7 @@ async def asyncio(
             failed; cancelled, expired -> cancelled.
         session_id (str | Unset):
         job (str | Unset):
+        schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
@@ -351,6 +365,7 @@ async def asyncio(
             status=status,
             session_id=session_id,
             job=job,
+            schedule=schedule,
             environment=environment,
             page=page,
             page_size=page_size,

@@ -1,0 +1,213 @@
+"""Hot statements on the database driver itself, written once as text with bound parameters.
+
+SQLAlchemy Core builds every statement anew, computes its cache key, looks up the compiled form
+and processes every row of the result through its type machinery: for a status read that was two
+thirds of the request's time (the profile in issue 17's note), while the SQL itself took 30 µs.
+The few statements that every request or every run makes (a run by id, its webhook delivery) are
+written here once, in each driver's parameter style, and run on the driver:
+
+* SQLite: a connection of its own for reads, in autocommit (a read never opens a transaction, so
+  it sees each commit as soon as it is made, as WAL readers do), run inline on the event loop like
+  every SQLite statement here (runyard.store.inline explains why); it never waits on a lock.
+* PostgreSQL: psycopg's async connections from psycopg_pool, awaited directly (no greenlet bridge
+  as SQLAlchemy's async engine needs), in autocommit. psycopg prepares a statement on a connection
+  the fifth time it runs there, so the hot ones are parsed and planned once per connection.
+
+Rows come back as tuples in the order of the columns asked for; the stores turn them into domain
+values (runyard.store.runs.run_from_values).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.types.json import Json
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from runyard.domain import StoreUnavailable
+from runyard.store.inline import InlineEngine
+
+Row = tuple[Any, ...]
+
+
+# A unique key or another constraint refused a write, from either driver.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)
+
+
+class HotTransaction(Protocol):
+    """Statements in one transaction on the driver (`?` for each parameter)."""
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None: ...
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    async def count(self, sql: str, params: Sequence[Any]) -> int:
+        """Run a write; how many rows it changed."""
+        ...
+
+    def json(self, value: Any) -> Any:
+        """A value for a JSON column, as this driver takes it."""
+        ...
+
+
+class HotStatements(Protocol):
+    """Run a read on the driver: `sql` uses `?` for each parameter (translated per driver once)."""
+
+    json_as_text: bool  # whether JSON columns come back as text to decode (SQLite) or decoded (psycopg)
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None: ...
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
+        """A write transaction (on SQLite: under the write lock, taken as runyard.store.inline takes it)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _sqlite_json(value: Any) -> str:
+    # As SQLAlchemy's JSON type writes it (Python None is JSON null, not SQL NULL).
+    return json.dumps(value)
+
+
+class _SQLiteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
+        row: Row | None = self._connection.execute(sql, params).fetchone()
+        return row
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, rows)
+
+    async def count(self, sql: str, params: Sequence[Any]) -> int:
+        return self._connection.execute(sql, params).rowcount
+
+    def json(self, value: Any) -> Any:
+        return _sqlite_json(value)
+
+
+class SQLiteStatements:
+    json_as_text = True
+
+    def __init__(self, path: str, writer: InlineEngine) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._writer = writer
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[HotTransaction]:
+        async with self._writer.begin() as connection:
+            yield _SQLiteTransaction(connection.driver)
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            # busy_timeout 0: a WAL read needs no lock; should one ever be refused, the request is a
+            # 503 rather than a frozen event loop (as for every statement on the loop).
+            connection.execute("PRAGMA busy_timeout=0")
+            self._connection = connection
+        return self._connection
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
+        try:
+            row: Row | None = self._reader().execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreUnavailable("The database is locked by another process; try again shortly") from exc
+            raise
+        return row
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@contextlib.contextmanager
+def _unavailable_on_failure() -> Iterator[None]:
+    """A pool with no free connection in time, a refused or dropped connection, a lock wait past
+    lock_timeout: StoreUnavailable (a 503 with Retry-After), as runyard.store.guarded makes them."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise StoreUnavailable("Every database connection is busy; try again shortly") from exc
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"The database did not complete the request ({type(exc).__name__}); try again shortly") from exc
+
+
+class PostgresStatements:
+    json_as_text = False
+
+    def __init__(self, conninfo: str, *, wait_seconds: float, max_size: int, lock_timeout_ms: int) -> None:
+        self._pool = AsyncConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max_size,
+            timeout=wait_seconds,
+            kwargs={"autocommit": True, "options": f"-c lock_timeout={lock_timeout_ms}"},
+            open=False,
+        )
+        self._opened: asyncio.Task[None] | None = None
+        self._texts: dict[str, str] = {}
+
+    def _text(self, sql: str) -> str:
+        text = self._texts.get(sql)
+        if text is None:
+            text = self._texts[sql] = _PLACEHOLDER.sub("%s", sql)
+        return text
+
+    async def _open(self) -> None:
+        if self._opened is None:
+            self._opened = asyncio.ensure_future(self._pool.open(wait=False))
+        await self._opened
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
+        await self._open()
+        with _unavailable_on_failure():
+            async with self._pool.connection() as connection:
+                cursor = await connection.execute(self._text(sql), params)
+                return await cursor.fetchone()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[HotTransaction]:
+        await self._open()
+        with _unavailable_on_failure():
+            async with self._pool.connection() as connection, connection.transaction():
+                yield _PostgresTransaction(connection, self._text)
+
+    async def close(self) -> None:
+        if self._opened is not None:
+            await self._pool.close()
+            self._opened = None
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: psycopg.AsyncConnection[Any], text: Callable[[str], str]) -> None:
+        self._connection = connection
+        self._text = text
+
+    async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
+        cursor = await self._connection.execute(self._text(sql), params)
+        return await cursor.fetchone() if cursor.description is not None else None
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        async with self._connection.cursor() as cursor:
+            await cursor.executemany(self._text(sql), rows)
+
+    async def count(self, sql: str, params: Sequence[Any]) -> int:
+        cursor = await self._connection.execute(self._text(sql), params)
+        return cursor.rowcount
+
+    def json(self, value: Any) -> Any:
+        return Json(value)
