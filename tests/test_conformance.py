@@ -49,18 +49,9 @@ def test_every_operation_conforms_with_keys_required_on_postgresql(case: schemat
 
 def _conforms(conformance: ConformanceApp, case: schemathesis.Case) -> None:
     conformance.ensure()  # a PostgreSQL store is made by the first case that needs it
-    response = case.call_and_validate(headers=_headers(conformance, case), excluded_checks=_excluded_checks(case))
+    response = case.call_and_validate(headers=conformance.call_headers(case), excluded_checks=_excluded_checks(case))
     _not_refused(case, response)
     _not_refused_by_the_contract(case, response)
-
-
-def _headers(conformance: ConformanceApp, case: schemathesis.Case) -> dict[str, str]:
-    """The key a case is sent with, unless it is a negative case that left the key out on purpose
-    (an operation that requires one): adding it back would make the case valid again."""
-    negative = case.meta is not None and case.meta.generation.mode.name == "NEGATIVE"
-    if negative and "authorization" not in {name.lower() for name in (case.headers or {})}:
-        return {}
-    return conformance.headers(case.operation.path)
 
 
 def _not_refused(case: schemathesis.Case, response: schemathesis.Response) -> None:

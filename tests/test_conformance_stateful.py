@@ -34,7 +34,7 @@ def linked_workflow(conformance: ConformanceApp) -> type:
 
     class LinkedWorkflow(workflow):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: schemathesis.Case) -> dict:
-            return {"headers": conformance.headers(case.operation.path)}
+            return {"headers": conformance.call_headers(case)}
 
         def after_call(self, response: Any, case: schemathesis.Case) -> None:
             # 401 is a documented answer, so a workflow whose key were refused would still "conform":
