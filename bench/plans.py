@@ -6,12 +6,23 @@ the same runs the figures came from (TrueFoundry's sortBy keys included).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from runyard.domain import RunFilter
 from runyard.store.db import normalise_url
-from runyard.store.runs import SORTABLE, _order, _where
+from runyard.store.run_filters import SORTABLE, page_sql, where
+from runyard.store.runs import QUOTED_RUN_COLUMNS
 from runyard.store.schema import runs
+
+
+def with_literals(sql: str, params: list[Any]) -> str:
+    """A statement with `?` parameters, its values written in (for EXPLAIN: ours are texts and numbers)."""
+    parts = sql.split("?")
+    assert len(parts) == len(params) + 1, "one value per parameter"
+    written = [f"'{value.replace(chr(39), chr(39) * 2)}'" if isinstance(value, str) else str(int(value)) for value in params]
+    return "".join(part + value for part, value in zip(parts, [*written, ""], strict=True))
 
 
 def _busiest_job(conn: sa.Connection, env_id: str) -> str:
@@ -30,8 +41,8 @@ def plans(url: str, env_id: str) -> dict[str, list[str]]:
             job = _busiest_job(conn, env_id)
             for sort in SORTABLE:
                 for descending in (True, False):
-                    query = sa.select(runs).where(*_where(RunFilter(env_id=env_id, job_name=job))).order_by(*_order(sort, descending)).limit(20)
-                    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+                    found = where(RunFilter(env_id=env_id, job_name=job))
+                    sql = with_literals(page_sql(QUOTED_RUN_COLUMNS, found, sort, descending), [*found.params, 20, 0])
                     explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
                     rows = conn.execute(sa.text(explain + sql)).all()
                     out[f"{sort} {'desc' if descending else 'asc'}"] = [" ".join(str(c) for c in row) if kind == "sqlite" else row[0] for row in rows]

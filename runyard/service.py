@@ -630,6 +630,11 @@ class RunService:
         if await self.runs.release_idempotency_key(env_id, key, job_name=job_name) == 0:
             raise IdempotencyKeyNotFound(key, job_name)
 
+    async def fold_counts(self) -> None:
+        """Fold the counts' deltas (runyard.store.counts): a reader of the counts then sums a row per
+        (environment, job, state) rather than a row per change since the last fold."""
+        await self.counts.fold()
+
     async def stats(self, credential: Credential) -> StateCounts:
         """Runs by state in what the credential sees (every environment for an admin), from the
         counts the store keeps: no run is counted on the way."""

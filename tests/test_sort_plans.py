@@ -1,8 +1,8 @@
 """Every TrueFoundry sort key (and the default order) reads an index: no sort step over a job's runs.
 
 The plans are taken on 100,000 runs of one environment (5 jobs), with ANALYZE
-run, for the exact statements the store sends (runyard.store.runs._order and
-_where). `scripts/bench` prints the same plans for the runs it seeds
+run, for the exact statements the store sends (runyard.store.run_filters.page_sql),
+with the parameters written in. `scripts/bench` prints the same plans for the runs it seeds
 (README, Benchmarks: 1,000,000 runs).
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from bench.plans import with_literals
 from runyard.domain import RunFilter
 from runyard.store.db import normalise_url
-from runyard.store.runs import SORTABLE, _order, _where
-from runyard.store.schema import runs
+from runyard.store.run_filters import SORTABLE, page_sql, where
+from runyard.store.runs import QUOTED_RUN_COLUMNS
 from tests.support.databases import pg_database, sqlite_database
 
 ROWS = 100_000
@@ -56,8 +57,8 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def _plan(kind: str, engine: sa.Engine, sort: str, descending: bool) -> list[str]:
-    query = sa.select(runs).where(*_where(RunFilter(env_id="env1", job_name="job1"))).order_by(*_order(sort, descending)).limit(20)
-    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    found = where(RunFilter(env_id="env1", job_name="job1"))
+    sql = with_literals(page_sql(QUOTED_RUN_COLUMNS, found, sort, descending), [*found.params, 20, 0])
     explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
     with engine.connect() as conn:
         return [" ".join(str(c) for c in row) for row in conn.execute(sa.text(explain + sql))]
@@ -84,7 +85,7 @@ def test_the_status_sort_expression_shows_what_the_truefoundry_dialect_shows() -
     import sqlite3
 
     from runyard.dialects.truefoundry import JOB_RUN_STATUS
-    from runyard.store.runs import SHOWN_STATUS_SQL
+    from runyard.store.run_filters import SHOWN_STATUS_SQL
 
     with sqlite3.connect(":memory:") as conn:
         for state, shown in JOB_RUN_STATUS.items():

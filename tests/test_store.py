@@ -17,10 +17,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from ulid import ULID
 
+from bench.plans import with_literals
 from runyard.domain import Credential, Environment, NewRun, RunConflict, RunFilter, RunNotFound, RunState
 from runyard.service import RunService
 from runyard.store.db import Database, open_database
-from runyard.store.runs import RunStore
+from runyard.store.run_filters import count_sql, page_sql, where
+from runyard.store.runs import SUMMARY_SQL, RunStore
 from runyard.store.schema import runs
 from runyard.timeutil import now_us
 
@@ -480,25 +482,18 @@ FROM n
 
 
 async def _explain_store_queries(store: Store, flt: RunFilter) -> list[str]:
-    """Run list_page(flt), capture each SQL statement it sends, and return each one's query plan as text."""
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        captured.append((statement, parameters))
-
-    engine = store.db.engine
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        page = await store.runs.list_page(flt, offset=0, limit=20)
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    """The query plan of each statement list_page(flt) sends when the counts cannot give the total:
+    the count, then the page (the store builds both with run_filters.count_sql and page_sql)."""
+    page = await store.runs.list_page(flt, offset=0, limit=20)
     assert page.total == SEEDED_RUNS // SEEDED_SESSIONS and len(page.items) == 20
+    found = where(flt)
+    statements = [with_literals(count_sql(found), found.params), with_literals(page_sql(SUMMARY_SQL, found), [*found.params, 20, 0])]
 
     prefix = "EXPLAIN QUERY PLAN " if store.db.kind == "sqlite" else "EXPLAIN "
     plans = []
-    async with engine.connect() as conn:
-        for statement, parameters in captured:
-            rows = (await conn.exec_driver_sql(prefix + statement, parameters)).all()
+    async with store.db.engine.connect() as conn:
+        for statement in statements:
+            rows = (await conn.exec_driver_sql(prefix + statement)).all()
             plans.append("\n".join(str(row[-1]) for row in rows))
     return plans
 

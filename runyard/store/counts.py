@@ -10,11 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from runyard.domain import WAITING_STATES, StateCounts
+from runyard.domain import WAITING_STATES, RunFilter, StateCounts
 from runyard.store.db import Database
+from runyard.store.run_filters import counted_by_state, where
 from runyard.store.schema import run_count_deltas, run_counts
 
 _FOLD_LOCK = 72411  # PostgreSQL advisory lock: one fold at a time (72410 is the migrations')
+# Both tables' rows as one: the counts folded so far and the deltas since.
+_BOTH = "SELECT env_id, job_name, state, runs FROM run_counts UNION ALL SELECT env_id, job_name, state, runs FROM run_count_deltas"
 _GROUP = (run_count_deltas.c.env_id, run_count_deltas.c.job_name, run_count_deltas.c.state)
 
 
@@ -33,6 +36,17 @@ class RunCounts:
             rows = (await conn.execute(query)).all()
         by_state = {str(row[0]): int(row[1]) for row in rows if row[1]}
         return StateCounts(by_state, sum(int(row[2]) for row in rows))
+
+    async def total(self, flt: RunFilter) -> int | None:
+        """How many runs the filter selects, when the counts can say (see counted_by_state); else None.
+        Its cost grows with the number of (environment, job, state) groups, not with the runs."""
+        if not counted_by_state(flt):
+            return None
+        found = where(flt)
+        if found.nothing:
+            return 0
+        row = await self._db.hot.one(f"SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM ({_BOTH}) AS counted{found.sql()}", found.params)
+        return int(row[0]) if row is not None else 0
 
     async def waiting(self) -> int:
         """Runs waiting to start (queued, delayed, retrying), in every environment."""

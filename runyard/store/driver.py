@@ -64,6 +64,8 @@ class HotStatements(Protocol):
 
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None: ...
 
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
+
     def transaction(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
         """A write transaction (on SQLite: under the write lock, taken as runyard.store.inline takes it)."""
         ...
@@ -94,6 +96,16 @@ class _SQLiteTransaction:
         return _sqlite_json(value)
 
 
+@contextlib.contextmanager
+def _unavailable_when_locked() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreUnavailable("The database is locked by another process; try again shortly") from exc
+        raise
+
+
 class SQLiteStatements:
     json_as_text = True
 
@@ -117,13 +129,14 @@ class SQLiteStatements:
         return self._connection
 
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
-        try:
+        with _unavailable_when_locked():
             row: Row | None = self._reader().execute(sql, params).fetchone()
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreUnavailable("The database is locked by another process; try again shortly") from exc
-            raise
         return row
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        with _unavailable_when_locked():
+            rows: list[Row] = self._reader().execute(sql, params).fetchall()
+        return rows
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -132,6 +145,7 @@ class SQLiteStatements:
 
 
 _PLACEHOLDER = re.compile(r"\?")
+_MAX_TEXTS = 2_000
 
 
 @contextlib.contextmanager
@@ -164,6 +178,8 @@ class PostgresStatements:
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
         if text is None:
+            if len(self._texts) >= _MAX_TEXTS:  # lists vary in shape (IN lists of any length): stay bounded
+                self._texts.clear()
             text = self._texts[sql] = _PLACEHOLDER.sub("%s", sql)
         return text
 
@@ -178,6 +194,13 @@ class PostgresStatements:
             async with self._pool.connection() as connection:
                 cursor = await connection.execute(self._text(sql), params)
                 return await cursor.fetchone()
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        await self._open()
+        with _unavailable_on_failure():
+            async with self._pool.connection() as connection:
+                cursor = await connection.execute(self._text(sql), params)
+                return await cursor.fetchall()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[HotTransaction]:

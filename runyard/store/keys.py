@@ -19,6 +19,12 @@ from runyard.timeutil import now_us
 __all__ = ["ApiKey", "Credential", "Environment", "InvalidEnvironment", "KeyNotFound", "KeyStore"]
 
 LAST_USED_RESOLUTION_US = 60 * 1_000_000  # a key's last use is recorded to the minute
+# A live key by its secret's hash (not revoked, not expired at the given time), with its environment.
+_LIVE_KEY = (
+    "SELECT api_keys.id, api_keys.secret_hash, api_keys.admin, api_keys.last_used_at, environments.id, environments.name "
+    "FROM api_keys JOIN environments ON api_keys.env_id = environments.id "
+    "WHERE api_keys.secret_hash = ? AND api_keys.revoked_at IS NULL AND (api_keys.expires_at IS NULL OR api_keys.expires_at > ?)"
+)
 
 
 class KeyStore:
@@ -95,33 +101,20 @@ class KeyStore:
         """
         now = now_us()
         digest = secret_hash(secret)
-        query = (
-            sa.select(
-                api_keys.c.id.label("key_id"),
-                api_keys.c.secret_hash,
-                api_keys.c.admin,
-                api_keys.c.last_used_at,
-                environments.c.id,
-                environments.c.name,
-            )
-            .select_from(api_keys.join(environments, api_keys.c.env_id == environments.c.id))
-            .where(
-                api_keys.c.secret_hash == digest,
-                api_keys.c.revoked_at.is_(None),
-                sa.or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now),
-            )
-        )
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        if row is None or not hmac.compare_digest(row.secret_hash, digest):
+        # On the driver (runyard.store.driver): every keyed request makes this read.
+        found = await self._db.hot.one(_LIVE_KEY, (digest, now))
+        if found is None:
             return None
-        if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION_US:
+        key_id, stored_hash, admin, last_used_at, env_id, env_name = found
+        if not hmac.compare_digest(stored_hash, digest):
+            return None
+        if last_used_at is None or last_used_at < now - LAST_USED_RESOLUTION_US:
             # At most one write a minute per key: a busy key must not turn every read into a write.
             # Best effort: while another process holds the store's write lock, reads still answer.
             with contextlib.suppress(StoreUnavailable):
                 async with self._db.engine.begin(wait_seconds=0) as conn:
-                    await conn.execute(api_keys.update().where(api_keys.c.id == row.key_id).values(last_used_at=now))
-        return Credential(row.key_id, Environment(row.id, row.name), admin=bool(row.admin))
+                    await conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=now))
+        return Credential(key_id, Environment(env_id, env_name), admin=bool(admin))
 
     async def list_keys(self) -> list[ApiKey]:
         query = _KEYS.order_by(api_keys.c.created_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,24 +30,18 @@ from runyard.domain import (
 )
 from runyard.domain.metadata import apply_operations, check_size
 from runyard.ids import new_run_id
+from runyard.store.counts import RunCounts
 from runyard.store.db import Database, storable
-from runyard.store.driver import INTEGRITY_ERRORS, HotTransaction
+from runyard.store.driver import INTEGRITY_ERRORS, HotTransaction, Row
+from runyard.store.run_filters import count_sql, newer_than, older_than, order_by, page_sql, where
 from runyard.store.schema import bulk_action_runs, run_tags, runs
 from runyard.timeutil import now_us
 
 # The state groups as the database spells them (sorted: the same statement text every time).
 WAITING = tuple(sorted(state.value for state in WAITING_STATES))
 HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the run (its lease)
-_SUMMARY_COLUMNS = (
-    runs.c.id,
-    runs.c.state,
-    runs.c.created_at,
-    runs.c.session_id,
-    runs.c.progress_percentage,
-    runs.c.progress_step,
-    runs.c.started_at,
-    runs.c.completed_at,
-)
+# The columns a list page of summaries reads (RunSummary's fields, in its order).
+SUMMARY_SQL = "id, state, created_at, session_id, progress_percentage, progress_step, started_at, completed_at"
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:
@@ -105,10 +99,10 @@ def run_from_values(m: Mapping[Any, Any]) -> Run:
 # A run by id on the driver itself (runyard.store.driver): its columns in table order.
 RUN_COLUMNS = tuple(column.name for column in runs.c)
 _RUN_JSON = frozenset(column.name for column in runs.c if isinstance(column.type, sa.JSON))
-_QUOTED_RUN_COLUMNS = ", ".join(f'"{name}"' for name in RUN_COLUMNS)
-RUN_BY_ID = f"SELECT {_QUOTED_RUN_COLUMNS} FROM runs WHERE id = ?"
+QUOTED_RUN_COLUMNS = ", ".join(f'"{name}"' for name in RUN_COLUMNS)
+RUN_BY_ID = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs WHERE id = ?"
 # Every column is given: the values _write does not set are NULL, as the table's defaults are.
-_INSERT_RUN = f"INSERT INTO runs ({_QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)}) RETURNING {_QUOTED_RUN_COLUMNS}"
+_INSERT_RUN = f"INSERT INTO runs ({QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)}) RETURNING {QUOTED_RUN_COLUMNS}"
 
 
 def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
@@ -125,92 +119,6 @@ def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
 
 METADATA_OPEN_AFTER_FINISH_US = 3600 * 1_000_000  # a finished run's metadata may change for an hour
 MAX_TAGS = 10  # per run (Trigger.dev's limit)
-
-
-def _where(flt: RunFilter) -> list[sa.ColumnElement[bool]]:
-    clauses: list[sa.ColumnElement[bool]] = []
-    texts = (
-        flt.session_id,
-        flt.job_name,
-        flt.search_prefix,
-        flt.schedule_id,
-        flt.batch_id,
-        flt.bulk_id,
-        *(flt.job_names or ()),
-        *(flt.tags or ()),
-        *(flt.triggered_by or ()),
-    )
-    if flt.nothing or not storable(*texts):
-        return [sa.false()]  # a text no run can hold matches nothing
-    if flt.states is not None:
-        clauses.append(runs.c.state.in_(sorted(s.value for s in flt.states)))
-    if flt.session_id is not None:
-        clauses.append(runs.c.session_id == flt.session_id)
-    if flt.job_name is not None:
-        clauses.append(runs.c.job_name == flt.job_name)
-    if flt.env_id is not None:
-        clauses.append(runs.c.env_id == flt.env_id)
-    if flt.job_names is not None:
-        clauses.append(runs.c.job_name.in_(flt.job_names))
-    if flt.job_versions is not None:
-        clauses.append(runs.c.job_version.in_(flt.job_versions))
-    if flt.tags is not None:
-        tagged = sa.select(run_tags.c.run_id).where(run_tags.c.tag.in_(flt.tags))
-        if flt.env_id is not None:
-            tagged = tagged.where(run_tags.c.env_id == flt.env_id)
-        clauses.append(runs.c.id.in_(tagged))
-    if flt.created_from is not None:
-        clauses.append(runs.c.created_at >= flt.created_from)
-    if flt.created_to is not None:
-        clauses.append(runs.c.created_at <= flt.created_to)
-    if flt.is_test is not None:
-        clauses.append(runs.c.is_test == flt.is_test)
-    if flt.triggered_by is not None:
-        clauses.append(runs.c.triggered_by.in_(flt.triggered_by))
-    if flt.schedule_id is not None:
-        clauses.append(runs.c.schedule_id == flt.schedule_id)
-    if flt.batch_id is not None:
-        clauses.append(runs.c.batch_id == flt.batch_id)
-    if flt.bulk_id is not None:
-        clauses.append(runs.c.id.in_(sa.select(bulk_action_runs.c.run_id).where(bulk_action_runs.c.bulk_id == flt.bulk_id)))
-    if flt.search_prefix is not None:
-        # substr, not LIKE: exact and case-sensitive on both databases (SQLite's LIKE ignores case).
-        length = len(flt.search_prefix)
-        clauses.append(sa.or_(sa.func.substr(runs.c.name, 1, length) == flt.search_prefix, sa.func.substr(runs.c.id, 1, length) == flt.search_prefix))
-    return clauses
-
-
-# The TrueFoundry status each internal state is shown as (runyard.dialects.truefoundry.JOB_RUN_STATUS),
-# as SQL: sorting by it orders runs by the status a client sees. It is written out as literal text
-# because an index on this very expression (migration 0003) serves the sort.
-SHOWN_STATUS_SQL = (
-    "CASE state WHEN 'delayed' THEN 'SCHEDULED' WHEN 'queued' THEN 'CREATED' WHEN 'running' THEN 'RUNNING' "
-    "WHEN 'retrying' THEN 'RUNNING' WHEN 'cancelling' THEN 'TERMINATION_REQUESTED' WHEN 'succeeded' THEN 'FINISHED' "
-    "WHEN 'failed' THEN 'FAILED' WHEN 'timed_out' THEN 'FAILED' WHEN 'crashed' THEN 'FAILED' "
-    "WHEN 'system_failure' THEN 'FAILED' WHEN 'cancelled' THEN 'TERMINATED' WHEN 'expired' THEN 'TERMINATED' END"
-)
-SORTABLE = ("created_at", "started_at", "duration_ms", "job_version", "triggered_by", "shown_status")
-
-
-def _order(sort: str | None, descending: bool) -> list[sa.UnaryExpression[Any]]:
-    """ORDER BY a column (or the shown status), then id for a stable order among ties."""
-    column = sa.literal_column(SHOWN_STATUS_SQL) if sort == "shown_status" else runs.c[sort or "created_at"]
-    ordered = column.desc() if descending else column.asc()
-    if sort not in (None, "created_at", "shown_status"):  # (those two are never NULL)
-        # A missing value sorts as the smallest, on SQLite and PostgreSQL alike: the
-        # order the sort indexes hold (see migration 0003), so no sort step is needed.
-        ordered = ordered.nulls_last() if descending else ordered.nulls_first()
-    return [ordered, runs.c.id.desc() if descending else runs.c.id.asc()]
-
-
-# Row values, not `a < x OR (a = x AND b < y)`: both databases turn a row-value comparison
-# into one index range, so a page far down the list starts where the cursor is.
-def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
-    return sa.tuple_(runs.c.created_at, runs.c.id) < sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
-
-
-def _newer_than(cursor: Cursor) -> sa.ColumnElement[bool]:
-    return sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(cursor.created_at), sa.literal(cursor.id))
 
 
 _BUMP_COUNTER = "UPDATE job_counters SET last_number = last_number + 1 WHERE name = ? RETURNING last_number"
@@ -247,6 +155,7 @@ def forget_deleted(run_ids: list[str]) -> sa.Delete:
 class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._counts = RunCounts(db)
 
     async def ping(self) -> None:
         async with self._db.engine.connect() as conn:
@@ -455,33 +364,39 @@ class RunStore:
             rows = (await conn.execute(sa.select(runs).where(runs.c.id.in_(run_ids)))).all()
         return [run_from_row(row) for row in rows]
 
-    async def _counted_rows(
-        self, columns: Iterable[sa.ColumnElement[Any]], flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool
-    ) -> tuple[list[sa.Row[Any]], int]:
-        """The page's rows and the total matching the filter; past the end no row query is made at all."""
-        where = _where(flt)
-        async with self._db.engine.connect() as conn:
-            total = (await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*where))).scalar_one()
-            if offset >= total:
-                return [], total
-            query = sa.select(*columns).where(*where).order_by(*_order(sort, descending)).limit(limit).offset(offset)
-            return list((await conn.execute(query)).all()), total
+    async def _counted_rows(self, columns: str, flt: RunFilter, *, offset: int, limit: int, sort: str | None, descending: bool) -> tuple[list[Row], int]:
+        """The page's rows and the total matching the filter; past the end no row query is made at all.
+
+        The total comes from the counts by (environment, job, state) where they can say it
+        (runyard.store.counts): it then costs the same on any number of runs. Other filters count
+        their runs through an index.
+        """
+        found = where(flt)
+        if found.nothing:
+            return [], 0
+        hot = self._db.hot
+        total = await self._counts.total(flt)
+        if total is None:
+            counted = await hot.one(count_sql(found), found.params)
+            total = int(counted[0]) if counted is not None else 0
+        if offset >= total:
+            return [], total
+        rows = await hot.all(page_sql(columns, found, sort, descending), [*found.params, limit, offset])
+        return rows, total
 
     async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
-        """One page of summaries and the total: newest first, or by `sort` (see SORTABLE), ties by id."""
-        rows, total = await self._counted_rows(_SUMMARY_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
-        return Page(
-            [
-                RunSummary(r.id, RunState(r.state), r.created_at, r.session_id, r.progress_percentage, r.progress_step, r.started_at, r.completed_at)
-                for r in rows
-            ],
-            total,
-        )
+        """One page of summaries and the total: newest first, or by `sort` (see run_filters.SORTABLE), ties by id."""
+        rows, total = await self._counted_rows(SUMMARY_SQL, flt, offset=offset, limit=limit, sort=sort, descending=descending)
+        return Page([RunSummary(r[0], RunState(r[1]), *r[2:]) for r in rows], total)
 
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
-        rows, total = await self._counted_rows(runs.c, flt, offset=offset, limit=limit, sort=sort, descending=descending)
-        return [run_from_row(r) for r in rows], total
+        rows, total = await self._counted_rows(QUOTED_RUN_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
+        return self._runs(rows), total
+
+    def _runs(self, rows: list[Row]) -> list[Run]:
+        json_as_text = self._db.hot.json_as_text
+        return [run_from_tuple(row, json_as_text=json_as_text) for row in rows]
 
     async def get_by_name(self, job_name: str, name: str) -> Run:
         if not storable(job_name, name):
@@ -498,17 +413,19 @@ class RunStore:
         Reads limit + 1 rows to know whether more lie beyond, never an offset,
         so a page costs the same at any depth and inserts cannot shift it.
         """
-        where = _where(flt)
+        found = where(flt)
+        if found.nothing:
+            return Window([], has_older=False, has_newer=False)
         if before is not None:
-            query = sa.select(runs).where(*where, _newer_than(before)).order_by(runs.c.created_at.asc(), runs.c.id.asc()).limit(limit + 1)
+            newer_than(found, (before.created_at, before.id))
+            sql = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs{found.sql()}{order_by(None, descending=False)} LIMIT ?"
         else:
             if after is not None:
-                where.append(_older_than(after))
-            query = sa.select(runs).where(*where).order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit + 1)
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+                older_than(found, after)
+            sql = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs{found.sql()}{order_by(None, descending=True)} LIMIT ?"
+        rows = await self._db.hot.all(sql, [*found.params, limit + 1])
         more = len(rows) > limit
-        page = [run_from_row(r) for r in rows[:limit]]
+        page = self._runs(rows[:limit])
         if before is not None:
             page.reverse()
             return Window(page, has_older=True, has_newer=more)
@@ -550,17 +467,24 @@ class RunStore:
 
     async def oldest_after(self, flt: RunFilter, *, cutoff: int, after: tuple[int, str] | None, limit: int) -> list[Run]:
         """Runs of the filter created by `cutoff`, oldest first, after a (created_at, id) position."""
-        where = [*_where(flt), runs.c.created_at <= cutoff]
+        found = where(flt)
+        if found.nothing:
+            return []
+        found.add("created_at <= ?", cutoff)
         if after is not None:
-            where.append(sa.tuple_(runs.c.created_at, runs.c.id) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
-        query = sa.select(runs).where(*where).order_by(runs.c.created_at, runs.c.id).limit(limit)
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [run_from_row(row) for row in rows]
+            newer_than(found, after)
+        return self._runs(
+            await self._db.hot.all(f"SELECT {QUOTED_RUN_COLUMNS} FROM runs{found.sql()}{order_by(None, descending=False)} LIMIT ?", [*found.params, limit])
+        )
 
     async def count(self, flt: RunFilter, *, cutoff: int) -> int:
-        async with self._db.engine.connect() as conn:
-            return int((await conn.execute(sa.select(sa.func.count()).select_from(runs).where(*_where(flt), runs.c.created_at <= cutoff))).scalar_one())
+        """How many runs of the filter were created by `cutoff`."""
+        found = where(flt)
+        if found.nothing:
+            return 0
+        found.add("created_at <= ?", cutoff)
+        row = await self._db.hot.one(count_sql(found), found.params)
+        return int(row[0]) if row is not None else 0
 
     async def add_tags(self, run_id: str, tags: list[str], *, limit: int = MAX_TAGS) -> int:
         """Add tags a run does not have yet (TooManyTags beyond `limit` in all, and nothing is added); how many were new."""

@@ -149,6 +149,7 @@ def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, li
 
 FIRING_INTERVAL_SECONDS = 0.5  # a run exists within a second of its schedule's due time
 BULK_INTERVAL_SECONDS = 0.5  # how often a server looks for a bulk action to carry forward
+COUNTS_INTERVAL_SECONDS = 1.0  # how often a server folds the counts' deltas (list totals and stats read them)
 RETENTION_INTERVAL_SECONDS = 60.0  # between retention passes (each works off whatever is due, batch by batch)
 
 
@@ -172,7 +173,9 @@ def _background(service: RunService, stop: asyncio.Event, retention_days: int | 
     """What every server does beside its API: fire due schedules (the store makes each due time one
     run however many servers do), carry pending bulk actions forward a chunk at a time (one
     server per action at a time, under a lease), and delete finished runs past their retention in
-    small batches (servers at once each take batches the others have not locked)."""
+    small batches (servers at once each take batches the others have not locked), and fold the
+    run counts' deltas, so that a list's total stays a sum over a few rows even on a server without
+    workers (whose housekeeping folds them too)."""
     worker_id = f"{socket.gethostname()}:{os.getpid()}:bulk"
 
     async def fire() -> bool:
@@ -186,8 +189,13 @@ def _background(service: RunService, stop: asyncio.Event, retention_days: int | 
         await service.apply_retention(retention_days)  # a whole pass: it rests between its batches
         return False
 
+    async def fold() -> bool:
+        await service.fold_counts()
+        return False
+
     return [
         _repeat("firing schedules", fire, FIRING_INTERVAL_SECONDS, stop),
+        _repeat("folding counts", fold, COUNTS_INTERVAL_SECONDS, stop),
         _repeat("bulk actions", bulk, BULK_INTERVAL_SECONDS, stop),
         _repeat("retention", retain, RETENTION_INTERVAL_SECONDS, stop),
     ]
