@@ -26,8 +26,7 @@ from runyard.settings import (
 )
 
 if TYPE_CHECKING:  # imported where used, so that `runyard --help` stays quick
-    from runyard.domain import JobDefinition
-    from runyard.domain.schedules import DeclaredSchedule
+    from runyard.runtime import StartupJobs
     from runyard.store.db import Database
     from runyard.store.keys import KeyStore
 
@@ -81,24 +80,20 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prepare(
-    database_url: str | None, jobs_file: Path | None, store_wait: float
-) -> tuple[str, Database, list[JobDefinition], list[DeclaredSchedule] | None, dict[str, int | None] | None]:
-    """Open the database (migrating it) and read the job definitions and the schedules declared on
-    them, and its queues (None without a jobs file: they stay as they are); clear errors for bad input."""
-    from runyard.jobs import InvalidJob, load_declared_schedules, load_queue_limits
-    from runyard.runtime import startup_jobs
+def _prepare(database_url: str | None, jobs_file: Path | None, store_wait: float) -> tuple[str, Database, StartupJobs]:
+    """Open the database (migrating it) and read the jobs file (runyard.runtime.read_jobs_file);
+    clear errors for bad input."""
+    from runyard.jobs import InvalidJob
+    from runyard.runtime import read_jobs_file
     from runyard.store.db import UnsupportedDatabase, open_database
 
     url = database_url or default_database_url()
     try:
-        jobs = startup_jobs(jobs_file)
-        declared = load_declared_schedules(jobs_file) if jobs_file is not None else None
-        queue_limits = load_queue_limits(jobs_file) if jobs_file is not None else None
+        read = read_jobs_file(jobs_file)
         db = open_database(url, wait_seconds=store_wait)
     except (InvalidJob, UnsupportedDatabase) as exc:
         raise _fail(str(exc)) from None
-    return url, db, jobs, declared, queue_limits
+    return url, db, read
 
 
 @app.callback()
@@ -259,7 +254,7 @@ def worker(
     from runyard.runtime import apply_declared, install_jobs
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    url, db, jobs, declared, queue_limits = _prepare(database_url, jobs_file, store_wait)
+    url, db, read = _prepare(database_url, jobs_file, store_wait)
     settings = WorkerSettings(
         concurrency=concurrency,
         lease_seconds=lease_seconds,
@@ -273,9 +268,9 @@ def worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         if jobs_file is not None:
-            await install_jobs(db, jobs)
-        if declared is not None:
-            await apply_declared(db, declared, queue_limits)
+            await install_jobs(db, read.jobs)
+        if read.declared_schedules is not None:
+            await apply_declared(db, read.declared_schedules, read.queue_limits)
         try:
             await Worker(db, settings, webhook_payload=native.webhook_payload).run(stop)
         finally:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from runyard import prompt_job
 from runyard.domain.schedules import DeclaredSchedule
-from runyard.jobs import JobDefinition, demo_job, load_jobs_file
+from runyard.jobs import JobDefinition, demo_job, load_declared_schedules, load_jobs_file, load_queue_limits
 from runyard.service import RunService
 from runyard.store.db import Database
 from runyard.store.jobs import JobStore
@@ -24,6 +25,23 @@ def startup_jobs(jobs_file: Path | None) -> list[JobDefinition]:
         if all(job.name != builtin.name for job in jobs):
             jobs.append(builtin)
     return jobs
+
+
+@dataclass(frozen=True)
+class StartupJobs:
+    """What a jobs file says at start: its jobs (with the built-in ones), the schedules declared on
+    them and its queues' limits (both None without a file: what the store holds stays as it is)."""
+
+    jobs: list[JobDefinition]
+    declared_schedules: list[DeclaredSchedule] | None
+    queue_limits: dict[str, int | None] | None
+
+
+def read_jobs_file(jobs_file: Path | None) -> StartupJobs:
+    """The jobs file as `serve` and `worker` start from it (InvalidJob for a bad one)."""
+    if jobs_file is None:
+        return StartupJobs(startup_jobs(None), None, None)
+    return StartupJobs(startup_jobs(jobs_file), load_declared_schedules(jobs_file), load_queue_limits(jobs_file))
 
 
 async def install_jobs(db: Database, jobs: list[JobDefinition]) -> None:

@@ -60,20 +60,16 @@ class ServeOptions:
 def build_app(options: ServeOptions) -> ASGIApp:
     """The app `runyard serve` serves (raises InvalidJob, UnsupportedDatabase or RunyardError for bad input)."""
     from runyard.executor.worker import WorkerSettings
-    from runyard.jobs import load_declared_schedules, load_queue_limits
-    from runyard.runtime import startup_jobs
+    from runyard.runtime import read_jobs_file
     from runyard.store.db import open_database
     from runyard.web.app import Limits, Runs, create_app
 
     _log_to_stderr(options.log_level)
-    jobs_file = Path(options.jobs_file) if options.jobs_file is not None else None
-    jobs = startup_jobs(jobs_file)
-    declared = load_declared_schedules(jobs_file) if jobs_file is not None else None
-    queue_limits = load_queue_limits(jobs_file) if jobs_file is not None else None
+    jobs_file = read_jobs_file(Path(options.jobs_file) if options.jobs_file is not None else None)
     db = open_database(options.database_url, wait_seconds=options.store_wait)
     return create_app(
         db,
-        jobs=jobs,
+        jobs=jobs_file.jobs,
         worker=WorkerSettings(concurrency=options.workers, lease_seconds=options.lease_seconds, shutdown_grace_seconds=options.shutdown_grace),
         require_keys=options.require_keys,
         limits=Limits(max_body_bytes=options.max_body_bytes, body_timeout_seconds=options.body_timeout, max_input_bytes=options.max_input_bytes),
@@ -84,8 +80,8 @@ def build_app(options: ServeOptions) -> ASGIApp:
             trust_proxy=options.trust_proxy,
             retention_days=options.retention_days,
         ),
-        declared_schedules=declared,
-        queue_limits=queue_limits,
+        declared_schedules=jobs_file.declared_schedules,
+        queue_limits=jobs_file.queue_limits,
     )
 
 
