@@ -595,10 +595,7 @@ class RunService:
 
     async def run(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A run; with `env_id`, only that environment's (another's is not found, as if it did not exist)."""
-        run = await self.runs.get(run_id)
-        if env_id is not None and run.env_id != env_id:
-            raise RunNotFound(run_id)
-        return run
+        return _seen_from(await self.runs.get(run_id), env_id)
 
     async def run_and_schedule(self, run_id: str, *, env_id: str | None = None) -> tuple[Run, Schedule | None]:
         """A run and the schedule that fired it, if one did and still exists."""
@@ -642,8 +639,8 @@ class RunService:
 
     async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[Run, Delivery | None]:
         """A run (as `run`) and its webhook's delivery, if it has one."""
-        run = await self.run(run_id, env_id=env_id)
-        return run, await self.webhooks.for_run(run.id)
+        run, delivery = await self.webhooks.run_with_delivery(run_id)
+        return _seen_from(run, env_id), delivery
 
     async def result(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A finished run (RunConflict while it has not finished)."""
@@ -816,22 +813,20 @@ class RunService:
         return run
 
     async def _with_commands(self, job: StoredJob, runs: builtins.list[Run]) -> builtins.list[JobRun]:
-        """Each run with the argv it executes (its override, or its job version's command)."""
-        argv: dict[int, builtins.list[str]] = {}
-        shown = []
-        for run in runs:
-            if run.command_override:
-                command = list(run.command_override)
-            else:
-                version = run.job_version or 0
-                if version not in argv:
-                    try:
-                        argv[version] = (await self.jobs.get_version(run.job_name, version)).argv()
-                    except JobNotFound:
-                        argv[version] = []
-                command = argv[version]
-            shown.append(JobRun(job, run, command))
-        return shown
+        """Each run with the argv it executes (its override, or its job version's command); the
+        versions the page needs are read in one statement."""
+        needed = [run.job_version or 0 for run in runs if not run.command_override]
+        definitions = await self.jobs.get_versions(job.name, needed) if needed else {}
+        argv = {version: definition.argv() for version, definition in definitions.items()}
+        return [JobRun(job, run, list(run.command_override) if run.command_override else argv.get(run.job_version or 0, [])) for run in runs]
+
+
+def _seen_from(run: Run, env_id: str | None) -> Run:
+    """The run, if an environment's caller (or, without `env_id`, any caller) may see it; another
+    environment's run is not found, as if it did not exist."""
+    if env_id is not None and run.env_id != env_id:
+        raise RunNotFound(run.id)
+    return run
 
 
 def _replay_of(run: Run) -> NewRun:

@@ -18,7 +18,10 @@ __all__ = ["JobNotFound", "JobStore", "StoredJob"]
 
 
 # A job by name on the driver itself (runyard.store.driver): read by every submit.
-_JOB_BY_NAME = "SELECT name, definition, version, created_at, updated_at, id FROM jobs WHERE name = ?"
+_JOB_COLUMNS = "name, definition, version, created_at, updated_at, id"
+_JOB_BY_NAME = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE name = ?"
+# By id or name: what TrueFoundry's job routes name (each of its lists and reads makes this lookup).
+_JOB_BY_REFERENCE = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ? OR name = ?"
 
 
 def _stored(row: sa.Row[Any]) -> StoredJob:
@@ -63,33 +66,41 @@ class JobStore:
     async def get(self, name: str) -> StoredJob:
         if not storable(name):
             raise JobNotFound(name)
-        hot = self._db.hot
-        row = await hot.one(_JOB_BY_NAME, (name,))
-        if row is None:
-            raise JobNotFound(name)
-        name, definition, version, created_at, updated_at, job_id = row
-        data = json.loads(definition) if hot.json_as_text else definition
-        return StoredJob(JobDefinition.from_data(name, data), version, created_at, updated_at, job_id)
+        return await self._one(_JOB_BY_NAME, (name,), name)
 
     async def get_by_reference(self, reference: str) -> StoredJob:
         """A job by its id or its name."""
         if not storable(reference):
             raise JobNotFound(reference)
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(jobs).where(sa.or_(jobs.c.id == reference, jobs.c.name == reference)))).first()
+        return await self._one(_JOB_BY_REFERENCE, (reference, reference), reference)
+
+    async def _one(self, sql: str, params: tuple[str, ...], reference: str) -> StoredJob:
+        hot = self._db.hot
+        row = await hot.one(sql, params)
         if row is None:
             raise JobNotFound(reference)
-        return _stored(row)
+        name, definition, version, created_at, updated_at, job_id = row
+        return StoredJob(JobDefinition.from_data(name, self._decoded(definition)), version, created_at, updated_at, job_id)
+
+    def _decoded(self, definition: Any) -> Any:
+        return json.loads(definition) if self._db.hot.json_as_text else definition
 
     async def get_version(self, name: str, version: int) -> JobDefinition:
         """The definition a run was submitted against, even if the job changed or was deleted since."""
-        if not storable(name):
+        found = await self.get_versions(name, [version])
+        if version not in found:
             raise JobNotFound(name, version)
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(sa.select(job_versions.c.definition).where(job_versions.c.name == name, job_versions.c.version == version))).first()
-        if row is None:
-            raise JobNotFound(name, version)
-        return JobDefinition.from_data(name, row.definition)
+        return found[version]
+
+    async def get_versions(self, name: str, versions: list[int]) -> dict[int, JobDefinition]:
+        """These versions of a job (those that exist), in one statement."""
+        if not storable(name) or not versions:
+            return {}
+        wanted = sorted(set(versions))
+        rows = await self._db.hot.all(
+            f"SELECT version, definition FROM job_versions WHERE name = ? AND version IN ({', '.join('?' for _ in wanted)})", [name, *wanted]
+        )
+        return {version: JobDefinition.from_data(name, self._decoded(definition)) for version, definition in rows}
 
     async def list(self) -> list[StoredJob]:
         async with self._db.engine.connect() as conn:
