@@ -17,8 +17,10 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +120,17 @@ def serve_processes(options: ServeOptions, processes: int, **uvicorn_options: ob
     """Serve with `processes` processes on one port, under uvicorn's supervisor."""
     import uvicorn
 
+    from runyard.metrics import MULTIPROCESS_VARIABLE
+
     os.environ[OPTIONS_VARIABLE] = options.to_environment()
     os.environ[f"{OPTIONS_VARIABLE}_PARENT"] = str(os.getpid())
-    uvicorn.run("runyard.serving:app_from_environment", factory=True, workers=processes, **uvicorn_options)  # type: ignore[arg-type]
+    # prometheus_client's multiprocess mode (runyard.metrics): a fresh directory of value files
+    # for this server's processes, set before they start (each reads it as it imports the client),
+    # never one left by an earlier server (its counters would be added to this one's), removed after.
+    directory = tempfile.mkdtemp(prefix="runyard-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = directory
+    try:
+        uvicorn.run("runyard.serving:app_from_environment", factory=True, workers=processes, **uvicorn_options)  # type: ignore[arg-type]
+    finally:
+        os.environ.pop(MULTIPROCESS_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)
