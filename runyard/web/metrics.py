@@ -114,6 +114,10 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # connexion's routing writes the operationId into scope["extensions"] of a shallow copy of
+        # the scope: only when the dict is already there is it the one this scope holds too (uvicorn
+        # sends none; starlette's TestClient does).
+        extensions = scope.setdefault("extensions", {})
         status = 500  # what a request that raised through every handler is answered
 
         async def sent(message: Message) -> None:
@@ -125,7 +129,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, sent)
         finally:
-            operation = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id") or "unmatched"
+            operation = extensions.get("connexion_routing", {}).get("operation_id") or "unmatched"
             key = (operation, status)
             child = self._children.get(key)
             if child is None:
