@@ -24,10 +24,10 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runyard import metrics
 from runyard.dialects import native
 from runyard.domain import JobDefinition, StoreUnavailable
 from runyard.domain.schedules import DeclaredSchedule
-from runyard import metrics
 from runyard.executor.worker import Worker, WorkerSettings
 from runyard.runtime import apply_declared_now, install_jobs_now, startup_jobs
 from runyard.service import RunService

@@ -50,7 +50,9 @@ class _Families(Collector):
 
 def counts_text(groups: list[tuple[str, str, str, int]]) -> bytes:
     """Runs by environment, job and state, and the queue's depth (runs waiting to start) by job."""
-    runs = GaugeMetricFamily("runyard_runs", "Runs in the store by environment, job and state (from the counts the store keeps)", labels=["environment", "job", "state"])
+    runs = GaugeMetricFamily(
+        "runyard_runs", "Runs in the store by environment, job and state (from the counts the store keeps)", labels=["environment", "job", "state"]
+    )
     depth = GaugeMetricFamily("runyard_queue_depth", "Runs waiting to start (queued, delayed, retrying) by job, in every environment", labels=["job"])
     waiting: dict[str, int] = {}
     for environment, job, state, count in groups:
