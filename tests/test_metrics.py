@@ -22,10 +22,11 @@ from runyard.executor.worker import WorkerSettings
 from runyard.jobs import JobDefinition
 from runyard.store.db import normalise_url
 from runyard.store.driver import PostgresStatements, SQLiteStatements
-from runyard.web.app import create_app
+from runyard.web.app import Runs, create_app
 from tests.support.keys import with_key_store
 from tests.support.servers import start_server, stop_server
 from tests.support.waiting import wait_for
+from tests.test_webhooks import Receiver
 
 RUNS = "/api/v1/runs"
 FAST_WORKER = WorkerSettings(
@@ -198,6 +199,24 @@ def test_metrics_counters_move_as_runs_are_submitted_and_finish(sqlite_url: str)
     assert moved("runyard_run_start_delay_seconds_count", job="quick") == 3
     assert moved("runyard_run_duration_seconds_count", job="quick", state="succeeded") == 3
     assert value(after, "runyard_worker_slots") >= FAST_WORKER.concurrency
+
+
+@pytest.mark.slow  # a real run and its webhook delivered to a receiver on 127.0.0.1
+def test_metrics_count_webhook_deliveries_by_outcome(sqlite_url: str) -> None:
+    receiver = Receiver()
+    try:
+        app = create_app(sqlite_url, jobs=[QUICK], worker=FAST_WORKER, runs=Runs(webhook_allow_private=True))
+        with TestClient(app) as client:
+            before = value(client.get("/metrics").text, "runyard_webhook_deliveries_total", outcome="delivered")
+            assert client.post(RUNS, json={"job": "quick", "webhook_url": receiver.url}).status_code == 202
+            wait_for(lambda: receiver.deliveries, 15, "the webhook to be delivered")
+            wait_for(
+                lambda: value(client.get("/metrics").text, "runyard_webhook_deliveries_total", outcome="delivered") == before + 1,
+                5,
+                "the delivery to be counted",
+            )
+    finally:
+        receiver.close()
 
 
 @pytest.mark.slow  # a real `runyard serve --processes 2`

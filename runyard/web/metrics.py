@@ -57,8 +57,7 @@ def counts_text(groups: list[tuple[str, str, str, int]]) -> bytes:
     waiting: dict[str, int] = {}
     for environment, job, state, count in groups:
         runs.add_metric([environment, job, state], count)
-        if state in _WAITING:
-            waiting[job] = waiting.get(job, 0) + count
+        waiting[job] = waiting.get(job, 0) + (count if state in _WAITING else 0)  # every job the counts know: 0, not absent
     for job, count in sorted(waiting.items()):
         depth.add_metric([job], count)
     registry = CollectorRegistry(auto_describe=False)
