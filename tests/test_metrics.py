@@ -224,13 +224,15 @@ def test_metrics_with_several_processes_show_every_process_observations(sqlite_u
     leftovers = set(Path(tempfile.gettempdir()).glob("runyard-metrics-*"))
     server = start_server(sqlite_url, tmp_path / "serve.log", "--processes", "2", "--workers", "1")
     try:
+        # /health answered from one process; the other may still be starting its workers.
+        wait_for(lambda: value(httpx.get(f"{server.url}/metrics", timeout=10).text, "runyard_worker_slots") == 2, 30, "both processes' worker slots")
         submits = 12
         for _ in range(submits):  # on new connections, so that both processes answer some
             assert httpx.post(f"{server.url}{RUNS}", json={"job": "demo", "delay": 3600}, timeout=10).status_code == 202
         for _ in range(4):  # whichever process answers the scrape, it shows them all
             text = httpx.get(f"{server.url}/metrics", timeout=10).text
             assert value(text, "runyard_http_request_duration_seconds_count", operation="handlers.runs.submit_run", status="202") == submits
-            assert value(text, "runyard_worker_slots") == 2
+            assert value(text, "runyard_worker_slots") == 2  # one slot in each process: the gauge sums them
             assert value(text, "runyard_queue_depth", job="demo") == submits
     finally:
         stop_server(server)
