@@ -6,7 +6,8 @@ imports in each: the options travel in an environment variable), each with its o
 workers, background loops and connections. Everything they share goes through the database,
 which is built for any number of servers (claims, schedules, bulk actions, retention). A process
 that loses its supervisor, however the supervisor went, is told to stop (Linux's parent-death
-signal), so a killed `runyard serve` leaves no server behind.
+signal), so a killed `runyard serve` leaves no server behind. Their metrics are kept in
+prometheus_client's multiprocess files, in a directory the supervisor makes for them (runyard.metrics).
 """
 
 from __future__ import annotations
