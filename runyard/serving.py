@@ -117,6 +117,24 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+METRICS_PREFIX = "runyard-metrics-"  # then the supervisor's pid, a dash and mkdtemp's letters
+
+
+def forget_stale_metrics_directories(parent: str | None = None) -> None:
+    """Remove the metrics directories of supervisors that are gone without removing their own
+    (killed with SIGKILL: no `finally` runs), so that they do not pile up in the temporary folder."""
+    for path in Path(parent or tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*-*"):
+        pid = path.name[len(METRICS_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 def serve_processes(options: ServeOptions, processes: int, **uvicorn_options: object) -> None:
     """Serve with `processes` processes on one port, under uvicorn's supervisor."""
     import uvicorn
@@ -127,8 +145,10 @@ def serve_processes(options: ServeOptions, processes: int, **uvicorn_options: ob
     os.environ[f"{OPTIONS_VARIABLE}_PARENT"] = str(os.getpid())
     # prometheus_client's multiprocess mode (runyard.metrics): a fresh directory of value files
     # for this server's processes, set before they start (each reads it as it imports the client),
-    # never one left by an earlier server (its counters would be added to this one's), removed after.
-    directory = tempfile.mkdtemp(prefix="runyard-metrics-")
+    # never one left by an earlier server (its counters would be added to this one's), removed after
+    # (or, when the supervisor was killed outright, by the next `serve --processes` on this machine).
+    forget_stale_metrics_directories()
+    directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     os.environ[MULTIPROCESS_VARIABLE] = directory
     try:
         uvicorn.run("runyard.serving:app_from_environment", factory=True, workers=processes, **uvicorn_options)  # type: ignore[arg-type]

@@ -4,7 +4,9 @@ scrape under `serve --processes N`."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -20,6 +22,7 @@ from starlette.testclient import TestClient
 
 from runyard.executor.worker import WorkerSettings
 from runyard.jobs import JobDefinition
+from runyard.serving import METRICS_PREFIX, forget_stale_metrics_directories
 from runyard.store.db import normalise_url
 from runyard.store.driver import PostgresStatements, SQLiteStatements
 from runyard.web.app import Runs, create_app
@@ -237,3 +240,15 @@ def test_metrics_with_several_processes_show_every_process_observations(sqlite_u
     finally:
         stop_server(server)
     assert set(Path(tempfile.gettempdir()).glob("runyard-metrics-*")) <= leftovers, "the multiprocess directory is removed"
+
+
+def test_serve_removes_the_metrics_directory_a_killed_supervisor_left(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f"{METRICS_PREFIX}{gone.pid}-abc"
+    live = tmp_path / f"{METRICS_PREFIX}{os.getpid()}-def"
+    for directory in (stale, live):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"")
+    forget_stale_metrics_directories(str(tmp_path))
+    assert not stale.exists() and live.exists()
