@@ -97,6 +97,9 @@ def cases(info: SeedInfo) -> list[Case]:
             two,
             get(f"/api/svc/v1/jobs/{info.top_job}/runs?sortBy=duration&limit=20", auth),
         ),
+        # A Prometheus scrape: runyard only (the floor and the peer have no /metrics). What it reads
+        # is the counts by (environment, job, state), so its time must not grow with the runs.
+        Case("metrics", "GET /metrics (a Prometheus scrape: runs by environment, job and state from the counts)", ("runyard",), get("/metrics")),
         # Last: it adds runs, which every later read would see.
         Case("submit", 'submit POST /api/v1/runs {"job": "demo"}', two, [{"method": "POST", "path": "/api/v1/runs", "body": {"job": "demo"}}]),
     ]
@@ -252,7 +255,7 @@ def log(message: str) -> None:
 
 
 # Cases read at every size of `--runs` (the lists and status by id); submit adds runs and is read at the first only.
-READ_CASES = ("status", "list_status", "list_status_session", "list_deep", "trigger_first", "trigger_deep", "tf_start", "tf_duration")
+READ_CASES = ("status", "list_status", "list_status_session", "list_deep", "trigger_first", "trigger_deep", "tf_start", "tf_duration", "metrics")
 ALL_CASES = (*READ_CASES, "submit")  # every key cases() makes
 # Cases measured again on `runyard serve --processes N` for each N > 1 of `--processes`.
 PROCESS_CASES = ("status", "submit")

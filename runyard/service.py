@@ -637,6 +637,10 @@ class RunService:
         counts the store keeps: no run is counted on the way."""
         return await self.counts.counts(env_id=credential.scope)
 
+    async def run_counts(self) -> list[tuple[str, str, str, int]]:
+        """Runs by (environment, job, state) in every environment, from the counts (GET /metrics, for admins)."""
+        return await self.counts.by_group()
+
     async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[Run, Delivery | None]:
         """A run (as `run`) and its webhook's delivery, if it has one."""
         run, delivery = await self.webhooks.run_with_delivery(run_id)

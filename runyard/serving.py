@@ -6,7 +6,8 @@ imports in each: the options travel in an environment variable), each with its o
 workers, background loops and connections. Everything they share goes through the database,
 which is built for any number of servers (claims, schedules, bulk actions, retention). A process
 that loses its supervisor, however the supervisor went, is told to stop (Linux's parent-death
-signal), so a killed `runyard serve` leaves no server behind.
+signal), so a killed `runyard serve` leaves no server behind. Their metrics are kept in
+prometheus_client's multiprocess files, in a directory the supervisor makes for them (runyard.metrics).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,10 +117,41 @@ def _stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+METRICS_PREFIX = "runyard-metrics-"  # then the supervisor's pid, a dash and mkdtemp's letters
+
+
+def forget_stale_metrics_directories(parent: str | None = None) -> None:
+    """Remove the metrics directories of supervisors that are gone without removing their own
+    (killed with SIGKILL: no `finally` runs), so that they do not pile up in the temporary folder."""
+    for path in Path(parent or tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*-*"):
+        pid = path.name[len(METRICS_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 def serve_processes(options: ServeOptions, processes: int, **uvicorn_options: object) -> None:
     """Serve with `processes` processes on one port, under uvicorn's supervisor."""
     import uvicorn
 
+    from runyard.metrics import MULTIPROCESS_VARIABLE
+
     os.environ[OPTIONS_VARIABLE] = options.to_environment()
     os.environ[f"{OPTIONS_VARIABLE}_PARENT"] = str(os.getpid())
-    uvicorn.run("runyard.serving:app_from_environment", factory=True, workers=processes, **uvicorn_options)  # type: ignore[arg-type]
+    # prometheus_client's multiprocess mode (runyard.metrics): a fresh directory of value files
+    # for this server's processes, set before they start (each reads it as it imports the client),
+    # never one left by an earlier server (its counters would be added to this one's), removed after
+    # (or, when the supervisor was killed outright, by the next `serve --processes` on this machine).
+    forget_stale_metrics_directories()
+    directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    os.environ[MULTIPROCESS_VARIABLE] = directory
+    try:
+        uvicorn.run("runyard.serving:app_from_environment", factory=True, workers=processes, **uvicorn_options)  # type: ignore[arg-type]
+    finally:
+        os.environ.pop(MULTIPROCESS_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)

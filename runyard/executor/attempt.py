@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from runyard import metrics
 from runyard.domain import JobDefinition, Run, RunState, RunyardError
 from runyard.executor.output import Tail
 from runyard.executor.protocol import MetadataLine, ProgressLine, ResultLine, parse_line
@@ -148,7 +149,9 @@ class Attempt:
         if stop is Stop.HANDED_BACK:
             await self._write("hand back", lambda: self.queue.hand_back(self.run.id, self.settings.worker_id, now_us()))
             return
-        await self._finish(self._outcome(stop, process.returncode, duration_ms))
+        outcome = self._outcome(stop, process.returncode, duration_ms)
+        metrics.RUN_DURATION.labels(self.run.job_name, outcome.state.value).observe(duration_ms / 1000)
+        await self._finish(outcome)
 
     async def _stop_unsupervised(self, process: asyncio.subprocess.Process, readers: list[asyncio.Task[None]]) -> None:
         if process.returncode is None:

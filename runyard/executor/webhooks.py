@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from runyard import metrics
 from runyard.domain import Run
 from runyard.domain.webhooks import Delivery, is_public, literal_host_problem
 from runyard.store.db import Database
@@ -99,6 +100,7 @@ class WebhookSender:
             log.exception("webhook %s of run %s", delivery.id, run.id)
             status_code, error = None, f"{type(exc).__name__}: {exc}"
         retry_at = None if error is None else self._retry_at(delivery, run, error)
+        metrics.WEBHOOK_DELIVERIES.labels("delivered" if error is None else "retrying" if retry_at is not None else "failed").inc()
         try:
             await self.store.record(delivery.id, self.worker_id, now_us(), status_code=status_code, error=error, retry_at=retry_at)
         except Exception as exc:  # the lease runs out and another worker tries again

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from runyard import metrics
 from runyard.domain import JobDefinition, JobNotFound, Run, RunState, StoreUnavailable
 from runyard.executor.attempt import Attempt, AttemptSettings
 from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
@@ -56,12 +57,17 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then shut down gracefully (see shutdown)."""
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
-        # On PostgreSQL a run stored by any process wakes this worker (runyard.store.notify).
-        async with listening(self.db, READY_CHANNEL, lambda _payload: self.wake()):
-            await self._work(stop)
-        await self.shutdown()
-        if self.webhooks is not None:
-            await self.webhooks.close()
+        # inc/dec rather than set: several pools in one process (tests, a server's) add up.
+        metrics.SLOTS_TOTAL.inc(self.settings.concurrency)
+        try:
+            # On PostgreSQL a run stored by any process wakes this worker (runyard.store.notify).
+            async with listening(self.db, READY_CHANNEL, lambda _payload: self.wake()):
+                await self._work(stop)
+            await self.shutdown()
+            if self.webhooks is not None:
+                await self.webhooks.close()
+        finally:
+            metrics.SLOTS_TOTAL.dec(self.settings.concurrency)
 
     async def _work(self, stop: asyncio.Event) -> None:
         """Claim and start runs whenever slots are free, until `stop` is set."""
@@ -98,15 +104,20 @@ class Worker:
     async def _fill(self) -> None:
         while len(self._attempts) < self.settings.concurrency:
             claimed_at = time.monotonic()  # the lease counts from no later than this
-            run = await self.queue.claim(self.worker_id, now_us(), self.settings.lease_seconds)
+            now = now_us()
+            run = await self.queue.claim(self.worker_id, now, self.settings.lease_seconds)
             if run is None:
                 return
+            if run.started_at == now:  # this claim started it (a retry's or a handed-back run's start stays the first)
+                metrics.START_DELAY.labels(run.job_name).observe(max(run.started_at - run.created_at, 0) / 1_000_000)
             task = asyncio.create_task(self._execute(run, claimed_at))
             self._attempts[task] = None
+            metrics.SLOTS_BUSY.inc()
             task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._attempts.pop(task, None)
+        metrics.SLOTS_BUSY.dec()
         self._wake.set()  # a slot is free: claim again without waiting for the poll
         if not task.cancelled() and task.exception() is not None:
             log.error("worker %s: attempt failed unexpectedly", self.worker_id, exc_info=task.exception())

@@ -48,6 +48,18 @@ class RunCounts:
         row = await self._db.hot.one(f"SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM ({_BOTH}) AS counted{found.sql()}", found.params)
         return int(row[0]) if row is not None else 0
 
+    async def by_group(self) -> list[tuple[str, str, str, int]]:
+        """Runs by (environment's name, job, state), every group the counts hold (one whose runs have all
+        moved on holds 0, so a metric's series goes to 0 rather than vanishing): one statement over the
+        counts and the deltas (and the environments, by key), never over the runs (GET /metrics reads this)."""
+        rows = await self._db.hot.all(
+            "SELECT environments.name, counted.job_name, counted.state, CAST(SUM(counted.runs) AS BIGINT)"
+            f" FROM ({_BOTH}) AS counted JOIN environments ON environments.id = counted.env_id"
+            " GROUP BY environments.name, counted.job_name, counted.state",
+            [],
+        )
+        return [(str(row[0]), str(row[1]), str(row[2]), int(row[3] or 0)) for row in rows]
+
     async def waiting(self) -> int:
         """Runs waiting to start (queued, delayed, retrying), in every environment."""
         by_state = (await self.counts()).by_state

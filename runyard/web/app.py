@@ -24,6 +24,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from runyard import metrics
 from runyard.dialects import native
 from runyard.domain import JobDefinition, StoreUnavailable
 from runyard.domain.schedules import DeclaredSchedule
@@ -39,6 +40,7 @@ from runyard.web.context import reset_service, use_service
 from runyard.web.docs import docs_routes
 from runyard.web.encoding import FastJsonifier
 from runyard.web.limits import body_limits
+from runyard.web.metrics import RequestMetrics, metrics_route
 from runyard.web.proxy import ForwardedHost
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
@@ -61,10 +63,11 @@ class _ServiceScope:
 
 
 class _DocsFirst:
-    """Requests for the docs pages go through their router; every other request goes straight to
-    connexion, without first being matched against each docs route in turn."""
+    """Requests for the docs pages and /metrics (outside the API: the spec does not describe them) go
+    through their router; every other request goes straight to connexion, without first being matched
+    against each of those routes in turn."""
 
-    PREFIXES = ("/docs", "/redoc", "/openapi.")
+    PREFIXES = ("/docs", "/redoc", "/openapi.", "/metrics")
 
     def __init__(self, docs: Router, api: ASGIApp) -> None:
         self.docs = docs  # it also runs the lifespan, and hands what it does not match to `api`
@@ -264,10 +267,13 @@ def create_app(
                 await pool
             await workers_db.close()
             await db.close()
+            metrics.process_ending()
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
-    api = _connexion_app(spec, spec_path, require_keys, limits)
-    outer = _DocsFirst(Router(routes=docs_routes(text, spec), default=api, lifespan=lifespan), api)
+    # Every API request is timed by operation (runyard.web.metrics); the docs and /metrics are not.
+    api = RequestMetrics(_connexion_app(spec, spec_path, require_keys, limits))
+    routes = [*docs_routes(text, spec), metrics_route(require_keys=require_keys)]
+    outer = _DocsFirst(Router(routes=routes, default=api, lifespan=lifespan), api)
     scoped: ASGIApp = _ServiceScope(outer, service)
     return ForwardedHost(scoped) if runs.trust_proxy else scoped
