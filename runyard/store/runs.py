@@ -377,11 +377,11 @@ class RunStore:
         hot = self._db.hot
         total = await self._counts.total(flt)
         if total is None:
-            counted = await hot.one(count_sql(found), found.params)
+            counted = await hot.each_time(count_sql(found), found.params)
             total = int(counted[0]) if counted is not None else 0
         if offset >= total:
             return [], total
-        rows = await hot.all(page_sql(columns, found, sort, descending), [*found.params, limit, offset])
+        rows = await hot.all(page_sql(columns, found, sort, descending, deferred=offset > 0), [*found.params, limit, offset])
         return rows, total
 
     async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
@@ -483,7 +483,7 @@ class RunStore:
         if found.nothing:
             return 0
         found.add("created_at <= ?", cutoff)
-        row = await self._db.hot.one(count_sql(found), found.params)
+        row = await self._db.hot.each_time(count_sql(found), found.params)
         return int(row[0]) if row is not None else 0
 
     async def add_tags(self, run_id: str, tags: list[str], *, limit: int = MAX_TAGS) -> int:
