@@ -588,3 +588,57 @@ def test_run_counts_follow_every_insert_change_of_state_and_delete_before_and_af
         ({"queued": 2, "running": 1}, 1),
         ({"queued": 2, "running": 1}, 1),
     ]
+
+
+def test_a_sessions_total_follows_every_insert_change_of_state_and_delete_before_and_after_folding(database_url: str) -> None:
+    """Triggers keep counts by (environment, session, state) (migration 0015): a session's list total
+    is read from them, and it is what counting the session's runs says, at every step."""
+    from runyard.store.counts import RunCounts
+    from runyard.store.queue import RunQueue
+
+    async def scenario() -> list[tuple[int | None, int, int, int]]:
+        db = open_database(database_url, run_migrations=False)
+        store, counts, queue = RunStore(db), RunCounts(db), RunQueue(db)
+        seen: list[tuple[int | None, int, int, int]] = []
+        session, queued = RunFilter(session_id="chat-1"), RunFilter(session_id="chat-1", states=frozenset({RunState.QUEUED}))
+
+        async def look() -> None:
+            listed = await store.list_page(session, offset=0, limit=100)
+            seen.append((await counts.total(session), listed.total, len(listed.items), (await counts.total(queued)) or 0))
+
+        try:
+            env = await RunService(db).default_environment()
+            made = [(await store.insert(NewRun(job_name="demo", input=None, env_id=env.id, session_id="chat-1" if i < 3 else None)))[0] for i in range(4)]
+            await look()
+            assert await queue.claim("w1", now_us(), 15) is not None  # the oldest: a run of the session
+            await look()
+            await counts.fold()
+            await look()
+            await store.delete(made[2].id)
+            await store.delete(made[3].id)  # no session: nothing to count
+            await look()
+            await counts.fold()
+            await look()
+        finally:
+            await db.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [(3, 3, 3, 3), (3, 3, 3, 2), (3, 3, 3, 2), (2, 2, 2, 1), (2, 2, 2, 1)]
+
+
+def test_a_session_filter_with_a_job_is_counted_over_the_runs_not_from_the_counts(database_url: str) -> None:
+    """The session counts hold no job: a session and job filter counts the runs themselves (through an index)."""
+    from runyard.store.counts import RunCounts
+
+    async def scenario() -> tuple[int | None, int]:
+        db = open_database(database_url, run_migrations=False)
+        try:
+            env = await RunService(db).default_environment()
+            for job in ("demo", "demo", "other"):
+                await RunStore(db).insert(NewRun(job_name=job, input=None, env_id=env.id, session_id="chat-2"))
+            flt = RunFilter(session_id="chat-2", job_name="demo")
+            return await RunCounts(db).total(flt), (await RunStore(db).list_page(flt, offset=0, limit=10)).total
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == (None, 2)

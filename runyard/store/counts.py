@@ -1,24 +1,27 @@
-"""Counts of runs by (environment, job, state), without counting runs.
+"""Counts of runs by (environment, job, state) and by (environment, session, state), without counting runs.
 
-Triggers on `runs` append a delta for every change (migration 0007); `fold` moves the deltas into
-`run_counts` (housekeeping calls it), and a reader sums both in one statement, so a count is exact
-at any moment and costs rows per (environment, job, state), not per run.
+Triggers on `runs` append a delta for every change (migrations 0007 and 0015); `fold` moves the
+deltas into `run_counts` and `session_counts` (housekeeping and every server call it), and a reader
+sums both in one statement, so a count is exact at any moment and costs rows per group, not per run.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from runyard.domain import WAITING_STATES, RunFilter, StateCounts
 from runyard.store.db import Database
-from runyard.store.run_filters import counted_by_state, where
-from runyard.store.schema import run_count_deltas, run_counts
+from runyard.store.run_filters import counted_by_session, counted_by_state, where
+from runyard.store.schema import run_count_deltas, run_counts, session_count_deltas, session_counts
 
 _FOLD_LOCK = 72411  # PostgreSQL advisory lock: one fold at a time (72410 is the migrations')
 # Both tables' rows as one: the counts folded so far and the deltas since.
 _BOTH = "SELECT env_id, job_name, state, runs FROM run_counts UNION ALL SELECT env_id, job_name, state, runs FROM run_count_deltas"
-_GROUP = (run_count_deltas.c.env_id, run_count_deltas.c.job_name, run_count_deltas.c.state)
+_BOTH_SESSIONS = "SELECT env_id, session_id, state, runs FROM session_counts UNION ALL SELECT env_id, session_id, state, runs FROM session_count_deltas"
 
 
 class RunCounts:
@@ -38,14 +41,19 @@ class RunCounts:
         return StateCounts(by_state, sum(int(row[2]) for row in rows))
 
     async def total(self, flt: RunFilter) -> int | None:
-        """How many runs the filter selects, when the counts can say (see counted_by_state); else None.
-        Its cost grows with the number of (environment, job, state) groups, not with the runs."""
-        if not counted_by_state(flt):
+        """How many runs the filter selects, when the counts can say (only states and environment
+        filtered, with jobs or with a session; see run_filters); else None. Its cost grows with the
+        number of groups the filter selects, not with the runs."""
+        if counted_by_state(flt):
+            both = _BOTH
+        elif counted_by_session(flt):
+            both = _BOTH_SESSIONS
+        else:
             return None
         found = where(flt)
         if found.nothing:
             return 0
-        row = await self._db.hot.one(f"SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM ({_BOTH}) AS counted{found.sql()}", found.params)
+        row = await self._db.hot.one(f"SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM ({both}) AS counted{found.sql()}", found.params)
         return int(row[0]) if row is not None else 0
 
     async def by_group(self) -> list[tuple[str, str, str, int]]:
@@ -68,36 +76,48 @@ class RunCounts:
     async def fold(self) -> None:
         """Move the deltas into the counts (a no-op when another server is folding on PostgreSQL)."""
         async with self._db.engine.begin() as conn:
-            if self._db.kind == "postgresql":
-                if not (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK)))).scalar():
-                    return
-                # What is deleted is exactly what is counted: a delta committed meanwhile stays for the next fold.
-                moved = run_count_deltas.delete().returning(*_GROUP, run_count_deltas.c.runs, run_count_deltas.c.keyed).cte("moved")
-                summed = sa.select(moved.c.env_id, moved.c.job_name, moved.c.state, sa.func.sum(moved.c.runs), sa.func.sum(moved.c.keyed)).group_by(
-                    moved.c.env_id, moved.c.job_name, moved.c.state
-                )
-                pg_insert = postgresql.insert(run_counts).from_select(["env_id", "job_name", "state", "runs", "keyed"], summed)
-                await conn.execute(
-                    pg_insert.on_conflict_do_update(
-                        index_elements=["env_id", "job_name", "state"],
-                        set_={"runs": run_counts.c.runs + pg_insert.excluded.runs, "keyed": run_counts.c.keyed + pg_insert.excluded.keyed},
-                    )
-                )
+            if self._db.kind == "postgresql" and not (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK)))).scalar():
                 return
-            # SQLite: this transaction holds the only write lock, so nothing is appended meanwhile.
-            last = (await conn.execute(sa.select(sa.func.max(run_count_deltas.c.id)))).scalar()
-            if last is None:
-                return
-            summed_sqlite = (
-                sa.select(*_GROUP, sa.func.sum(run_count_deltas.c.runs), sa.func.sum(run_count_deltas.c.keyed))
-                .where(run_count_deltas.c.id <= last)
-                .group_by(*_GROUP)
+            for fold in _FOLDS:
+                await fold.run(conn, self._db.kind)
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """Deltas folded into their counts: the group's key columns and the summed columns."""
+
+    counts: sa.Table
+    deltas: sa.Table
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+
+    async def run(self, conn: Any, kind: str) -> None:
+        d, c = self.deltas, self.counts
+        group = [d.c[name] for name in self.keys]
+        if kind == "postgresql":
+            # What is deleted is exactly what is counted: a delta committed meanwhile stays for the next fold.
+            moved = d.delete().returning(*group, *(d.c[name] for name in self.sums)).cte("moved")
+            summed = sa.select(*(moved.c[name] for name in self.keys), *(sa.func.sum(moved.c[name]) for name in self.sums)).group_by(
+                *(moved.c[name] for name in self.keys)
             )
-            lite_insert = sqlite.insert(run_counts).from_select(["env_id", "job_name", "state", "runs", "keyed"], summed_sqlite)
+            pg_insert = postgresql.insert(c).from_select([*self.keys, *self.sums], summed)
             await conn.execute(
-                lite_insert.on_conflict_do_update(
-                    index_elements=["env_id", "job_name", "state"],
-                    set_={"runs": run_counts.c.runs + lite_insert.excluded.runs, "keyed": run_counts.c.keyed + lite_insert.excluded.keyed},
-                )
+                pg_insert.on_conflict_do_update(index_elements=list(self.keys), set_={name: c.c[name] + pg_insert.excluded[name] for name in self.sums})
             )
-            await conn.execute(run_count_deltas.delete().where(run_count_deltas.c.id <= last))
+            return
+        # SQLite: this transaction holds the only write lock, so nothing is appended meanwhile.
+        last = (await conn.execute(sa.select(sa.func.max(d.c.id)))).scalar()
+        if last is None:
+            return
+        summed_sqlite = sa.select(*group, *(sa.func.sum(d.c[name]) for name in self.sums)).where(d.c.id <= last).group_by(*group)
+        lite_insert = sqlite.insert(c).from_select([*self.keys, *self.sums], summed_sqlite)
+        await conn.execute(
+            lite_insert.on_conflict_do_update(index_elements=list(self.keys), set_={name: c.c[name] + lite_insert.excluded[name] for name in self.sums})
+        )
+        await conn.execute(d.delete().where(d.c.id <= last))
+
+
+_FOLDS = (
+    _Fold(run_counts, run_count_deltas, ("env_id", "job_name", "state"), ("runs", "keyed")),
+    _Fold(session_counts, session_count_deltas, ("session_id", "state", "env_id"), ("runs",)),
+)

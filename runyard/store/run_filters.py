@@ -116,6 +116,12 @@ def counted_by_state(flt: RunFilter) -> bool:
     return flt == only_counted
 
 
+def counted_by_session(flt: RunFilter) -> bool:
+    """Whether the counts by (environment, session, state) answer how many runs the filter selects:
+    a session's runs, filtered on states and environment at most."""
+    return flt.session_id is not None and flt == RunFilter(session_id=flt.session_id, states=flt.states, env_id=flt.env_id)
+
+
 def order_by(sort: str | None, descending: bool) -> str:
     """ORDER BY a column (or the shown status), then id for a stable order among ties."""
     if sort is not None and sort not in SORTABLE:

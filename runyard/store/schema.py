@@ -182,6 +182,28 @@ run_count_deltas = sa.Table(
     sa.Column("keyed", sa.BigInteger, nullable=False),
 )
 
+
+# Counts of runs by (environment, session, state), kept as run_counts is (migration 0015).
+session_counts = sa.Table(
+    "session_counts",
+    metadata,
+    sa.Column("session_id", sa.String(256), primary_key=True),
+    sa.Column("state", sa.String(20), primary_key=True),
+    sa.Column("env_id", sa.String(40), primary_key=True),
+    sa.Column("runs", sa.BigInteger, nullable=False),
+)
+
+session_count_deltas = sa.Table(
+    "session_count_deltas",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("env_id", sa.String(40), nullable=False),
+    sa.Column("session_id", sa.String(256), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("runs", sa.BigInteger, nullable=False),
+    sa.Index("ix_session_count_deltas_session", "session_id", "state"),
+)
+
 # A run's webhook, written with the run at submit and sent by workers once it has finished (migration 0008).
 webhook_deliveries = sa.Table(
     "webhook_deliveries",
