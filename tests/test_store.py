@@ -642,3 +642,21 @@ def test_a_session_filter_with_a_job_is_counted_over_the_runs_not_from_the_count
             await db.close()
 
     assert asyncio.run(scenario()) == (None, 2)
+
+
+def test_postgresql_sessions_never_compile_plans_with_jit_and_give_up_on_locks(pg_url: str) -> None:
+    """Both pools' sessions (SQLAlchemy's and the driver's) run with jit off and the store's lock_timeout:
+    on 10,000,000 runs a page whose plan was costed high spent 80-130 ms in JIT compilation."""
+
+    async def settings() -> list[tuple[str, str]]:
+        db = open_database(pg_url, run_migrations=False, wait_seconds=2)
+        try:
+            async with db.engine.connect() as conn:
+                engine = (await conn.execute(sa.text("SELECT current_setting('jit'), current_setting('lock_timeout')"))).one()
+            hot = await db.hot.one("SELECT current_setting('jit'), current_setting('lock_timeout')", ())
+            assert hot is not None
+            return [tuple(engine), tuple(hot)]
+        finally:
+            await db.close()
+
+    assert asyncio.run(settings()) == [("off", "2s"), ("off", "2s")]

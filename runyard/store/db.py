@@ -198,12 +198,21 @@ class Database:
             self.conninfo,
             wait_seconds=self.wait_seconds,
             max_size=HOT_POOL_SIZE,
-            lock_timeout_ms=self._lock_timeout_ms,
+            options=self._session_options,
         )
 
     @property
-    def _lock_timeout_ms(self) -> int:
-        return max(1, int(self.wait_seconds * 1000))
+    def _session_options(self) -> str:
+        """Every PostgreSQL session's settings (libpq `options`).
+
+        lock_timeout: a statement waiting on a lock (a table someone locked, a row another
+        transaction holds) gives up after the store's wait, and the request is a 503 instead of a hang.
+        jit=off: PostgreSQL compiles a plan whose estimated cost passes jit_above_cost; on 10,000,000
+        runs a page whose plan was costed high (a generic plan, a count) spent 80-130 ms compiling
+        for a statement that then ran in under a millisecond. runyard's statements are short
+        lookups and index ranges, which compiling never pays back.
+        """
+        return f"-c lock_timeout={max(1, int(self.wait_seconds * 1000))} -c jit=off"
 
     def _new_engine(self) -> GuardedEngine | InlineEngine:
         if self.kind == "sqlite":
@@ -212,12 +221,8 @@ class Database:
             return InlineEngine(engine, lock_wait_seconds=self.wait_seconds)
         # No pre-ping: it cost a round trip (~0.4 ms) on every checkout; a dropped connection is
         # invalidated by SQLAlchemy on its first error instead.
-        # lock_timeout: a statement waiting on a lock (a table someone locked, a row another transaction
-        # holds) gives up after the same wait, and the request is a 503 instead of a hang.
         return GuardedEngine(
-            create_async_engine(
-                self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds, connect_args={"options": f"-c lock_timeout={self._lock_timeout_ms}"}
-            )
+            create_async_engine(self.urls.sync, pool_recycle=1800, pool_timeout=self.wait_seconds, connect_args={"options": self._session_options})
         )
 
     async def close(self) -> None:

@@ -173,13 +173,13 @@ def _unavailable_on_failure() -> Iterator[None]:
 class PostgresStatements:
     json_as_text = False
 
-    def __init__(self, conninfo: str, *, wait_seconds: float, max_size: int, lock_timeout_ms: int) -> None:
+    def __init__(self, conninfo: str, *, wait_seconds: float, max_size: int, options: str) -> None:
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=1,
             max_size=max_size,
             timeout=wait_seconds,
-            kwargs={"autocommit": True, "options": f"-c lock_timeout={lock_timeout_ms}"},
+            kwargs={"autocommit": True, "options": options},  # Database._session_options
             open=False,
         )
         self._opened: asyncio.Task[None] | None = None
