@@ -96,14 +96,17 @@ class Worker:
         self._wake.set()
 
     async def _fill(self) -> None:
-        while len(self._attempts) < self.settings.concurrency:
+        while (free := self.settings.concurrency - len(self._attempts)) > 0:
             claimed_at = time.monotonic()  # the lease counts from no later than this
-            run = await self.queue.claim(self.worker_id, now_us(), self.settings.lease_seconds)
-            if run is None:
+            # Every free slot in one claim; a claim may take fewer than asked (a limit stops it,
+            # see RunQueue.claim_many), so ask again until the slots are full or nothing is ready.
+            runs = await self.queue.claim_many(self.worker_id, now_us(), self.settings.lease_seconds, free)
+            if not runs:
                 return
-            task = asyncio.create_task(self._execute(run, claimed_at))
-            self._attempts[task] = None
-            task.add_done_callback(self._done)
+            for run in runs:
+                task = asyncio.create_task(self._execute(run, claimed_at))
+                self._attempts[task] = None
+                task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._attempts.pop(task, None)

@@ -46,6 +46,8 @@ class HotTransaction(Protocol):
 
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None: ...
 
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
+
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
     async def count(self, sql: str, params: Sequence[Any]) -> int:
@@ -68,6 +70,12 @@ class HotStatements(Protocol):
         """A write transaction (on SQLite: under the write lock, taken as runyard.store.inline takes it)."""
         ...
 
+    def writes(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
+        """Writes each atomic on its own, for a caller whose statements need no transaction together:
+        on PostgreSQL each commits by itself (autocommit: one round trip, no BEGIN and COMMIT); on
+        SQLite they run as in transaction(), under the write lock."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -83,6 +91,9 @@ class _SQLiteTransaction:
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
         row: Row | None = self._connection.execute(sql, params).fetchone()
         return row
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return self._connection.execute(sql, params).fetchall()
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._connection.executemany(sql, rows)
@@ -106,6 +117,10 @@ class SQLiteStatements:
     async def transaction(self) -> AsyncIterator[HotTransaction]:
         async with self._writer.begin() as connection:
             yield _SQLiteTransaction(connection.driver)
+
+    def writes(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
+        # SQLite's single writer makes a transaction no dearer than the statement alone.
+        return self.transaction()
 
     def _reader(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -186,6 +201,13 @@ class PostgresStatements:
             async with self._pool.connection() as connection, connection.transaction():
                 yield _PostgresTransaction(connection, self._text)
 
+    @contextlib.asynccontextmanager
+    async def writes(self) -> AsyncIterator[HotTransaction]:
+        await self._open()
+        with _unavailable_on_failure():
+            async with self._pool.connection() as connection:  # in autocommit (the pool's kwargs)
+                yield _PostgresTransaction(connection, self._text)
+
     async def close(self) -> None:
         if self._opened is not None:
             await self._pool.close()
@@ -200,6 +222,10 @@ class _PostgresTransaction:
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
         cursor = await self._connection.execute(self._text(sql), params)
         return await cursor.fetchone() if cursor.description is not None else None
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        cursor = await self._connection.execute(self._text(sql), params)
+        return await cursor.fetchall()
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         async with self._connection.cursor() as cursor:

@@ -105,10 +105,10 @@ def run_from_values(m: Mapping[Any, Any]) -> Run:
 # A run by id on the driver itself (runyard.store.driver): its columns in table order.
 RUN_COLUMNS = tuple(column.name for column in runs.c)
 _RUN_JSON = frozenset(column.name for column in runs.c if isinstance(column.type, sa.JSON))
-_QUOTED_RUN_COLUMNS = ", ".join(f'"{name}"' for name in RUN_COLUMNS)
-RUN_BY_ID = f"SELECT {_QUOTED_RUN_COLUMNS} FROM runs WHERE id = ?"
+QUOTED_RUN_COLUMNS = ", ".join(f'"{name}"' for name in RUN_COLUMNS)
+RUN_BY_ID = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs WHERE id = ?"
 # Every column is given: the values _write does not set are NULL, as the table's defaults are.
-_INSERT_RUN = f"INSERT INTO runs ({_QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)}) RETURNING {_QUOTED_RUN_COLUMNS}"
+_INSERT_RUN = f"INSERT INTO runs ({QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)}) RETURNING {QUOTED_RUN_COLUMNS}"
 
 
 def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
