@@ -57,6 +57,19 @@ async def _drain(queue: RunQueue, worker: str, slots: int) -> list[Run]:
     return taken
 
 
+async def _race(db: Database, workers: int) -> list[Run]:
+    """`workers` claiming 4 slots at a time at once, each a store of its own as separate processes
+    have, then one more: a worker that found nothing stops, while runs another one had locked
+    and let go of may remain (a real worker polls again)."""
+    stores = [db.separate() for _ in range(workers)]
+    try:
+        taken = await asyncio.gather(*(_drain(RunQueue(store), f"w{i}", 4) for i, store in enumerate(stores)))
+    finally:
+        for store in stores:
+            await store.close()
+    return [run for runs in taken for run in runs] + await _drain(RunQueue(db), "last", 4)
+
+
 def test_one_claim_fills_every_free_slot_by_priority_then_age(database_url: str) -> None:
     async def work(db: Database) -> tuple[list[str], list[str]]:
         low, high, middle, high_later, low_later = await _store(db, *(NewRun(job_name="free", priority=p) for p in (0, 10, 5, 10, 0)))
@@ -101,14 +114,7 @@ def test_workers_claiming_several_slots_at_once_never_take_one_run_twice_on_post
 
     async def work(db: Database) -> list[Run]:
         await _store(db, *(NewRun(job_name="free") for _ in range(120)))
-        # Each worker a store of its own, as separate processes have: claims race on the database.
-        stores = [db.separate() for _ in range(workers)]
-        try:
-            taken = await asyncio.gather(*(_drain(RunQueue(store), f"w{i}", 4) for i, store in enumerate(stores)))
-        finally:
-            for store in stores:
-                await store.close()
-        return [run for runs in taken for run in runs]
+        return await _race(db, workers)
 
     taken = _on(pg_url, work)
     assert len(taken) == 120 and len({run.id for run in taken}) == 120
@@ -117,13 +123,7 @@ def test_workers_claiming_several_slots_at_once_never_take_one_run_twice_on_post
 def test_workers_claiming_several_slots_at_once_never_take_more_than_a_jobs_limit_on_postgresql(pg_url: str) -> None:
     async def work(db: Database) -> list[Run]:
         await _store(db, *(NewRun(job_name="capped") for _ in range(10)), *(NewRun(job_name="free") for _ in range(10)))
-        stores = [db.separate() for _ in range(6)]
-        try:
-            taken = await asyncio.gather(*(_drain(RunQueue(store), f"w{i}", 4) for i, store in enumerate(stores)))
-        finally:
-            for store in stores:
-                await store.close()
-        return [run for runs in taken for run in runs]
+        return await _race(db, 6)
 
     taken = _on(pg_url, work)
     assert sum(run.job_name == "capped" for run in taken) == CAPPED.concurrency

@@ -59,6 +59,7 @@ _LIMITED = (
 )
 _TAKE = "UPDATE runs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, started_at = coalesce(started_at, ?), updated_at = ?"
 _TAKEN = f"RETURNING {QUOTED_RUN_COLUMNS}, {_LIMITED}"
+_QUALIFIED_RUN_COLUMNS = ", ".join(f'runs."{name}"' for name in RUN_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,22 @@ class _Dialect:
         """Take the first ready run: the claim of one slot, a single statement."""
         first = f"SELECT runs.id FROM runs WHERE {self.ready} ORDER BY {_RUN_ORDER} LIMIT 1{self.lock}"
         return f"{_TAKE} WHERE id = ({first}) AND state = 'queued' {_TAKEN}"
+
+    @property
+    def claim_free(self) -> str:
+        """PostgreSQL, in autocommit: take the first `?` ready runs up to the first under a limit, in
+        one statement (one round trip: no transaction, which only a limit's recount needs). A row per
+        candidate in claim order, (is it under a limit, the run's columns if taken, else NULLs)."""
+        taken_columns = ", ".join(f'taken."{name}"' for name in RUN_COLUMNS)
+        return (
+            "WITH candidates AS ("
+            f"SELECT runs.id, runs.priority, runs.created_at, {_LIMITED} AS limited FROM runs WHERE {self.ready}"
+            f" ORDER BY {_RUN_ORDER} LIMIT ?{self.lock}),"
+            " numbered AS (SELECT id, limited, row_number() OVER (ORDER BY priority DESC, created_at, id) AS n FROM candidates),"
+            " free AS (SELECT id FROM numbered WHERE NOT EXISTS (SELECT 1 FROM numbered AS limiting WHERE limiting.limited AND limiting.n <= numbered.n)),"
+            f" taken AS ({_TAKE} FROM free WHERE runs.id = free.id AND runs.state = 'queued' RETURNING {_QUALIFIED_RUN_COLUMNS})"
+            f" SELECT numbered.limited, {taken_columns} FROM numbered LEFT JOIN taken ON taken.id = numbered.id ORDER BY numbered.n"
+        )
 
     @property
     def candidates(self) -> str:
@@ -174,6 +191,10 @@ class RunQueue:
         last free slot. SQLite: the claim runs under the database's one write lock, which is as exact.
         """
         params = (worker_id, now + _us(lease_seconds), now, now)
+        if self._db.kind == "postgresql":
+            free = await self._claim_free(params, slots)
+            if free is not None:
+                return free
         hot = self._db.hot
         try:
             async with hot.transaction() as tx:
@@ -189,6 +210,16 @@ class RunQueue:
         except _OverLimit:
             return []
         return sorted((run for run, _ in taken), key=_in_claim_order)
+
+    async def _claim_free(self, params: tuple[Any, ...], slots: int) -> list[Run] | None:
+        """PostgreSQL: the ready runs before the first under a limit, claimed in one statement; None
+        when the first ready run is under a limit (a transaction with its recount takes it)."""
+        hot = self._db.hot
+        async with hot.writes() as tx:
+            rows = await tx.all(self._sql.claim_free, (slots, *params))
+        if rows and rows[0][0]:
+            return None
+        return [run_from_tuple(row[1:], json_as_text=hot.json_as_text) for row in rows if row[1] is not None]
 
     async def _claim_prefix(self, tx: HotTransaction, params: tuple[Any, ...], slots: int) -> list[Row]:
         """The first ready run and the unlimited ones after it, up to the first limited one or `slots`."""
