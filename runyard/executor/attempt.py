@@ -214,10 +214,18 @@ class Attempt:
     async def _watch(self, process: asyncio.subprocess.Process, started: float) -> Stop | None:
         """Wait for the process, renewing the lease; stop it on cancel, timeout or hand-back."""
         deadline = started + self._timeout if self._timeout else None
+        exited = asyncio.ensure_future(process.wait())  # one wait for the whole watch, not one a check
+        try:
+            return await self._watch_until(process, exited, deadline)
+        finally:
+            exited.cancel()
+
+    async def _watch_until(self, process: asyncio.subprocess.Process, exited: asyncio.Future[int], deadline: float | None) -> Stop | None:
         next_beat = 0.0
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(process.wait()), self.settings.check_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.check_interval):
+                    await asyncio.shield(exited)
             if process.returncode is not None:
                 return None
             now = time.monotonic()
@@ -330,7 +338,9 @@ class Attempt:
         pause = 0.05
         while True:
             try:
-                await asyncio.wait_for(write(), max(self._lease_ends - time.monotonic(), self.settings.check_interval))
+                # asyncio.timeout, not wait_for: the write runs in this task, not in one more a run.
+                async with asyncio.timeout(max(self._lease_ends - time.monotonic(), self.settings.check_interval)):
+                    await write()
                 return
             except Exception as exc:  # a database hiccup, a lost connection, a timeout
                 if time.monotonic() + pause >= self._lease_ends:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -65,6 +66,15 @@ class Worker:
 
     async def _work(self, stop: asyncio.Event) -> None:
         """Claim and start runs whenever slots are free, until `stop` is set."""
+        # Stopping wakes the worker too, so that a pass rests on one event (not on two waiter tasks a pass).
+        stopping = asyncio.ensure_future(stop.wait())
+        stopping.add_done_callback(lambda _: self.wake())
+        try:
+            await self._passes(stop)
+        finally:
+            stopping.cancel()
+
+    async def _passes(self, stop: asyncio.Event) -> None:
         next_housekeeping = next_webhooks = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
@@ -86,10 +96,10 @@ class Worker:
                 log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)
             except Exception:  # a database hiccup must not end the worker; try again shortly
                 log.exception("worker %s: claim loop error", self.worker_id)
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waiters, timeout=self.settings.poll_interval, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            if not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settings.poll_interval):
+                        await self._wake.wait()
 
     def wake(self) -> None:
         """Look for runs now rather than at the next poll: a run was submitted in this process."""
