@@ -1,5 +1,6 @@
-"""Claims of several slots at once (RunQueue.claim_many): one statement takes a prefix of the ready runs
-in claim order, never past a job's or a queue's concurrency limit, and never a run another worker took.
+"""Claims of several slots at once (RunQueue.claim_many) and of an ending attempt's slot with its outcome
+(RunQueue.finish_and_claim): a claim takes a prefix of the ready runs in claim order, never past a
+job's or a queue's concurrency limit, and never a run another worker took.
 
 Each test runs on a real SQLite file and on a fresh PostgreSQL database unless it names one.
 """
@@ -11,11 +12,13 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from runyard.domain import NewRun, Run
+import sqlalchemy as sa
+
+from runyard.domain import NewRun, Run, RunState
 from runyard.jobs import JobDefinition
 from runyard.store.db import Database, open_database
 from runyard.store.jobs import JobStore
-from runyard.store.queue import RunQueue
+from runyard.store.queue import Outcome, RunQueue
 from runyard.store.queues import QueueStore
 from runyard.store.runs import RunStore
 from runyard.timeutil import now_us
@@ -72,7 +75,7 @@ async def _race(db: Database, workers: int) -> list[Run]:
 
 def test_one_claim_fills_every_free_slot_by_priority_then_age(database_url: str) -> None:
     async def work(db: Database) -> tuple[list[str], list[str]]:
-        low, high, middle, high_later, low_later = await _store(db, *(NewRun(job_name="free", priority=p) for p in (0, 10, 5, 10, 0)))
+        low, high, middle, high_later, _left = await _store(db, *(NewRun(job_name="free", priority=p) for p in (0, 10, 5, 10, 0)))
         return await _claim(db, 4), [high, high_later, middle, low]
 
     taken, expected = _on(database_url, work)
@@ -128,3 +131,75 @@ def test_workers_claiming_several_slots_at_once_never_take_more_than_a_jobs_limi
     taken = _on(pg_url, work)
     assert sum(run.job_name == "capped" for run in taken) == CAPPED.concurrency
     assert sum(run.job_name == "free" for run in taken) == 10
+
+
+DONE = Outcome(RunState.SUCCEEDED, exit_code=0, duration_ms=1, stdout_tail="", stderr_tail="")
+
+
+async def _hand_over(queue: RunQueue, worker: str) -> list[Run]:
+    """A worker of one slot that takes each next run with the outcome of the last, until none is taken."""
+    taken: list[Run] = []
+    while first := await queue.claim(worker, now_us(), LEASE_SECONDS):
+        current: Run | None = first
+        while current is not None:
+            taken.append(current)
+            done, following = await queue.finish_and_claim(current.id, worker, now_us(), DONE, LEASE_SECONDS)
+            assert done
+            current = following[0] if following else None
+    return taken
+
+
+def test_an_ending_attempt_takes_the_next_ready_run_with_its_outcome(database_url: str) -> None:
+    async def work(db: Database) -> tuple[list[str], bool, list[str], RunState]:
+        ids = await _store(db, *(NewRun(job_name="free", priority=p) for p in (0, 5, 0)))
+        queue = RunQueue(db)
+        first = await _claim(db, 1)
+        done, following = await queue.finish_and_claim(first[0], "w1", now_us(), DONE, LEASE_SECONDS)
+        return [*first, *(run.id for run in following)], done, [ids[1], ids[0]], (await RunStore(db).get(first[0])).state
+
+    taken, done, expected, state = _on(database_url, work)
+    assert done and state is RunState.SUCCEEDED
+    assert taken == expected
+
+
+def test_an_outcome_of_a_run_this_worker_no_longer_holds_is_refused_and_the_slot_still_filled(database_url: str) -> None:
+    async def work(db: Database) -> tuple[bool, int]:
+        await _store(db, NewRun(job_name="free"), NewRun(job_name="free"))
+        first = await _claim(db, 1)
+        done, following = await RunQueue(db).finish_and_claim(first[0], "another", now_us(), DONE, LEASE_SECONDS)
+        return done, len(following)
+
+    assert _on(database_url, work) == (False, 1)
+
+
+def test_handing_slots_over_never_holds_more_runs_than_a_jobs_limit(database_url: str) -> None:
+    async def work(db: Database) -> list[int]:
+        await _store(db, *(NewRun(job_name="capped") for _ in range(4)))
+        queue = RunQueue(db)
+        held = [len(await _drain(queue, "w1", 4))]
+        for run_id in await _held(db):
+            await queue.finish_and_claim(run_id, "w1", now_us(), DONE, LEASE_SECONDS)
+            held.append(len(await _held(db)))
+        return held
+
+    assert max(_on(database_url, work)) <= CAPPED.concurrency
+
+
+async def _held(db: Database) -> list[str]:
+    async with db.engine.connect() as conn:
+        return [row[0] for row in (await conn.execute(sa.text("SELECT id FROM runs WHERE state = 'running'"))).all()]
+
+
+def test_workers_handing_their_slots_over_never_take_one_run_twice_on_postgresql(pg_url: str) -> None:
+    async def work(db: Database) -> list[Run]:
+        await _store(db, *(NewRun(job_name="free") for _ in range(120)), *(NewRun(job_name="capped") for _ in range(6)))
+        stores = [db.separate() for _ in range(6)]
+        try:
+            taken = await asyncio.gather(*(_hand_over(RunQueue(store), f"w{i}") for i, store in enumerate(stores)))
+        finally:
+            for store in stores:
+                await store.close()
+        return [run for runs in taken for run in runs] + await _hand_over(RunQueue(db), "last")
+
+    taken = _on(pg_url, work)
+    assert len(taken) == 126 and len({run.id for run in taken}) == 126

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from runyard.domain import JobDefinition, JobNotFound, Run, RunState, StoreUnavailable
-from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.executor.attempt import Attempt, AttemptSettings, Handover
 from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database
@@ -53,6 +53,8 @@ class Worker:
         self._attempts: dict[asyncio.Task[None], Attempt | None] = {}
         self._wake = asyncio.Event()
         self._definitions: dict[tuple[str, int], JobDefinition] = {}
+        self._stopping = False
+        self._handover = Handover(wanted=lambda: not self._stopping, start=self._start)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then shut down gracefully (see shutdown)."""
@@ -60,6 +62,7 @@ class Worker:
         # On PostgreSQL a run stored by any process wakes this worker (runyard.store.notify).
         async with listening(self.db, READY_CHANNEL, lambda _payload: self.wake()):
             await self._work(stop)
+        self._stop_claiming()
         await self.shutdown()
         if self.webhooks is not None:
             await self.webhooks.close()
@@ -68,7 +71,7 @@ class Worker:
         """Claim and start runs whenever slots are free, until `stop` is set."""
         # Stopping wakes the worker too, so that a pass rests on one event (not on two waiter tasks a pass).
         stopping = asyncio.ensure_future(stop.wait())
-        stopping.add_done_callback(lambda _: self.wake())
+        stopping.add_done_callback(lambda _: self._stop_claiming())
         try:
             await self._passes(stop)
         finally:
@@ -101,6 +104,11 @@ class Worker:
                     async with asyncio.timeout(self.settings.poll_interval):
                         await self._wake.wait()
 
+    def _stop_claiming(self) -> None:
+        """No more claims, not even an ending attempt's for its slot; the claim loop wakes to see it."""
+        self._stopping = True
+        self.wake()
+
     def wake(self) -> None:
         """Look for runs now rather than at the next poll: a run was submitted in this process."""
         self._wake.set()
@@ -113,10 +121,13 @@ class Worker:
             runs = await self.queue.claim_many(self.worker_id, now_us(), self.settings.lease_seconds, free)
             if not runs:
                 return
-            for run in runs:
-                task = asyncio.create_task(self._execute(run, claimed_at))
-                self._attempts[task] = None
-                task.add_done_callback(self._done)
+            self._start(runs, claimed_at)
+
+    def _start(self, runs: list[Run], claimed_at: float) -> None:
+        for run in runs:
+            task = asyncio.create_task(self._execute(run, claimed_at))
+            self._attempts[task] = None
+            task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._attempts.pop(task, None)
@@ -139,7 +150,9 @@ class Worker:
                 run.id, self.worker_id, now_us(), Outcome(RunState.SYSTEM_FAILURE, error=f"Job {run.job_name!r} version {run.job_version} is not defined")
             )
             return
-        attempt = Attempt(run, job, self.queue, settings, lease_renewed_at=claimed_at)
+        # The slot this attempt frees goes to the next run in the same write as its outcome; the
+        # new attempt is in _attempts before this one leaves it, so the slots are never over-filled.
+        attempt = Attempt(run, job, self.queue, settings, handover=self._handover, lease_renewed_at=claimed_at)
         if task is not None:
             self._attempts[task] = attempt
         await attempt.execute()

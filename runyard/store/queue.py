@@ -60,6 +60,7 @@ _LIMITED = (
 _TAKE = "UPDATE runs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, started_at = coalesce(started_at, ?), updated_at = ?"
 _TAKEN = f"RETURNING {QUOTED_RUN_COLUMNS}, {_LIMITED}"
 _QUALIFIED_RUN_COLUMNS = ", ".join(f'runs."{name}"' for name in RUN_COLUMNS)
+_TAKEN_COLUMNS = ", ".join(f'taken."{name}"' for name in RUN_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -92,21 +93,25 @@ class _Dialect:
         first = f"SELECT runs.id FROM runs WHERE {self.ready} ORDER BY {_RUN_ORDER} LIMIT 1{self.lock}"
         return f"{_TAKE} WHERE id = ({first}) AND state = 'queued' {_TAKEN}"
 
+    def free_ctes(self, unless: str = "") -> str:
+        """PostgreSQL: the first `?` ready runs (`numbered`, each with whether it is under a limit),
+        and those before the first under a limit taken (`taken`, their columns), unless `unless`."""
+        return (
+            "candidates AS ("
+            f"SELECT runs.id, runs.priority, runs.created_at, {_LIMITED} AS limited FROM runs WHERE {self.ready}"
+            f" ORDER BY {_RUN_ORDER} LIMIT ?{self.lock}),"
+            " numbered AS (SELECT id, limited, row_number() OVER (ORDER BY priority DESC, created_at, id) AS n FROM candidates),"
+            " free AS (SELECT id FROM numbered WHERE NOT EXISTS (SELECT 1 FROM numbered AS limiting WHERE limiting.limited AND limiting.n <= numbered.n)"
+            f"{f' AND NOT ({unless})' if unless else ''}),"
+            f" taken AS ({_TAKE} FROM free WHERE runs.id = free.id AND runs.state = 'queued' RETURNING {_QUALIFIED_RUN_COLUMNS})"
+        )
+
     @property
     def claim_free(self) -> str:
         """PostgreSQL, in autocommit: take the first `?` ready runs up to the first under a limit, in
         one statement (one round trip: no transaction, which only a limit's recount needs). A row per
         candidate in claim order, (is it under a limit, the run's columns if taken, else NULLs)."""
-        taken_columns = ", ".join(f'taken."{name}"' for name in RUN_COLUMNS)
-        return (
-            "WITH candidates AS ("
-            f"SELECT runs.id, runs.priority, runs.created_at, {_LIMITED} AS limited FROM runs WHERE {self.ready}"
-            f" ORDER BY {_RUN_ORDER} LIMIT ?{self.lock}),"
-            " numbered AS (SELECT id, limited, row_number() OVER (ORDER BY priority DESC, created_at, id) AS n FROM candidates),"
-            " free AS (SELECT id FROM numbered WHERE NOT EXISTS (SELECT 1 FROM numbered AS limiting WHERE limiting.limited AND limiting.n <= numbered.n)),"
-            f" taken AS ({_TAKE} FROM free WHERE runs.id = free.id AND runs.state = 'queued' RETURNING {_QUALIFIED_RUN_COLUMNS})"
-            f" SELECT numbered.limited, {taken_columns} FROM numbered LEFT JOIN taken ON taken.id = numbered.id ORDER BY numbered.n"
-        )
+        return f"WITH {self.free_ctes()} SELECT numbered.limited, {_TAKEN_COLUMNS} FROM numbered LEFT JOIN taken ON taken.id = numbered.id ORDER BY numbered.n"
 
     @property
     def candidates(self) -> str:
@@ -156,6 +161,30 @@ def _finish(state: RunState, counted: bool) -> str:
         if state is RunState.SUCCEEDED:
             columns += ", progress_percentage = 100.0"
     return f"UPDATE runs SET {columns} {_HOLDER}"
+
+
+@functools.cache
+def _finish_then_claim_free(sql: _Dialect, state: RunState, counted: bool) -> str:
+    """PostgreSQL, in autocommit: an outcome (see _finish) and the claim of `?` ready runs before the
+    first under a limit (see _Dialect.claim_free), in one statement. Both see the statement's one
+    snapshot, where the finished run still holds its slot: so the claim takes nothing when a limit
+    applies to the finished run (the runs that slot lets start are claim_many's), and otherwise the
+    finish changes no run's readiness. Rows as claim_free's, after the outcome's count; one row at least."""
+    return (
+        f"WITH finished AS ({_finish(state, counted)} RETURNING {_LIMITED} AS limited),"
+        f" {sql.free_ctes(unless='EXISTS (SELECT 1 FROM finished WHERE finished.limited)')}"
+        f" SELECT (SELECT count(*) FROM finished), numbered.limited, {_TAKEN_COLUMNS}"
+        " FROM (SELECT 1) AS always LEFT JOIN numbered ON true LEFT JOIN taken ON taken.id = numbered.id ORDER BY numbered.n"
+    )
+
+
+def _outcome_values(tx: HotTransaction, run_id: str, worker_id: str, now: int, outcome: Outcome) -> tuple[Any, ...]:
+    """The parameters of _finish(outcome.state, ...) for this outcome."""
+    values: list[Any] = [outcome.state.value, outcome.error, outcome.exit_code, outcome.stdout_tail, outcome.stderr_tail, now]
+    if outcome.duration_ms is not None:
+        values.append(outcome.duration_ms)
+    values += [outcome.retry_at] if outcome.state is RunState.RETRYING else [now, tx.json(outcome.result)]
+    return (*values, run_id, worker_id)
 
 
 class _OverLimit(Exception):
@@ -256,14 +285,27 @@ class RunQueue:
 
     async def finish(self, run_id: str, worker_id: str, now: int, outcome: Outcome) -> bool:
         """Record how an attempt ended; False when this worker no longer holds the run."""
-        counted = outcome.duration_ms is not None
         async with self._db.hot.writes() as tx:
-            values: list[Any] = [outcome.state.value, outcome.error, outcome.exit_code, outcome.stdout_tail, outcome.stderr_tail, now]
-            if counted:
-                values.append(outcome.duration_ms)
-            values += [outcome.retry_at] if outcome.state is RunState.RETRYING else [now, tx.json(outcome.result)]
-            done = await tx.count(_finish(outcome.state, counted), (*values, run_id, worker_id))
+            done = await tx.count(_finish(outcome.state, outcome.duration_ms is not None), _outcome_values(tx, run_id, worker_id, now, outcome))
         return done == 1
+
+    async def finish_and_claim(self, run_id: str, worker_id: str, now: int, outcome: Outcome, lease_seconds: float) -> tuple[bool, list[Run]]:
+        """Record how an attempt ended (as finish) and take the next ready run for the slot it frees,
+        at once: one transaction on SQLite, where the claim is as claim_many's; one statement on
+        PostgreSQL, which takes the next run only when no limit applies to it (a limited one is left
+        to claim_many and its recount). Whether the outcome was recorded, and the run taken if any."""
+        claim_params = (worker_id, now + _us(lease_seconds), now, now)
+        hot = self._db.hot
+        counted = outcome.duration_ms is not None
+        async with hot.writes() as tx:
+            outcome_params = _outcome_values(tx, run_id, worker_id, now, outcome)
+            if self._db.kind != "postgresql":
+                done = await tx.count(_finish(outcome.state, counted), outcome_params)
+                rows = await tx.all(self._sql.claim_first, claim_params)
+                return done == 1, [run_from_tuple(row[:-1], json_as_text=hot.json_as_text) for row in rows]
+            rows = await tx.all(_finish_then_claim_free(self._sql, outcome.state, counted), (*outcome_params, 1, *claim_params))
+        taken = [run_from_tuple(row[2:], json_as_text=hot.json_as_text) for row in rows if row[2] is not None]
+        return rows[0][0] == 1, taken
 
     async def change_metadata(self, run_id: str, worker_id: str, operations: list[dict[str, Any]]) -> None:
         """A running job's own metadata operations, while this worker holds its run."""
