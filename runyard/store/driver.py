@@ -3,12 +3,14 @@
 SQLAlchemy Core builds every statement anew, computes its cache key, looks up the compiled form
 and processes every row of the result through its type machinery: for a status read that was two
 thirds of the request's time (the profile in issue 17's note), while the SQL itself took 30 µs.
-The few statements that every request or every run makes (a run by id, its webhook delivery) are
-written here once, in each driver's parameter style, and run on the driver:
+The few statements that every request or every run makes (a run by id, its webhook delivery, a
+worker's claims, heartbeats and outcomes) are written once as text, in each driver's parameter
+style, and run on the driver:
 
 * SQLite: a connection of its own for reads, in autocommit (a read never opens a transaction, so
   it sees each commit as soon as it is made, as WAL readers do), run inline on the event loop like
-  every SQLite statement here (runyard.store.inline explains why); it never waits on a lock.
+  every SQLite statement here (runyard.store.inline explains why); it never waits on a lock. And
+  one for writes, whose transactions take the write lock as runyard.store.inline does.
 * PostgreSQL: psycopg's async connections from psycopg_pool, awaited directly (no greenlet bridge
   as SQLAlchemy's async engine needs), in autocommit. psycopg prepares a statement on a connection
   the fifth time it runs there, so the hot ones are parsed and planned once per connection.
