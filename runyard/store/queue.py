@@ -215,7 +215,8 @@ class RunQueue:
         it are the ready ones that follow it with no limit, up to the first with one. What is taken
         is thus always a prefix of the ready runs in order; the worker asks again for what is left.
 
-        PostgreSQL: FOR UPDATE SKIP LOCKED picks the runs; when the first has a limit, an advisory
+        PostgreSQL: FOR UPDATE SKIP LOCKED picks the runs. Runs no limit applies to are taken in one
+        statement in autocommit; when the first has a limit, a transaction takes it, and an advisory
         lock per job (per queue and key) serialises a recount, so two workers cannot both take the
         last free slot. SQLite: the claim runs under the database's one write lock, which is as exact.
         """
@@ -292,8 +293,9 @@ class RunQueue:
     async def finish_and_claim(self, run_id: str, worker_id: str, now: int, outcome: Outcome, lease_seconds: float) -> tuple[bool, list[Run]]:
         """Record how an attempt ended (as finish) and take the next ready run for the slot it frees,
         at once: one transaction on SQLite, where the claim is as claim_many's; one statement on
-        PostgreSQL, which takes the next run only when no limit applies to it (a limited one is left
-        to claim_many and its recount). Whether the outcome was recorded, and the run taken if any."""
+        PostgreSQL, which takes the next run only when no limit applies to it nor to the finished run
+        (see _finish_then_claim_free; claim_many takes the rest). Whether the outcome was recorded,
+        and the run taken if any."""
         claim_params = (worker_id, now + _us(lease_seconds), now, now)
         hot = self._db.hot
         counted = outcome.duration_ms is not None
