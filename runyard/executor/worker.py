@@ -54,6 +54,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._definitions: dict[tuple[str, int], JobDefinition] = {}
         self._stopping = False
+        self._handing_back = False
         self._handover = Handover(wanted=lambda: not self._stopping, start=self._start)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -155,6 +156,8 @@ class Worker:
         attempt = Attempt(run, job, self.queue, settings, handover=self._handover, lease_renewed_at=claimed_at)
         if task is not None:
             self._attempts[task] = attempt
+        if self._handing_back:
+            attempt.hand_back_requested.set()
         await attempt.execute()
 
     async def _definition(self, name: str, version: int) -> JobDefinition:
@@ -170,11 +173,15 @@ class Worker:
         if not self._attempts:
             return
         log.info("worker %s stopping: waiting up to %.0f s for %d run(s)", self.worker_id, self.settings.shutdown_grace_seconds, len(self._attempts))
-        tasks = list(self._attempts)
-        _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_grace_seconds)
-        for task in pending:
-            attempt = self._attempts.get(task)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.shutdown_grace_seconds
+        # Waited for as a set that may grow: an attempt whose outcome was on its way when the worker
+        # stopped may still have handed its slot to a run, which must not go on unwatched.
+        while self._attempts and loop.time() < deadline:
+            await asyncio.wait(list(self._attempts), timeout=deadline - loop.time())
+        self._handing_back = True  # an attempt that starts from now on is handed back at once too
+        for attempt in self._attempts.values():
             if attempt is not None:
                 attempt.hand_back_requested.set()
-        if pending:
-            await asyncio.wait(pending)
+        while self._attempts:
+            await asyncio.wait(list(self._attempts))
