@@ -61,12 +61,22 @@ class AttemptSettings:
     heartbeat_interval: float = 0.5
 
 
+@dataclass(frozen=True)
+class Handover:
+    """What a worker lets an attempt that ends do: take the next run for its slot in the same write as
+    its outcome (RunQueue.finish_and_claim), saving the worker a claim of its own a run."""
+
+    wanted: Callable[[], bool]  # whether the worker takes more runs (not once it is stopping)
+    start: Callable[[list[Run], float], None]  # the runs taken, and the moment before the claim
+
+
 @dataclass
 class Attempt:
     run: Run
     job: JobDefinition
     queue: RunQueue
     settings: AttemptSettings
+    handover: Handover | None = None
     stdout: Tail = field(default_factory=Tail)
     stderr: Tail = field(default_factory=Tail)
     result: Any = None
@@ -217,10 +227,18 @@ class Attempt:
     async def _watch(self, process: asyncio.subprocess.Process, started: float) -> Stop | None:
         """Wait for the process, renewing the lease; stop it on cancel, timeout or hand-back."""
         deadline = started + self._timeout if self._timeout else None
+        exited = asyncio.ensure_future(process.wait())  # one wait for the whole watch, not one a check
+        try:
+            return await self._watch_until(process, exited, deadline)
+        finally:
+            exited.cancel()
+
+    async def _watch_until(self, process: asyncio.subprocess.Process, exited: asyncio.Future[int], deadline: float | None) -> Stop | None:
         next_beat = 0.0
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(process.wait()), self.settings.check_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.check_interval):
+                    await asyncio.shield(exited)
             if process.returncode is not None:
                 return None
             now = time.monotonic()
@@ -325,7 +343,25 @@ class Attempt:
         return Outcome(final, error=error, **common)
 
     async def _finish(self, outcome: Outcome) -> None:
-        await self._write("outcome", lambda: self.queue.finish(self.run.id, self.settings.worker_id, now_us(), outcome))
+        handover = self.handover
+        if handover is None or not handover.wanted():
+            await self._write("outcome", lambda: self.queue.finish(self.run.id, self.settings.worker_id, now_us(), outcome))
+            return
+        claimed_at = time.monotonic()  # the next run's lease counts from no later than this
+        taken: list[Run] = []
+        first = True
+
+        async def write() -> bool:
+            nonlocal first
+            if not first:  # a retry only records the outcome: the worker's own claims take the slot
+                return await self.queue.finish(self.run.id, self.settings.worker_id, now_us(), outcome)
+            first = False
+            done, runs = await self.queue.finish_and_claim(self.run.id, self.settings.worker_id, now_us(), outcome, self.settings.lease_seconds)
+            taken.extend(runs)
+            return done
+
+        await self._write("outcome", write)
+        handover.start(taken, claimed_at)
 
     async def _write(self, what: str, write: Callable[[], Awaitable[bool]]) -> None:
         """A final write, retried while the lease holds. Past it the run is housekeeping's
@@ -333,7 +369,9 @@ class Attempt:
         pause = 0.05
         while True:
             try:
-                await asyncio.wait_for(write(), max(self._lease_ends - time.monotonic(), self.settings.check_interval))
+                # asyncio.timeout, not wait_for: the write runs in this task, not in one more a run.
+                async with asyncio.timeout(max(self._lease_ends - time.monotonic(), self.settings.check_interval)):
+                    await write()
                 return
             except Exception as exc:  # a database hiccup, a lost connection, a timeout
                 if time.monotonic() + pause >= self._lease_ends:

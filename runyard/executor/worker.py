@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from runyard import metrics
 from runyard.domain import JobDefinition, JobNotFound, Run, RunState, StoreUnavailable
-from runyard.executor.attempt import Attempt, AttemptSettings
+from runyard.executor.attempt import Attempt, AttemptSettings, Handover
 from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database
@@ -53,6 +54,9 @@ class Worker:
         self._attempts: dict[asyncio.Task[None], Attempt | None] = {}
         self._wake = asyncio.Event()
         self._definitions: dict[tuple[str, int], JobDefinition] = {}
+        self._stopping = False
+        self._handing_back = False
+        self._handover = Handover(wanted=lambda: not self._stopping, start=self._start)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then shut down gracefully (see shutdown)."""
@@ -63,6 +67,7 @@ class Worker:
             # On PostgreSQL a run stored by any process wakes this worker (runyard.store.notify).
             async with listening(self.db, READY_CHANNEL, lambda _payload: self.wake()):
                 await self._work(stop)
+            self._stop_claiming()
             await self.shutdown()
             if self.webhooks is not None:
                 await self.webhooks.close()
@@ -71,6 +76,15 @@ class Worker:
 
     async def _work(self, stop: asyncio.Event) -> None:
         """Claim and start runs whenever slots are free, until `stop` is set."""
+        # Stopping wakes the worker too, so that a pass rests on one event (not on two waiter tasks a pass).
+        stopping = asyncio.ensure_future(stop.wait())
+        stopping.add_done_callback(lambda _: self._stop_claiming())
+        try:
+            await self._passes(stop)
+        finally:
+            stopping.cancel()
+
+    async def _passes(self, stop: asyncio.Event) -> None:
         next_housekeeping = next_webhooks = 0.0
         loop = asyncio.get_running_loop()
         while not stop.is_set():
@@ -92,23 +106,36 @@ class Worker:
                 log.warning("worker %s: the store is unavailable: %s", self.worker_id, exc)
             except Exception:  # a database hiccup must not end the worker; try again shortly
                 log.exception("worker %s: claim loop error", self.worker_id)
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waiters, timeout=self.settings.poll_interval, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            if not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settings.poll_interval):
+                        await self._wake.wait()
+
+    def _stop_claiming(self) -> None:
+        """No more claims, not even an ending attempt's for its slot; the claim loop wakes to see it."""
+        self._stopping = True
+        self.wake()
 
     def wake(self) -> None:
         """Look for runs now rather than at the next poll: a run was submitted in this process."""
         self._wake.set()
 
     async def _fill(self) -> None:
-        while len(self._attempts) < self.settings.concurrency:
+        while (free := self.settings.concurrency - len(self._attempts)) > 0:
             claimed_at = time.monotonic()  # the lease counts from no later than this
-            now = now_us()
-            run = await self.queue.claim(self.worker_id, now, self.settings.lease_seconds)
-            if run is None:
+            # Every free slot in one claim; a claim may take fewer than asked (a limit stops it,
+            # see RunQueue.claim_many), so ask again until the slots are full or nothing is ready.
+            runs = await self.queue.claim_many(self.worker_id, now_us(), self.settings.lease_seconds, free)
+            if not runs:
                 return
-            if run.started_at == now:  # this claim started it (a retry's or a handed-back run's start stays the first)
+            self._start(runs, claimed_at)
+
+    def _start(self, runs: list[Run], claimed_at: float) -> None:
+        """Start attempts of claimed runs (by this worker's claim, or by an ending attempt's hand-over)."""
+        for run in runs:
+            # The claim that started it sets started_at and updated_at to its own time; a retry's or a
+            # handed-back run's start stays its first, so its wait is not observed again.
+            if run.started_at is not None and run.started_at == run.updated_at:
                 metrics.START_DELAY.labels(run.job_name).observe(max(run.started_at - run.created_at, 0) / 1_000_000)
             task = asyncio.create_task(self._execute(run, claimed_at))
             self._attempts[task] = None
@@ -137,9 +164,13 @@ class Worker:
                 run.id, self.worker_id, now_us(), Outcome(RunState.SYSTEM_FAILURE, error=f"Job {run.job_name!r} version {run.job_version} is not defined")
             )
             return
-        attempt = Attempt(run, job, self.queue, settings, lease_renewed_at=claimed_at)
+        # The slot this attempt frees goes to the next run in the same write as its outcome; the
+        # new attempt is in _attempts before this one leaves it, so the slots are never over-filled.
+        attempt = Attempt(run, job, self.queue, settings, handover=self._handover, lease_renewed_at=claimed_at)
         if task is not None:
             self._attempts[task] = attempt
+        if self._handing_back:
+            attempt.hand_back_requested.set()
         await attempt.execute()
 
     async def _definition(self, name: str, version: int) -> JobDefinition:
@@ -155,11 +186,15 @@ class Worker:
         if not self._attempts:
             return
         log.info("worker %s stopping: waiting up to %.0f s for %d run(s)", self.worker_id, self.settings.shutdown_grace_seconds, len(self._attempts))
-        tasks = list(self._attempts)
-        _, pending = await asyncio.wait(tasks, timeout=self.settings.shutdown_grace_seconds)
-        for task in pending:
-            attempt = self._attempts.get(task)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.shutdown_grace_seconds
+        # Waited for as a set that may grow: an attempt whose outcome was on its way when the worker
+        # stopped may still have handed its slot to a run, which must not go on unwatched.
+        while self._attempts and loop.time() < deadline:
+            await asyncio.wait(list(self._attempts), timeout=deadline - loop.time())
+        self._handing_back = True  # an attempt that starts from now on is handed back at once too
+        for attempt in self._attempts.values():
             if attempt is not None:
                 attempt.hand_back_requested.set()
-        if pending:
-            await asyncio.wait(pending)
+        while self._attempts:
+            await asyncio.wait(list(self._attempts))

@@ -191,9 +191,7 @@ class Database:
 
     def _new_hot(self) -> HotStatements:
         if self.kind == "sqlite":
-            engine = self.engine
-            assert isinstance(engine, InlineEngine)
-            return SQLiteStatements(str(make_url(self.urls.sync).database), engine)
+            return SQLiteStatements(str(make_url(self.urls.sync).database), wait_seconds=self.wait_seconds)
         return PostgresStatements(
             self.conninfo,
             wait_seconds=self.wait_seconds,

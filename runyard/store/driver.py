@@ -3,12 +3,14 @@
 SQLAlchemy Core builds every statement anew, computes its cache key, looks up the compiled form
 and processes every row of the result through its type machinery: for a status read that was two
 thirds of the request's time (the profile in issue 17's note), while the SQL itself took 30 µs.
-The few statements that every request or every run makes (a run by id, its webhook delivery) are
-written here once, in each driver's parameter style, and run on the driver:
+The few statements that every request or every run makes (a run by id, its webhook delivery, a
+worker's claims, heartbeats and outcomes) are written once as text, in each driver's parameter
+style, and run on the driver:
 
 * SQLite: a connection of its own for reads, in autocommit (a read never opens a transaction, so
   it sees each commit as soon as it is made, as WAL readers do), run inline on the event loop like
-  every SQLite statement here (runyard.store.inline explains why); it never waits on a lock.
+  every SQLite statement here (runyard.store.inline explains why); it never waits on a lock. And
+  one for writes, whose transactions take the write lock as runyard.store.inline does.
 * PostgreSQL: psycopg's async connections from psycopg_pool, awaited directly (no greenlet bridge
   as SQLAlchemy's async engine needs), in autocommit. psycopg prepares a statement on a connection
   the fifth time it runs there, so the hot ones are parsed and planned once per connection.
@@ -32,7 +34,7 @@ from psycopg.types.json import Json
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from runyard.domain import StoreUnavailable
-from runyard.store.inline import InlineEngine
+from runyard.store.inline import is_lock_error, write_locked
 
 Row = tuple[Any, ...]
 
@@ -45,6 +47,8 @@ class HotTransaction(Protocol):
     """Statements in one transaction on the driver (`?` for each parameter)."""
 
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None: ...
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
@@ -77,6 +81,12 @@ class HotStatements(Protocol):
         """A write transaction (on SQLite: under the write lock, taken as runyard.store.inline takes it)."""
         ...
 
+    def writes(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
+        """Writes each atomic on its own, for a caller whose statements need no transaction together:
+        on PostgreSQL each commits by itself (autocommit: one round trip, no BEGIN and COMMIT); on
+        SQLite they run as in transaction(), under the write lock."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -92,6 +102,9 @@ class _SQLiteTransaction:
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
         row: Row | None = self._connection.execute(sql, params).fetchone()
         return row
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return self._connection.execute(sql, params).fetchall()
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._connection.executemany(sql, rows)
@@ -116,15 +129,45 @@ def _unavailable_when_locked() -> Iterator[None]:
 class SQLiteStatements:
     json_as_text = True
 
-    def __init__(self, path: str, writer: InlineEngine) -> None:
+    def __init__(self, path: str, *, wait_seconds: float) -> None:
         self._path = path
+        self._wait_seconds = wait_seconds
         self._connection: sqlite3.Connection | None = None
-        self._writer = writer
+        self._writer: sqlite3.Connection | None = None
+        # One transaction at a time on the one write connection. None suspends once it has the
+        # write lock (every statement here runs inline), but a writer waiting for another process's
+        # lock must not begin inside one that has it.
+        self._writing = asyncio.Lock()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[HotTransaction]:
-        async with self._writer.begin() as connection:
-            yield _SQLiteTransaction(connection.driver)
+        """On a sqlite3 connection of its own, not SQLAlchemy's pool: checking a connection out, and
+        beginning and committing through SQLAlchemy, cost as much as a claim's statement (about
+        100 µs a transaction). The write lock is taken as InlineEngine takes it."""
+        async with self._writing:
+            connection = self._write_connection()
+            with _unavailable_on_lock():
+                await write_locked(lambda: connection.execute("BEGIN IMMEDIATE"), self._wait_seconds)
+                try:
+                    yield _SQLiteTransaction(connection)
+                except BaseException:
+                    if connection.in_transaction:  # (an error SQLite rolled back itself left none)
+                        connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+
+    def _write_connection(self) -> sqlite3.Connection:
+        if self._writer is None:
+            # As runyard.store.db's pragmas for the inline engine; autocommit, so that BEGIN and COMMIT are ours.
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            for pragma in ("synchronous=NORMAL", "busy_timeout=0", "foreign_keys=ON"):
+                connection.execute(f"PRAGMA {pragma}")
+            self._writer = connection
+        return self._writer
+
+    def writes(self) -> contextlib.AbstractAsyncContextManager[HotTransaction]:
+        # SQLite's single writer makes a transaction no dearer than the statement alone.
+        return self.transaction()
 
     def _reader(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -149,9 +192,21 @@ class SQLiteStatements:
         return await self.one(sql, params)  # SQLite's planner does not look at bound values
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        for connection in (self._connection, self._writer):
+            if connection is not None:
+                connection.close()
+        self._connection = self._writer = None
+
+
+@contextlib.contextmanager
+def _unavailable_on_lock() -> Iterator[None]:
+    """A lock error inside a transaction (another process's lock, met where no wait was possible) is StoreUnavailable."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if is_lock_error(exc):
+            raise StoreUnavailable("The database is locked by another process; try again shortly") from exc
+        raise
 
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -230,6 +285,13 @@ class PostgresStatements:
             async with self._pool.connection() as connection, connection.transaction():
                 yield _PostgresTransaction(connection, self._text)
 
+    @contextlib.asynccontextmanager
+    async def writes(self) -> AsyncIterator[HotTransaction]:
+        await self._open()
+        with _unavailable_on_failure():
+            async with self._pool.connection() as connection:  # in autocommit (the pool's kwargs)
+                yield _PostgresTransaction(connection, self._text)
+
     async def close(self) -> None:
         if self._opened is not None:
             await self._pool.close()
@@ -244,6 +306,10 @@ class _PostgresTransaction:
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
         cursor = await self._connection.execute(self._text(sql), params)
         return await cursor.fetchone() if cursor.description is not None else None
+
+    async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        cursor = await self._connection.execute(self._text(sql), params)
+        return await cursor.fetchall()
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         async with self._connection.cursor() as cursor:

@@ -40,12 +40,33 @@ _FIRST_PAUSE = 0.002  # seconds between tries for the write lock, doubling up to
 _LAST_PAUSE = 0.05
 
 
-def is_lock_error(error: OperationalError) -> bool:
-    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY / SQLITE_LOCKED)."""
-    code = getattr(error.orig, "sqlite_errorcode", None)
+def is_lock_error(error: OperationalError | sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (SQLITE_BUSY / SQLITE_LOCKED),
+    as SQLAlchemy raises it or as sqlite3 itself does."""
+    orig = error.orig if isinstance(error, OperationalError) else error
+    code = getattr(orig, "sqlite_errorcode", None)
     if code is not None:
         return int(code) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error.orig)
+    return "locked" in str(orig)
+
+
+async def write_locked(begin: Callable[[], T], wait_seconds: float) -> T:
+    """`begin()`, which takes the write lock (`BEGIN IMMEDIATE`) or raises SQLite's lock error, tried
+    again after an asynchronous pause while another process holds the lock, for up to `wait_seconds`;
+    then StoreUnavailable. The loop never waits inside SQLite."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            return begin()
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            if not is_lock_error(exc):
+                raise
+            if loop.time() + pause > deadline:
+                raise StoreUnavailable(f"The database's write lock has been held by another process for {wait_seconds:g} s; try again shortly") from exc
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _LAST_PAUSE)
 
 
 @contextlib.contextmanager
@@ -132,25 +153,17 @@ class InlineEngine:
 
         Between tries the connection goes back to the pool, so writers waiting for another
         process's lock hold no connection (the pool would otherwise run dry and block)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait_seconds
-        pause = _FIRST_PAUSE
-        while True:
+
+        def begin() -> sa.Connection:
             connection = self.sync_engine.connect()
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return connection
-            except OperationalError as exc:
-                connection.close()
-                if not is_lock_error(exc):
-                    raise
-                if loop.time() + pause > deadline:
-                    raise StoreUnavailable(f"The database's write lock has been held by another process for {wait_seconds:g} s; try again shortly") from exc
             except BaseException:
                 connection.close()
                 raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _LAST_PAUSE)
+            return connection
+
+        return await write_locked(begin, wait_seconds)
 
     async def dispose(self) -> None:
         self.sync_engine.dispose()
