@@ -123,7 +123,7 @@ def _start_and_kill_worker(database_url: str, tmp_path: Path, procs: Processes, 
 
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(5)
-    wait_for(lambda: process_gone(child), 3, f"job process {child} to die with its worker (PR_SET_PDEATHSIG)")
+    wait_for(lambda: process_gone(child), 3, f"job process {child} to die with its worker (its watchdog kills the group)")
     assert status(server, run_id)["status"] == "running"  # nobody has noticed yet: the lease still runs
     return server, run_id, child
 
@@ -143,7 +143,7 @@ def test_killed_worker_leaves_its_run_failed_by_lease_expiry_and_no_orphan(datab
 
 
 def test_killed_worker_takes_its_jobs_grandchildren_with_it(database_url: str, tmp_path: Path, procs: Processes) -> None:
-    """PR_SET_PDEATHSIG reaches only the worker's direct child (here a shell): the watchdog ends the rest."""
+    """The job's own children (a shell's) die with the worker too: the watchdog kills the whole process group."""
     out = tmp_path / "out"
     out.mkdir()
     work = tmp_path / "work.py"

@@ -1,10 +1,10 @@
 """A watchdog per worker process: when the worker goes, however it goes, its attempts' process groups go too.
 
 Every attempt runs in a process group of its own (setsid), so a cancel or a timeout reaches the
-command's children as well (`killpg`). A worker killed with SIGKILL cannot signal anyone, though, and
-Linux's parent-death signal (PR_SET_PDEATHSIG) reaches only the worker's direct child: a job such as
-`sh -c "cd /tmp && python3 work.py"` would leave `work.py` running and, with attempts left, its work
-done a second time by the next attempt.
+command's children as well (`killpg`). A worker killed with SIGKILL cannot signal anyone, though:
+without a watchdog a job such as `sh -c "cd /tmp && python3 work.py"` would go on running and, with
+attempts left, its work would be done a second time by the next attempt. (Linux's parent-death
+signal would reach only the worker's direct child, and runyard does not rely on it.)
 
 The watchdog is one POSIX shell per worker process (about a millisecond to start, once; well under a
 megabyte), outside every group, reading its standard input from a pipe whose only writer is the
