@@ -35,22 +35,14 @@ from runyard.store.db import open_database
 from runyard.store.runs import RunStore
 from runyard.timeutil import now_us
 from tests.support.waiting import process_exists, process_gone, wait_for
+from tests.support.workers import brisk_worker
 
 pytestmark = pytest.mark.slow  # real runs executed by an embedded worker pool
 
 RUNS = "/api/v1/runs"
 DEADLINE_SECONDS = 15.0
 
-# A brisk worker: tests wait on it, so it polls often and lets go quickly at shutdown.
-FAST_WORKER = WorkerSettings(
-    concurrency=4,
-    lease_seconds=5.0,
-    poll_interval=0.05,
-    housekeeping_interval=0.1,
-    shutdown_grace_seconds=1.0,
-    check_interval=0.05,
-    heartbeat_interval=0.1,
-)
+FAST_WORKER = brisk_worker(4)
 
 
 # ---------------------------------------------------------------- helpers

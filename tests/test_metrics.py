@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from runyard.executor.worker import WorkerSettings
 from runyard.jobs import JobDefinition
 from runyard.serving import METRICS_PREFIX, forget_stale_metrics_directories
 from runyard.store.db import normalise_url
@@ -29,18 +28,11 @@ from runyard.web.app import Runs, create_app
 from tests.support.keys import with_key_store
 from tests.support.servers import start_server, stop_server
 from tests.support.waiting import wait_for
+from tests.support.workers import brisk_worker
 from tests.test_webhooks import Receiver
 
 RUNS = "/api/v1/runs"
-FAST_WORKER = WorkerSettings(
-    concurrency=2,
-    lease_seconds=5.0,
-    poll_interval=0.05,
-    housekeeping_interval=0.1,
-    shutdown_grace_seconds=1.0,
-    check_interval=0.05,
-    heartbeat_interval=0.1,
-)
+FAST_WORKER = brisk_worker(2)
 QUICK = JobDefinition(name="quick", command=(sys.executable, "-c", textwrap.dedent("print('done')")), timeout_seconds=30.0, kill_grace_seconds=0.5)
 
 
