@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from bench import dispatch, execution, loadgen, report, servers, streams
 from bench import peer as peer_mod
 from bench import plans as plans_mod
 from bench.seed import SeedInfo, seed
+from bench.stores import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = os.environ.get("RUNYARD_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -106,38 +106,6 @@ def cases(info: SeedInfo) -> list[Case]:
 
 
 # --- databases ------------------------------------------------------------------------------
-
-
-@dataclass
-class Store:
-    kind: str
-    url: str
-    cleanup: Any  # a callable dropping it
-
-
-def make_store(kind: str, work: Path, pg_admin: str) -> Store:
-    """A fresh, empty database of this kind for one benchmark section."""
-    if kind == "sqlite":
-        path = work / f"runyard-{uuid.uuid4().hex[:8]}.db"
-
-        def drop_file() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-        return Store(kind, f"sqlite:///{path}", drop_file)
-    name = f"runyard_bench_{uuid.uuid4().hex[:10]}"
-    admin_url = sa.engine.make_url(pg_admin).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop_db() -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    url = admin_url.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
-    return Store(kind, url, drop_db)
 
 
 def pg_unavailable(pg_admin: str) -> str | None:

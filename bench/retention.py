@@ -27,9 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,7 @@ import sqlalchemy as sa
 
 from bench import servers
 from bench.seed import JOBS, seed
+from bench.stores import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = os.environ.get("RUNYARD_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -46,37 +44,6 @@ SAMPLES = 1_000  # kept runs the status requests pick from
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-@dataclass
-class Store:
-    url: str
-    drop: Callable[[], None]
-
-
-def make_store(kind: str, work: Path, pg_admin: str) -> Store:
-    """A fresh, empty database: a SQLite file in `work`, or a new PostgreSQL database on `pg_admin`'s server."""
-    if kind == "sqlite":
-        path = work / f"retention-{uuid.uuid4().hex[:8]}.db"
-
-        def drop_file() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-        return Store(f"sqlite:///{path}", drop_file)
-    name = f"runyard_retention_{uuid.uuid4().hex[:10]}"
-    admin_url = sa.engine.make_url(pg_admin).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop_db() -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    url = admin_url.set(database=name).render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
-    return Store(url, drop_db)
 
 
 class Due:
@@ -197,7 +164,7 @@ def _brief(r: dict[str, Any]) -> str:
 
 def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="runyard-retention-"))
-    store = make_store(kind, work, args.pg_url)
+    store = make_store(kind, work, args.pg_url, prefix="retention")
     result: dict[str, Any] = {"db": kind, "runs": args.runs, "days": args.days, "retention_days": args.retention_days, "load_average_at_start": os.getloadavg()}
     started: list[servers.Server] = []
     due: Due | None = None
@@ -265,7 +232,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         if due is not None:
             due.close()
         if not args.keep:
-            store.drop()
+            store.cleanup()
             shutil.rmtree(work, ignore_errors=True)
         else:
             log(f"kept: {store.url} (server logs in {work})")
