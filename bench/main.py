@@ -194,6 +194,30 @@ def drive(server: servers.Server, case: Case, concurrency: int, args: argparse.N
     return result
 
 
+DB_IDLE_TIMEOUT_S = 120.0
+
+
+def wait_db_idle(url: str) -> float:
+    """Wait until PostgreSQL runs no statement on the benchmark's database but this look (at most
+    DB_IDLE_TIMEOUT_S); the seconds waited. A load generator's window ends when its time is up, but
+    the statements its last requests started run on: on 10,000,000 runs the floor's c=32 windows
+    left seconds of work, which the next window then measured as well."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool)
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            while time.perf_counter() - started < DB_IDLE_TIMEOUT_S:
+                busy = conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+                ).scalar()
+                if not busy:
+                    break
+                time.sleep(0.05)
+    finally:
+        engine.dispose()
+    return round(time.perf_counter() - started, 2)
+
+
 def preflight(srv: servers.Server, case: Case) -> dict[str, Any]:
     """One request of the case, so a broken case shows its answer instead of a silent zero; lists report their totals."""
     item = case.requests[0]
@@ -314,6 +338,8 @@ def run_section(kind: str, runs: int, args: argparse.Namespace, work: Path, peer
                         continue
                     row[name] = drive(by_name[name], case, concurrency, args)
                     r = row[name]
+                    if kind == "postgresql":
+                        r["db_idle_wait_s"] = wait_db_idle(store.url)
                     log(
                         f"[{kind} {runs:,}] {case.key:<20} c={concurrency:<3} {name:<10} "
                         + (
