@@ -254,29 +254,31 @@ class PostgresStatements:
         await self._opened
 
     async def one(self, sql: str, params: Sequence[Any]) -> Row | None:
-        await self._open()
-        with _unavailable_on_failure():
-            async with self._pool.connection() as connection:
-                cursor = await connection.execute(self._text(sql), params)
-                return await cursor.fetchone()
+        rows = await self._read(sql, params, prepare=None, every_row=False)
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Sequence[Any]) -> list[Row]:
-        # prepare=False: an unnamed statement, planned with the values bound to it. A prepared
-        # statement falls back to a generic plan after five runs, and a generic plan knows neither
-        # the states asked for nor the LIMIT (it assumes a tenth of the rows): on 10,000,000 runs it
-        # sorted a million of them for a page of 20.
-        await self._open()
-        with _unavailable_on_failure():
-            async with self._pool.connection() as connection:
-                cursor = await connection.execute(self._text(sql), params, prepare=False)
-                return await cursor.fetchall()
+        return await self._read(sql, params, prepare=False, every_row=True)
 
     async def each_time(self, sql: str, params: Sequence[Any]) -> Row | None:
+        rows = await self._read(sql, params, prepare=False, every_row=False)
+        return rows[0] if rows else None
+
+    async def _read(self, sql: str, params: Sequence[Any], *, prepare: bool | None, every_row: bool) -> list[Row]:
+        """A read on a pooled connection. prepare=None lets psycopg prepare the statement after its
+        fifth run on a connection (a lookup, whose plan does not depend on its values); prepare=False
+        sends an unnamed statement, planned with the values bound to it: a prepared statement falls
+        back to a generic plan after five runs, which knows neither the states asked for nor the
+        LIMIT, and on 10,000,000 runs a list page's generic plan was costed at 665,000 (JIT then
+        compiled it for 84 ms; sessions now run with jit off, Database._session_options)."""
         await self._open()
         with _unavailable_on_failure():
             async with self._pool.connection() as connection:
-                cursor = await connection.execute(self._text(sql), params, prepare=False)
-                return await cursor.fetchone()
+                cursor = await connection.execute(self._text(sql), params, prepare=prepare)
+                if every_row:
+                    return await cursor.fetchall()
+                row = await cursor.fetchone()
+                return [row] if row is not None else []
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[HotTransaction]:
