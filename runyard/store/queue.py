@@ -57,7 +57,12 @@ _LIMITED = (
     "(EXISTS (SELECT 1 FROM jobs WHERE jobs.name = runs.job_name AND jobs.concurrency IS NOT NULL)"
     " OR EXISTS (SELECT 1 FROM queues WHERE queues.name = runs.queue_name AND queues.concurrency_limit IS NOT NULL))"
 )
-_TAKE = "UPDATE runs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, started_at = coalesce(started_at, ?), updated_at = ?"
+# A run's start is never before its creation: a claimer reads its clock before its statement, and a
+# run stored and committed in between (its created_at later than that reading) is claimable too.
+_TAKE = (
+    "UPDATE runs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, "
+    "started_at = coalesce(started_at, CASE WHEN created_at > ? THEN created_at ELSE ? END), updated_at = ?"
+)
 _TAKEN = f"RETURNING {QUOTED_RUN_COLUMNS}, {_LIMITED}"
 _QUALIFIED_RUN_COLUMNS = ", ".join(f'runs."{name}"' for name in RUN_COLUMNS)
 _TAKEN_COLUMNS = ", ".join(f'taken."{name}"' for name in RUN_COLUMNS)
@@ -220,7 +225,7 @@ class RunQueue:
         lock per job (per queue and key) serialises a recount, so two workers cannot both take the
         last free slot. SQLite: the claim runs under the database's one write lock, which is as exact.
         """
-        params = (worker_id, now + _us(lease_seconds), now, now)
+        params = (worker_id, now + _us(lease_seconds), now, now, now)
         if self._db.kind == "postgresql":
             free = await self._claim_free(params, slots)
             if free is not None:
@@ -296,7 +301,7 @@ class RunQueue:
         PostgreSQL, which takes the next run only when no limit applies to it nor to the finished run
         (see _finish_then_claim_free; claim_many takes the rest). Whether the outcome was recorded,
         and the run taken if any."""
-        claim_params = (worker_id, now + _us(lease_seconds), now, now)
+        claim_params = (worker_id, now + _us(lease_seconds), now, now, now)
         hot = self._db.hot
         counted = outcome.duration_ms is not None
         async with hot.writes() as tx:
