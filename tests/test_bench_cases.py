@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bench import dispatch, execution, main, report, servers, streams
+from bench import dispatch, execution, main, readme, report, servers, streams
 from bench.seed import SeedInfo, _copy_text, seed
 from runyard.store.db import normalise_url
 from tests.support.databases import PG_ADMIN_URL
@@ -89,7 +89,8 @@ def _ms(p50: float, p99: float) -> dict[str, Any]:
     return {"n": 10, "p50_ms": p50, "p90_ms": p99, "p99_ms": p99, "max_ms": p99}
 
 
-def test_the_report_prints_growth_processes_and_the_worker_side_cases_beside_their_floors() -> None:
+def _one_run() -> dict[str, Any]:
+    """A run's results.json on SQLite at two sizes, with the worker-side cases (the figures made up)."""
     figure = {"rps": 300.0, "p50_ms": 1.0, "p99_ms": 2.0, "non_2xx": 0, "errors": 0}
     small = {"db": "sqlite", "runs": 100_000, "seed": {}, "servers": {}, "checks": {}, "processes": [1, 2]}
     small["cases"] = [_row("list_status", 1, 8.0), _row("status", 1, 1.0, runyard_p2=figure)]
@@ -132,11 +133,17 @@ def test_the_report_prints_growth_processes_and_the_worker_side_cases_beside_the
     results = {
         "started": "now",
         "machine": {"commit": "abc", "cpus": 2, "cpu": "x", "python": "3.11", "sqlite": "3.40", "load_average_at_start": [1.0, 1.0, 1.0]},
-        "settings": {"runs": [100_000, 1_000_000], "duration": 5.0, "requests": 20_000, "warmup": 1.0},
+        "settings": {"runs": [100_000, 1_000_000], "db": "sqlite", "duration": 5.0, "requests": 20_000, "warmup": 1.0},
         "sections": [small, large],
         "workloads": [workloads],
         "notes": [],
     }
+    return results
+
+
+def test_the_report_prints_growth_processes_and_the_worker_side_cases_beside_their_floors() -> None:
+    results = _one_run()
+    workloads = results["workloads"][0]
     text = report.markdown(results)
     assert "## sqlite, 100,000 runs" in text and "## sqlite, 1,000,000 runs" in text
     assert f"| `list_status` | 1 | 8.0 | 16.0 | {X}2.00 (over) | 8.0 | 16.0 | {X}2.00 |" in text
@@ -148,6 +155,20 @@ def test_the_report_prints_growth_processes_and_the_worker_side_cases_beside_the
     assert "| no stream (floor) | 1.00 | 2.00 | 1.0 | 100.0 | 100.0 | 4.0 |" in text
     assert "| 3,000 streams | 1.00 | 2.00 | 12.5 | 100.0 | 100.0 | 24.0 |" in text
     assert report.workload_line("streams", workloads["streams"]).startswith("3000 opened, 3000 held")
+
+
+def test_the_readme_block_checks_each_target_of_issue_17_against_the_run() -> None:
+    text = readme.render(_one_run())
+    assert f"| status | 1 | 100 | 0.5 / 1.0 | {X}0.50 | — | — | — | — | — |" in text  # PostgreSQL was not measured
+    assert f"SQLite status {X}3.00" not in text  # one concurrency measured on 2 processes: no line for it
+    assert f"| `list_status` | 1 | 8.0 | 16.0 | {X}2.00 (over) | 8.0 | 16.0 | {X}2.00 |" in text
+    assert "| 25.0 / 500.0 (×0.05) | — |" in text
+    targets = text.split("Against issue 17's targets")[1]
+    assert f"| every list case ≥ 0.6x the floor | no: {X}0.50 to {X}0.50 | — |" in targets
+    assert "| submit to running p50 < 10 ms, p99 < 50 ms | no: 100.00 / 200.00 ms | — |" in targets
+    assert f"| executed `true` runs/s ≥ 530 (SQLite) / 310 (PostgreSQL), or ≥ 0.5x the spawn floor (1 / 4 slots) | no: 25 ({X}0.05) | — |" in targets
+    assert "no: 2.000 ms, 100 MiB, 4.0 -> 24.0 transactions/s" in targets  # idle streams that query the database
+    assert f"no at 1,000,000: {X}1.20 to {X}2.00; over: list_status c=1 {X}2.00" in targets
 
 
 def test_a_failed_case_is_reported_as_such() -> None:

@@ -201,3 +201,16 @@ def session_scoped_key(session_id: str, key: str) -> str:
     `session`): stored with the session's digest, so the same key in another session is another run."""
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     return f"session:{digest}:{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt of a run (runyard.store.attempts). Times are epoch microseconds (UTC)."""
+
+    number: int
+    started_at: int
+    worker_id: str | None = None
+    ended_at: int | None = None  # None while it runs
+    state: RunState | None = None  # the run's state as it ended: retrying, queued (its lease was lost), or final
+    exit_code: int | None = None
+    error: str | None = None

@@ -204,6 +204,21 @@ session_count_deltas = sa.Table(
     sa.Index("ix_session_count_deltas_session", "session_id", "state"),
 )
 
+# A run's attempts, kept by triggers on `runs` (migration 0016): each claim begins one, the run leaving
+# running or cancelling ends it, a hand-back removes it, and deleting the run deletes them.
+run_attempts = sa.Table(
+    "run_attempts",
+    metadata,
+    sa.Column("run_id", sa.String(40), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("started_at", sa.BigInteger, nullable=False),
+    sa.Column("worker_id", sa.String(200)),
+    sa.Column("ended_at", sa.BigInteger),
+    sa.Column("state", sa.String(20)),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("error", sa.Text),
+)
+
 # A run's webhook, written with the run at submit and sent by workers once it has finished (migration 0008).
 webhook_deliveries = sa.Table(
     "webhook_deliveries",
