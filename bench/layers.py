@@ -5,7 +5,8 @@ in-process, with no HTTP server and no load generator: runyard's ASGI app and th
 (bench/floor.py) are called directly with the benchmark's own requests on a seeded SQLite store,
 then runyard's calls again under cProfile, whose own time per function is summed by the package
 that holds it (connexion, starlette, runyard's web layer, handlers, dialects, service, store,
-pydantic, jsonschema, the driver...). cProfile slows what it measures; the shares are scaled to the
+pydantic, jsonschema, the driver...); a builtin's or the standard library's time goes to the
+layers of its callers (one level up). cProfile slows what it measures; the shares are scaled to the
 unprofiled time per request. Figures depend on the machine; run it on a quiet one.
 """
 
@@ -61,11 +62,14 @@ LAYERS = (
 )
 
 
+OTHER = "other (standard library, builtins)"
+
+
 def layer_of(filename: str, function: str) -> str:
     for prefix, layer in LAYERS:
         if prefix in filename or prefix in function:
             return layer
-    return "other (stdlib, builtins)"
+    return OTHER
 
 
 async def _call(app: ASGI, request: dict[str, Any]) -> int:
@@ -148,8 +152,17 @@ async def _profiled(app: ASGI, pool: list[dict[str, Any]], count: int) -> dict[s
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     by_layer: dict[str, float] = defaultdict(float)
-    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in stats.items():
-        by_layer[layer_of(filename, function)] += tottime
+    for (filename, _line, function), (_cc, _nc, tottime, _ct, callers) in stats.items():
+        layer = layer_of(filename, function)
+        if layer != OTHER or not callers:
+            by_layer[layer] += tottime
+            continue
+        # A builtin or a standard library function works for whoever called it: its time goes to
+        # its callers' layers, in proportion to the time each call took.
+        spent = {caller: figures[3] for caller, figures in callers.items()}
+        whole = sum(spent.values()) or 1.0
+        for (caller_file, _l, caller_function), part in spent.items():
+            by_layer[layer_of(caller_file, caller_function)] += tottime * part / whole
     total = sum(by_layer.values())
     return {layer: t / total for layer, t in by_layer.items()}
 
