@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.report import GROWTH_TARGET, _num, _ratio
+from bench.report import GROWTH_TARGET, _num, _ratio, growth_table
 
 DBS = ("sqlite", "postgresql")
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -80,39 +80,14 @@ def processes_line(results: dict[str, Any]) -> str:
 
 
 def growth(results: dict[str, Any], db: str) -> tuple[list[str], list[tuple[str, int, float]], list[float]]:
-    """The growth table of one store, the cells over the target and every runyard growth."""
+    """The growth table of one store, from its first size to its last; the cells over the target and every runyard growth."""
     sized = [s for s in results["sections"] if s["db"] == db and s.get("cases") and "error" not in s]
     if len(sized) < 2:
         return [], [], []
     small, large = sized[0], sized[-1]
-    lines = [
-        f"p99 growth from {small['runs']:,} to {large['runs']:,} runs on {NAMES[db]} (ms; target: at most ×{GROWTH_TARGET}):",
-        "",
-        f"| case | c | runyard p99 at {small['runs']:,} | at {large['runs']:,} | growth | floor p99 at {small['runs']:,} | at {large['runs']:,} | growth |",
-        "| --- | --: | --: | --: | --: | --: | --: | --: |",
-    ]
-    over: list[tuple[str, int, float]] = []
-    every: list[float] = []
-    before = _rows(small)
-    for row in large["cases"]:
-        old = before.get((row["case"], row["concurrency"]))
-        if old is None:
-            continue
-        cells = [f"`{row['case']}`", str(row["concurrency"])]
-        for name in ("runyard", "floor"):
-            a = old.get(name, {}).get("p99_ms") if old.get(name) and "error" not in old[name] else None
-            b = row.get(name, {}).get("p99_ms") if row.get(name) and "error" not in row[name] else None
-            text = "—"
-            if a and b:
-                text = f"×{b / a:.2f}"
-                if name == "runyard":
-                    every.append(b / a)
-                    if b / a > GROWTH_TARGET:
-                        over.append((row["case"], row["concurrency"], b / a))
-                        text += " (over)"
-            cells += [_num(a, 1), _num(b, 1), text]
-        lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""], over, every
+    table, over, every = growth_table(small, large)
+    heading = f"p99 growth from {small['runs']:,} to {large['runs']:,} runs on {NAMES[db]} (ms; target: at most ×{GROWTH_TARGET}):"
+    return [heading, "", *table, ""], over, every
 
 
 def workers(results: dict[str, Any]) -> list[str]:
