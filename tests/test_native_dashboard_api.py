@@ -287,12 +287,11 @@ def test_a_cursor_with_a_page_past_the_first_is_400(yard: Yard) -> None:
     "cursor",
     ["abc", "1700000000000000", "1700000000000000_", "_run_01jd3k5z8q4m2x7v9w0y1z2a3b", "-5_run_01jd3k5z8q4m2x7v9w0y1z2a3b", "9" * 19 + "_run_x", "1_RUN_X"],
 )
-def test_a_cursor_runyard_did_not_make_is_400_in_the_native_shape(yard: Yard, cursor: str) -> None:
+def test_a_cursor_not_of_the_shape_runyard_makes_is_400_naming_it(yard: Yard, cursor: str) -> None:
     response = yard.get(RUNS, cursor=cursor)
 
     assert response.status_code == 400
-    assert response.headers["content-type"] == "application/json"
-    assert response.json()["detail"].startswith("Invalid cursor")
+    assert "'cursor'" in response.json()["detail"]
 
 
 def test_a_cursor_longer_than_200_characters_is_400(yard: Yard) -> None:
