@@ -992,105 +992,46 @@ class RunState(StrEnum):
     expired = "expired"
 
 
-class RunDetails(BaseModel):
+class RunAttempt(BaseModel):
     """
-    Everything about one run (runyard extension).
+    One attempt of a run (runyard extension).
     """
 
-    job_id: Annotated[str, Field(description="Unique run identifier.")]
-    name: Annotated[
-        str | None,
-        Field(description="The run's readable name, `<job>-<n>` (unique per job)."),
-    ]
-    job: Annotated[str, Field(description="The job the run runs.")]
-    job_version: Annotated[
-        int | None,
-        Field(
-            description="The version of the job's definition the run was submitted against (see GET /api/v1/jobs/{name}/versions)."
-        ),
-    ]
-    environment: Annotated[str, Field(description="The name of the run's environment.")]
-    status: NativeStatus
-    state: RunState
-    session_id: str | None
-    tags: list[str]
-    input: Annotated[
-        Any, Field(description="The run's input, as submitted (any JSON, or null).")
-    ]
-    result: Annotated[
-        Any, Field(description="The JSON the job reported as its result, or null.")
-    ]
-    error: Annotated[
-        str | None,
-        Field(
-            description="What went wrong in the last attempt that failed, or why the run was cancelled."
-        ),
-    ]
-    exit_code: Annotated[
-        int | None, Field(description="The exit code of the last attempt that ended.")
-    ]
-    attempt: Annotated[
+    number: Annotated[
         int,
         Field(
-            description="The attempt running or last run (0 before the first).", ge=0
+            description="1 for the first attempt, and one more for each retry.", ge=1
         ),
     ]
-    max_attempts: Annotated[int, Field(ge=1)]
-    progress: Progress
-    created_at: Annotated[
-        AwareDatetime,
+    worker: Annotated[
+        str | None,
         Field(
-            description="An ISO 8601 timestamp in UTC.",
-            examples=["2025-01-01T00:00:00Z"],
+            description="The id of the worker that ran it (`<host>:<pid>:<random>`)."
         ),
     ]
     started_at: Annotated[
-        AwareDatetime | None, Field(description="When the latest attempt started.")
-    ]
-    completed_at: Annotated[
-        AwareDatetime | None, Field(description="When the run finished.")
-    ]
-    updated_at: Annotated[
         AwareDatetime,
         Field(
-            description="An ISO 8601 timestamp in UTC.",
+            description="When a worker claimed the run for this attempt.",
             examples=["2025-01-01T00:00:00Z"],
         ),
     ]
-    delayed_until: Annotated[
-        AwareDatetime | None, Field(description="When a delayed run becomes ready.")
+    ended_at: Annotated[
+        AwareDatetime | None, Field(description="When it ended; null while it runs.")
     ]
-    duration_seconds: Annotated[
-        float | None,
+    state: Annotated[
+        RunState | None,
         Field(
-            description="Seconds spent executing, summed over the attempts that have ended (as the result's); null until one has.",
-            ge=0.0,
+            description="The run's internal state as the attempt ended: `retrying` (it failed and\nthe run will be tried again), `queued` (its worker stopped renewing the\nlease; the run was queued again), or the run's final state. Null while it runs.\n"
         ),
     ]
-    metadata: Annotated[
-        dict[str, Any] | None,
-        Field(
-            description="The run's metadata (Trigger.dev's; set by the job's `::metadata` lines)."
-        ),
+    exit_code: Annotated[
+        int | None, Field(description="The process's exit code, when it exited.")
     ]
-    schedule_id: Annotated[
-        str | None, Field(description="The schedule that fired the run, if one did.")
-    ]
-    batch_id: Annotated[
-        str | None, Field(description="The batch the run was triggered in, if any.")
-    ]
-    priority: Annotated[
-        int, Field(description="Claim order among ready runs (higher first).")
-    ]
-    queue: Annotated[
+    error: Annotated[
         str | None,
-        Field(description="The queue whose limit applies to the run, if any."),
+        Field(description="What went wrong in this attempt, if anything did."),
     ]
-    triggered_by: Annotated[
-        str | None,
-        Field(description="The id of the API key that submitted the run, if one did."),
-    ]
-    webhook: WebhookDelivery | None = None
 
 
 class StatusCounts(BaseModel):
@@ -2372,6 +2313,117 @@ class RunStatus(BaseModel):
             description="The run's session, as submitted (PraisonAI's status answer carries it too)."
         ),
     ] = None
+    webhook: WebhookDelivery | None = None
+
+
+class RunDetails(BaseModel):
+    """
+    Everything about one run (runyard extension).
+    """
+
+    job_id: Annotated[str, Field(description="Unique run identifier.")]
+    name: Annotated[
+        str | None,
+        Field(description="The run's readable name, `<job>-<n>` (unique per job)."),
+    ]
+    job: Annotated[str, Field(description="The job the run runs.")]
+    job_version: Annotated[
+        int | None,
+        Field(
+            description="The version of the job's definition the run was submitted against (see GET /api/v1/jobs/{name}/versions)."
+        ),
+    ]
+    environment: Annotated[str, Field(description="The name of the run's environment.")]
+    status: NativeStatus
+    state: RunState
+    session_id: str | None
+    tags: list[str]
+    input: Annotated[
+        Any, Field(description="The run's input, as submitted (any JSON, or null).")
+    ]
+    result: Annotated[
+        Any, Field(description="The JSON the job reported as its result, or null.")
+    ]
+    error: Annotated[
+        str | None,
+        Field(
+            description="What went wrong in the last attempt that failed, or why the run was cancelled."
+        ),
+    ]
+    exit_code: Annotated[
+        int | None, Field(description="The exit code of the last attempt that ended.")
+    ]
+    attempt: Annotated[
+        int,
+        Field(
+            description="The attempt running or last run (0 before the first).", ge=0
+        ),
+    ]
+    max_attempts: Annotated[int, Field(ge=1)]
+    progress: Progress
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    started_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="When the first attempt started (each attempt's start is in `attempts`)."
+        ),
+    ]
+    completed_at: Annotated[
+        AwareDatetime | None, Field(description="When the run finished.")
+    ]
+    updated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    delayed_until: Annotated[
+        AwareDatetime | None, Field(description="When a delayed run becomes ready.")
+    ]
+    duration_seconds: Annotated[
+        float | None,
+        Field(
+            description="Seconds spent executing, summed over the attempts that have ended (as the result's); null until one has.",
+            ge=0.0,
+        ),
+    ]
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The run's metadata (Trigger.dev's; set by the job's `::metadata` lines)."
+        ),
+    ]
+    schedule_id: Annotated[
+        str | None, Field(description="The schedule that fired the run, if one did.")
+    ]
+    batch_id: Annotated[
+        str | None, Field(description="The batch the run was triggered in, if any.")
+    ]
+    priority: Annotated[
+        int, Field(description="Claim order among ready runs (higher first).")
+    ]
+    queue: Annotated[
+        str | None,
+        Field(description="The queue whose limit applies to the run, if any."),
+    ]
+    triggered_by: Annotated[
+        str | None,
+        Field(description="The id of the API key that submitted the run, if one did."),
+    ]
+    attempts: Annotated[
+        list[RunAttempt],
+        Field(
+            description="Every attempt a worker made, first to last: when and on which worker it\nbegan, and how it ended. An attempt a worker handed back before it started\nthe process is not one. Runs that ran before runyard kept attempts (its\nmigration 0016) have none here; their last attempt's exit code and error\nare the run's own `exit_code` and `error`.\n",
+            max_length=1000,
+        ),
+    ]
     webhook: WebhookDelivery | None = None
 
 

@@ -50,11 +50,13 @@ from runyard.domain.bulk import BULK_CHUNK, BulkAction, BulkKind, NewBulkAction
 from runyard.domain.metadata import check_size
 from runyard.domain.overview import HOUR_US, Overview
 from runyard.domain.retention import cutoff, retention_days
+from runyard.domain.runs import Attempt
 from runyard.domain.schedules import DeclaredSchedule, NewSchedule, Overlap, Schedule, ScheduleChange, firing, scheduled_payload, upcoming
 from runyard.domain.values import json_problem
 from runyard.domain.webhooks import Delivery, literal_host_problem, url_problem
 from runyard.ids import run_id_created_at
 from runyard.settings import DEFAULT_MAX_INPUT_BYTES, DEFAULT_PROMPT_JOB
+from runyard.store.attempts import AttemptStore
 from runyard.store.batches import BatchStore
 from runyard.store.bulk import BulkStore
 from runyard.store.counts import RunCounts
@@ -121,11 +123,12 @@ class RunListing:
 
 @dataclass(frozen=True)
 class RunDetails:
-    """A run, its webhook's delivery (if it has one) and its environment's name: what a run's page shows."""
+    """A run, its webhook's delivery (if it has one), its environment's name and its attempts: what a run's page shows."""
 
     run: Run
     delivery: Delivery | None
     environment: str
+    attempts: list[Attempt]
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class RunService:
         self.retention = RunRetention(db)
         self.bulk = BulkStore(db)
         self.counts = RunCounts(db)
+        self.attempts = AttemptStore(db)
         self._default: Environment | None = None
         # Environment names by id. Environments are few, never renamed and never deleted, so a name
         # once read stays true; a list page names its runs' environments without a statement per run.
@@ -700,11 +704,11 @@ class RunService:
         return await self.submit((request or _replay_of)(original))
 
     async def details(self, run_id: str, *, env_id: str | None = None) -> RunDetails:
-        """A run with its webhook's delivery and its environment's name: two reads, the first of them
-        the run and its delivery in one statement, the second none once the name is known."""
+        """A run with its webhook's delivery, its environment's name and its attempts: the run and its
+        delivery in one statement, its attempts in another, the name from a third only the first time."""
         run, delivery = await self.status(run_id, env_id=env_id)
         names = await self._environment_names_of({run.env_id} if run.env_id is not None else set())
-        return RunDetails(run, delivery, names.get(run.env_id or "", ""))
+        return RunDetails(run, delivery, names.get(run.env_id or "", ""), await self.attempts.of_run(run.id))
 
     async def list(
         self,

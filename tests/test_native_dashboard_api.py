@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from runyard.jobs import JobDefinition, demo_job
+from runyard.jobs import JobDefinition, RetryPolicy, demo_job
 from runyard.store.keys import ApiKey
 from runyard.timeutil import now_us, to_iso
 from runyard.web.app import create_app
@@ -362,6 +362,9 @@ def test_details_of_a_finished_run_show_everything_a_run_page_needs(yard: Yard) 
 
     assert response.status_code == 200, response.text
     details = response.json()
+    # The row was changed as a worker leaves it, in one statement rather than by a claim and an
+    # outcome: what the store then records as attempts is not a worker's (a worker's run is below).
+    assert isinstance(details.pop("attempts"), list)
     assert details == {
         "job_id": run_id,
         "name": row.name,
@@ -413,6 +416,12 @@ def test_details_name_the_internal_state_the_native_status_hides(yard: Yard, sta
     yard.put_in_state(run_id, state)
 
     assert yard.get(f"{RUNS}/{run_id}/details").json()["state"] == state
+
+
+def test_details_of_a_run_no_worker_has_claimed_list_no_attempt(yard: Yard) -> None:
+    run_id = yard.submit()
+
+    assert yard.get(f"{RUNS}/{run_id}/details").json()["attempts"] == []
 
 
 def test_details_of_another_environments_run_are_404_as_if_it_did_not_exist(yard: Yard) -> None:
@@ -710,3 +719,36 @@ def test_a_replayed_run_executes_as_the_original_did(database_url: str) -> None:
     assert (first["status"], second["status"]) == ("succeeded", "succeeded")
     assert second["result"] == first["result"] == {"input": {"n": 1}, "job": "echo"}
     assert (second["tags"], second["attempt"], second["exit_code"]) == (["t"], 1, 0)
+
+
+FLAKY_SCRIPT = """
+    import os, sys
+    attempt = int(os.environ["RUNYARD_ATTEMPT"])
+    print(f"attempt {attempt}", file=sys.stderr, flush=True)
+    sys.exit(0 if attempt == 3 else 10 + attempt)
+"""
+
+
+@pytest.mark.slow
+def test_details_list_every_attempt_a_worker_made_with_its_exit_code_and_how_it_ended(database_url: str) -> None:
+    flaky = JobDefinition(
+        name="flaky",
+        command=(sys.executable, "-c", textwrap.dedent(FLAKY_SCRIPT)),
+        max_attempts=3,
+        retry=RetryPolicy(initial_seconds=0.05, factor=1.0, max_seconds=0.05),
+        timeout_seconds=30.0,
+    )
+    with TestClient(create_app(database_url, jobs=[flaky], worker=brisk_worker(1))) as client:
+        run_id = client.post(RUNS, json={"job": "flaky"}).json()["job_id"]
+
+        def finished() -> dict[str, Any] | None:
+            details = client.get(f"{RUNS}/{run_id}/details").json()
+            return details if details["status"] in ("succeeded", "failed", "cancelled") else None
+
+        details = wait_for(finished, 30, f"run {run_id} to finish")
+
+    attempts = details["attempts"]
+    assert [(a["number"], a["state"], a["exit_code"]) for a in attempts] == [(1, "retrying", 11), (2, "retrying", 12), (3, "succeeded", 0)]
+    assert all(a["worker"] and a["ended_at"] is not None and a["ended_at"] >= a["started_at"] for a in attempts)
+    assert [a["error"] is not None for a in attempts] == [True, True, False]
+    assert (details["attempt"], details["exit_code"], details["status"]) == (3, 0, "succeeded")

@@ -386,10 +386,11 @@ export interface paths {
          * Get everything about a run
          * @description runyard extension (PraisonAI's server has no such operation): every
          *     field a run's page shows, in one read (the run and its webhook's
-         *     delivery come from one statement): its job and version, environment,
-         *     native `status` and internal `state`, input, result, error, exit
-         *     code, attempts, progress, times, metadata, the schedule or batch
-         *     that made it, its priority and queue, and its webhook's delivery.
+         *     delivery come from one statement, its attempts from a second): its
+         *     job and version, environment, native `status` and internal `state`,
+         *     input, result, error, exit code, every attempt (worker, times, how it
+         *     ended), progress, times, metadata, the schedule or batch that made
+         *     it, its priority and queue, and its webhook's delivery.
          *     Values a run does not have (yet) are null; `webhook` is absent when
          *     the run was submitted without one.
          *
@@ -2071,7 +2072,7 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             /**
              * Format: date-time
-             * @description When the latest attempt started.
+             * @description When the first attempt started (each attempt's start is in `attempts`).
              */
             started_at: string | null;
             /**
@@ -2099,7 +2100,39 @@ export interface components {
             queue: string | null;
             /** @description The id of the API key that submitted the run, if one did. */
             triggered_by: string | null;
+            /**
+             * @description Every attempt a worker made, first to last: when and on which worker it
+             *     began, and how it ended. An attempt a worker handed back before it started
+             *     the process is not one. Runs that ran before runyard kept attempts (its
+             *     migration 0016) have none here; their last attempt's exit code and error
+             *     are the run's own `exit_code` and `error`.
+             */
+            attempts: components["schemas"]["RunAttempt"][];
             webhook?: components["schemas"]["WebhookDelivery"];
+        };
+        /** @description One attempt of a run (runyard extension). */
+        RunAttempt: {
+            /** @description 1 for the first attempt, and one more for each retry. */
+            number: number;
+            /** @description The id of the worker that ran it (`<host>:<pid>:<random>`). */
+            worker: string | null;
+            /** @description When a worker claimed the run for this attempt. */
+            started_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description When it ended; null while it runs.
+             */
+            ended_at: string | null;
+            /**
+             * @description The run's internal state as the attempt ended: `retrying` (it failed and
+             *     the run will be tried again), `queued` (its worker stopped renewing the
+             *     lease; the run was queued again), or the run's final state. Null while it runs.
+             */
+            state: components["schemas"]["RunState"] | null;
+            /** @description The process's exit code, when it exited. */
+            exit_code: number | null;
+            /** @description What went wrong in this attempt, if anything did. */
+            error: string | null;
         };
         /** @description Runs by native status, every status present. */
         StatusCounts: {

@@ -48,6 +48,7 @@ from runyard.domain import (
     session_scoped_key,
 )
 from runyard.domain.overview import HOUR_US, Overview
+from runyard.domain.runs import Attempt
 from runyard.domain.schedules import DEFAULT_TIMEZONE, InvalidSchedule, NewSchedule, Overlap, ScheduleChange, describe
 from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
@@ -110,6 +111,18 @@ def _seconds(duration_ms: int | None) -> float | None:
     return duration_ms / 1000 if duration_ms is not None else None
 
 
+def attempt_model(attempt: Attempt) -> m.RunAttempt:
+    return m.RunAttempt(
+        number=attempt.number,
+        worker=attempt.worker_id,
+        started_at=to_iso(attempt.started_at),
+        ended_at=_iso(attempt.ended_at),
+        state=m.RunState(attempt.state.value) if attempt.state is not None else None,
+        exit_code=attempt.exit_code,
+        error=attempt.error,
+    )
+
+
 def run_details(details: RunDetails) -> m.RunDetails:
     """Everything a run's page shows; values a run does not have (yet) are null, its webhook absent without one."""
     run = details.run
@@ -142,6 +155,7 @@ def run_details(details: RunDetails) -> m.RunDetails:
         "priority": run.priority,
         "queue": run.queue_name,
         "triggered_by": run.triggered_by,
+        "attempts": [attempt_model(attempt) for attempt in details.attempts],
     }
     if details.delivery is not None:
         fields["webhook"] = webhook_model(details.delivery)

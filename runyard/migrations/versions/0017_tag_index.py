@@ -3,14 +3,14 @@ native list filtered by a tag over every environment (issue 18's dashboard) find
 tagged runs with an index seek. ix_run_tags_tag_created leads with env_id and serves one
 environment's tag filter only.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

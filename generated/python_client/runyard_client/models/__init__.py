@@ -22,6 +22,7 @@ from .native_unauthorized_error import NativeUnauthorizedError
 from .problem import Problem
 from .progress import Progress
 from .retry_policy import RetryPolicy
+from .run_attempt import RunAttempt
 from .run_details import RunDetails
 from .run_details_metadata_type_0 import RunDetailsMetadataType0
 from .run_list import RunList
@@ -65,6 +66,7 @@ __all__ = (
     "Problem",
     "Progress",
     "RetryPolicy",
+    "RunAttempt",
     "RunDetails",
     "RunDetailsMetadataType0",
     "RunList",

@@ -13,6 +13,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.progress import Progress
+    from ..models.run_attempt import RunAttempt
     from ..models.run_details_metadata_type_0 import RunDetailsMetadataType0
     from ..models.webhook_delivery import WebhookDelivery
 
@@ -47,7 +48,7 @@ class RunDetails:
         max_attempts (int):
         progress (Progress): How far a run has got; zero before it starts.
         created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
-        started_at (datetime.datetime | None): When the latest attempt started.
+        started_at (datetime.datetime | None): When the first attempt started (each attempt's start is in `attempts`).
         completed_at (datetime.datetime | None): When the run finished.
         updated_at (datetime.datetime): An ISO 8601 timestamp in UTC.
         delayed_until (datetime.datetime | None): When a delayed run becomes ready.
@@ -60,6 +61,11 @@ class RunDetails:
         priority (int): Claim order among ready runs (higher first).
         queue (None | str): The queue whose limit applies to the run, if any.
         triggered_by (None | str): The id of the API key that submitted the run, if one did.
+        attempts (list[RunAttempt]): Every attempt a worker made, first to last: when and on which worker it
+            began, and how it ended. An attempt a worker handed back before it started
+            the process is not one. Runs that ran before runyard kept attempts (its
+            migration 0016) have none here; their last attempt's exit code and error
+            are the run's own `exit_code` and `error`.
         webhook (WebhookDelivery | Unset): The run's webhook (present when it was submitted with `webhook_url`) and how
             its delivery went.
     """
@@ -92,6 +98,7 @@ class RunDetails:
     priority: int
     queue: None | str
     triggered_by: None | str
+    attempts: list[RunAttempt]
     webhook: WebhookDelivery | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -180,6 +187,11 @@ class RunDetails:
         triggered_by: None | str
         triggered_by = self.triggered_by
 
+        attempts = []
+        for attempts_item_data in self.attempts:
+            attempts_item = attempts_item_data.to_dict()
+            attempts.append(attempts_item)
+
         webhook: dict[str, Any] | Unset = UNSET
         if not isinstance(self.webhook, Unset):
             webhook = self.webhook.to_dict()
@@ -216,6 +228,7 @@ class RunDetails:
                 "priority": priority,
                 "queue": queue,
                 "triggered_by": triggered_by,
+                "attempts": attempts,
             }
         )
         if webhook is not UNSET:
@@ -226,6 +239,7 @@ class RunDetails:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.progress import Progress  # noqa: PLC0415
+        from ..models.run_attempt import RunAttempt  # noqa: PLC0415
         from ..models.run_details_metadata_type_0 import RunDetailsMetadataType0  # noqa: PLC0415
         from ..models.webhook_delivery import WebhookDelivery  # noqa: PLC0415
 
@@ -388,6 +402,13 @@ class RunDetails:
 
         triggered_by = _parse_triggered_by(d.pop("triggered_by"))
 
+        attempts = []
+        _attempts = d.pop("attempts")
+        for attempts_item_data in _attempts:
+            attempts_item = RunAttempt.from_dict(attempts_item_data)
+
+            attempts.append(attempts_item)
+
         _webhook = d.pop("webhook", UNSET)
         webhook: WebhookDelivery | Unset
         if isinstance(_webhook, Unset):
@@ -424,6 +445,7 @@ class RunDetails:
             priority=priority,
             queue=queue,
             triggered_by=triggered_by,
+            attempts=attempts,
             webhook=webhook,
         )
 

@@ -80,10 +80,11 @@ def sync_detailed(
 
      runyard extension (PraisonAI's server has no such operation): every
     field a run's page shows, in one read (the run and its webhook's
-    delivery come from one statement): its job and version, environment,
-    native `status` and internal `state`, input, result, error, exit
-    code, attempts, progress, times, metadata, the schedule or batch
-    that made it, its priority and queue, and its webhook's delivery.
+    delivery come from one statement, its attempts from a second): its
+    job and version, environment, native `status` and internal `state`,
+    input, result, error, exit code, every attempt (worker, times, how it
+    ended), progress, times, metadata, the schedule or batch that made
+    it, its priority and queue, and its webhook's delivery.
     Values a run does not have (yet) are null; `webhook` is absent when
     the run was submitted without one.
 
@@ -121,10 +122,11 @@ def sync(
 
      runyard extension (PraisonAI's server has no such operation): every
     field a run's page shows, in one read (the run and its webhook's
-    delivery come from one statement): its job and version, environment,
-    native `status` and internal `state`, input, result, error, exit
-    code, attempts, progress, times, metadata, the schedule or batch
-    that made it, its priority and queue, and its webhook's delivery.
+    delivery come from one statement, its attempts from a second): its
+    job and version, environment, native `status` and internal `state`,
+    input, result, error, exit code, every attempt (worker, times, how it
+    ended), progress, times, metadata, the schedule or batch that made
+    it, its priority and queue, and its webhook's delivery.
     Values a run does not have (yet) are null; `webhook` is absent when
     the run was submitted without one.
 
@@ -157,10 +159,11 @@ async def asyncio_detailed(
 
      runyard extension (PraisonAI's server has no such operation): every
     field a run's page shows, in one read (the run and its webhook's
-    delivery come from one statement): its job and version, environment,
-    native `status` and internal `state`, input, result, error, exit
-    code, attempts, progress, times, metadata, the schedule or batch
-    that made it, its priority and queue, and its webhook's delivery.
+    delivery come from one statement, its attempts from a second): its
+    job and version, environment, native `status` and internal `state`,
+    input, result, error, exit code, every attempt (worker, times, how it
+    ended), progress, times, metadata, the schedule or batch that made
+    it, its priority and queue, and its webhook's delivery.
     Values a run does not have (yet) are null; `webhook` is absent when
     the run was submitted without one.
 
@@ -196,10 +199,11 @@ async def asyncio(
 
      runyard extension (PraisonAI's server has no such operation): every
     field a run's page shows, in one read (the run and its webhook's
-    delivery come from one statement): its job and version, environment,
-    native `status` and internal `state`, input, result, error, exit
-    code, attempts, progress, times, metadata, the schedule or batch
-    that made it, its priority and queue, and its webhook's delivery.
+    delivery come from one statement, its attempts from a second): its
+    job and version, environment, native `status` and internal `state`,
+    input, result, error, exit code, every attempt (worker, times, how it
+    ended), progress, times, metadata, the schedule or batch that made
+    it, its priority and queue, and its webhook's delivery.
     Values a run does not have (yet) are null; `webhook` is absent when
     the run was submitted without one.
 
