@@ -19,6 +19,10 @@ async def get_job(name: str) -> Reply:
     return native.job_reply(await current_service().get_job(name))
 
 
+async def get_job_versions(name: str) -> Reply:
+    return native.job_versions_reply(await current_service().job_versions(name))
+
+
 async def put_job(token_info: TokenInfo, name: str, body: dict[str, Any]) -> Reply:
     stored, changed = await current_service().put_job(native.job_definition(name, body), token_info["credential"])
     return native.job_reply(stored, changed)

@@ -23,12 +23,17 @@ async def list_runs(
     job: str | None = None,
     schedule: str | None = None,
     environment: str | None = None,
+    tag: str | None = None,
+    created_after: str | None = None,
+    created_before: str | None = None,
+    cursor: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> Reply:
-    flt = native.list_filter(status, session_id, job, schedule)
-    listed = await current_service().list(flt, token_info["credential"], page=page, page_size=page_size, environment=environment)
-    return native.list_reply(listed, page, page_size)
+    flt = native.list_filter(status, session_id, job, schedule, tag, created_after, created_before)
+    after = native.list_cursor(cursor, page)
+    listed = await current_service().list(flt, token_info["credential"], page=page, page_size=page_size, environment=environment, after=after)
+    return native.list_reply(listed, 1 if after is not None else page, page_size)
 
 
 async def submit_run(token_info: TokenInfo, body: dict[str, Any]) -> Reply:
@@ -38,6 +43,14 @@ async def submit_run(token_info: TokenInfo, body: dict[str, Any]) -> Reply:
 
 async def get_run_status(token_info: TokenInfo, job_id: str) -> Reply:
     return native.status_reply(*await current_service().status(job_id, env_id=token_info["credential"].scope))
+
+
+async def get_run_details(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.details_reply(await current_service().details(job_id, env_id=token_info["credential"].scope))
+
+
+async def replay_run(token_info: TokenInfo, job_id: str) -> Reply:
+    return native.submitted_reply(await current_service().replay(job_id, token_info["credential"].scope), str(request.base_url))
 
 
 async def get_run_result(token_info: TokenInfo, job_id: str) -> Reply:

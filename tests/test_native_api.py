@@ -124,17 +124,23 @@ def test_list_of_an_empty_store_has_the_seed_shape_and_default_paging(client) ->
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"jobs": [], "total": 0, "page": 1, "page_size": 20}
+    assert response.json() == {"jobs": [], "total": 0, "page": 1, "page_size": 20, "next_cursor": None}
 
 
-def test_list_items_have_the_seed_fields_and_the_progress_praisonais_client_shows(client) -> None:
-    with_session = submit_id(client, session_id="project-alpha")
+def test_list_items_have_the_seed_fields_the_progress_praisonais_client_shows_and_runyards_extensions(client) -> None:
+    with_session = submit_id(client, session_id="project-alpha", tags=["reports"])
     without_session = submit_id(client)
 
     jobs = client.get(RUNS).json()["jobs"]
 
-    # The seed's four fields, and the progress PraisonAI's server sends too (its list items are status answers).
-    assert [set(job) for job in jobs] == [{"job_id", "status", "created_at", "session_id", "progress"}] * 2
+    # The seed's four fields, the progress PraisonAI's server sends too (its list items are status answers),
+    # and runyard's extensions for a dashboard's table.
+    seed = {"job_id", "status", "created_at", "session_id", "progress"}
+    assert [set(job) for job in jobs] == [seed | {"job", "environment", "tags", "duration_seconds", "attempt"}] * 2
+    assert [(job["job"], job["environment"], job["tags"], job["duration_seconds"], job["attempt"]) for job in jobs] == [
+        ("demo", "default", [], None, 0),
+        ("demo", "default", ["reports"], None, 0),
+    ]
     assert [job["progress"] for job in jobs] == [{"percentage": 0, "current_step": None}] * 2
     assert [(job["job_id"], job["status"], job["session_id"]) for job in jobs] == [
         (without_session, "queued", None),
@@ -272,7 +278,7 @@ def test_page_past_the_end_is_empty_with_the_true_total(client) -> None:
     response = client.get(RUNS, params={"page": 2, "page_size": 10})
 
     assert response.status_code == 200
-    assert response.json() == {"jobs": [], "total": 3, "page": 2, "page_size": 10}
+    assert response.json() == {"jobs": [], "total": 3, "page": 2, "page_size": 10, "next_cursor": None}
 
 
 def test_pages_do_not_overlap_and_cover_every_run_newest_first(client) -> None:

@@ -137,7 +137,7 @@ def test_an_admin_key_lists_every_environment_or_one_by_name(open_server: tuple[
     assert [run["job_id"] for run in only_prod["jobs"]] == [prod]
     assert only_prod["total"] == 1
     nowhere = client.get("/api/v1/runs", params={"environment": "nowhere"}, headers=keys.bearer("admin")).json()
-    assert nowhere == {"jobs": [], "total": 0, "page": 1, "page_size": 20}
+    assert nowhere == {"jobs": [], "total": 0, "page": 1, "page_size": 20, "next_cursor": None}
 
 
 def test_an_admin_key_reads_cancels_and_deletes_any_environments_run(open_server: tuple[TestClient, Keys]) -> None:

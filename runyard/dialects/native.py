@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connexion.exceptions import Unauthorized
@@ -17,9 +19,12 @@ from starlette.responses import StreamingResponse
 from generated import models as m
 from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
+    HELD_STATES,
     REDACTED,
+    WAITING_STATES,
     ApiKey,
     Credential,
+    Cursor,
     DeclarativeSchedule,
     Forbidden,
     InputTooLarge,
@@ -27,9 +32,9 @@ from runyard.domain import (
     InvalidJob,
     JobDefinition,
     JobNotFound,
+    JobVersion,
     KeyNotFound,
     NewRun,
-    Page,
     Run,
     RunConflict,
     RunFilter,
@@ -42,11 +47,12 @@ from runyard.domain import (
     StoreUnavailable,
     session_scoped_key,
 )
+from runyard.domain.overview import HOUR_US, Overview
 from runyard.domain.schedules import DEFAULT_TIMEZONE, InvalidSchedule, NewSchedule, Overlap, ScheduleChange, describe
 from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
 from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
-from runyard.service import ScheduleView, Submitted
+from runyard.service import RunDetails, RunListing, ScheduleView, Submitted
 from runyard.timeutil import duration_seconds, now_us, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
@@ -79,19 +85,71 @@ def retry_after(run: Run) -> int | None:
     return RETRY_AFTER.get(NATIVE_STATUS[run.state])
 
 
-def list_item(summary: RunSummary) -> m.RunListItem:
+def list_item(summary: RunSummary, environments: dict[str, str]) -> m.RunListItem:
     fields: dict[str, object] = {
         "job_id": summary.id,
         "status": NATIVE_STATUS[summary.state],
         "created_at": to_iso(summary.created_at),
         "session_id": summary.session_id,
         "progress": m.Progress(percentage=summary.progress_percentage, current_step=summary.progress_step),
+        # runyard's extensions: what a runs table shows beside the status.
+        "job": summary.job_name,
+        "environment": environments.get(summary.env_id or "", ""),
+        "tags": list(summary.tags),
+        "duration_seconds": _seconds(summary.duration_ms),
+        "attempt": summary.attempt,
     }
     if summary.started_at is not None:
         fields["started_at"] = to_iso(summary.started_at)
     if summary.completed_at is not None:
         fields["completed_at"] = to_iso(summary.completed_at)
     return m.RunListItem(**fields)
+
+
+def _seconds(duration_ms: int | None) -> float | None:
+    return duration_ms / 1000 if duration_ms is not None else None
+
+
+def run_details(details: RunDetails) -> m.RunDetails:
+    """Everything a run's page shows; values a run does not have (yet) are null, its webhook absent without one."""
+    run = details.run
+    fields: dict[str, object] = {
+        "job_id": run.id,
+        "name": run.name,
+        "job": run.job_name,
+        "job_version": run.job_version,
+        "environment": details.environment,
+        "status": NATIVE_STATUS[run.state],
+        "state": m.RunState(run.state.value),
+        "session_id": run.session_id,
+        "tags": list(run.tags),
+        "input": run.input,
+        "result": run.result,
+        "error": run.error,
+        "exit_code": run.exit_code,
+        "attempt": run.attempt,
+        "max_attempts": run.max_attempts,
+        "progress": m.Progress(percentage=run.progress_percentage, current_step=run.progress_step),
+        "created_at": to_iso(run.created_at),
+        "started_at": _iso(run.started_at),
+        "completed_at": _iso(run.completed_at),
+        "updated_at": to_iso(run.updated_at),
+        "delayed_until": _iso(run.delayed_until),
+        "duration_seconds": _seconds(run.duration_ms),
+        "metadata": run.metadata,
+        "schedule_id": run.schedule_id,
+        "batch_id": run.batch_id,
+        "priority": run.priority,
+        "queue": run.queue_name,
+        "triggered_by": run.triggered_by,
+    }
+    if details.delivery is not None:
+        fields["webhook"] = webhook_model(details.delivery)
+    return m.RunDetails(**fields)
+
+
+def _iso(us: int | None) -> str | None:
+    return to_iso(us) if us is not None else None
 
 
 def run_status(run: Run, webhook: Delivery | None = None) -> m.RunStatus:
@@ -198,11 +256,21 @@ def run_logs(run: Run) -> m.RunLogs:
     )
 
 
-def job_model(stored: StoredJob) -> m.Job:
-    data = stored.definition.to_data()
+def _shown_definition(definition: JobDefinition) -> dict[str, Any]:
+    data = definition.to_data()
     data["env"] = dict.fromkeys(data["env"], REDACTED)  # values are write-only: names only
-    data["retention_days"] = stored.definition.retention_days  # shown as null when unset (to_data leaves it out)
+    data["retention_days"] = definition.retention_days  # shown as null when unset (to_data leaves it out)
+    return data
+
+
+def job_model(stored: StoredJob) -> m.Job:
+    data = _shown_definition(stored.definition)
     return m.Job(name=stored.name, version=stored.version, created_at=to_iso(stored.created_at), updated_at=to_iso(stored.updated_at), **data)
+
+
+def job_version_model(version: JobVersion) -> m.JobVersion:
+    definition = m.JobVersionDefinition(name=version.definition.name, version=version.version, **_shown_definition(version.definition))
+    return m.JobVersion(version=version.version, created_at=to_iso(version.created_at), definition=definition)
 
 
 def unknown_job_message(name: str) -> str:
@@ -212,8 +280,62 @@ def unknown_job_message(name: str) -> str:
 # --- requests -------------------------------------------------------------------------------
 
 
-def list_filter(status: str | None, session_id: str | None, job: str | None, schedule: str | None = None) -> RunFilter:
-    return RunFilter(states=states_for(status) if status is not None else None, session_id=session_id, job_name=job, schedule_id=schedule)
+def list_filter(
+    status: str | None,
+    session_id: str | None,
+    job: str | None,
+    schedule: str | None = None,
+    tag: str | None = None,
+    created_after: str | None = None,
+    created_before: str | None = None,
+) -> RunFilter:
+    return RunFilter(
+        states=states_for(status) if status is not None else None,
+        session_id=session_id,
+        job_name=job,
+        schedule_id=schedule,
+        tags=(tag,) if tag is not None else None,
+        created_from=_time_bound("created_after", created_after),
+        created_to=_time_bound("created_before", created_before),
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _time_bound(parameter: str, value: str | None) -> int | None:
+    """An RFC 3339 date-time (connexion has checked the format) as epoch microseconds, exactly (no float)."""
+    if value is None:
+        return None
+    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", value.upper().replace("Z", "+00:00"))  # a leap second is RFC 3339, not Python
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(parameter, f"Invalid {parameter} {value!r}: use an RFC 3339 date-time, such as 2025-01-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return (parsed - _EPOCH) // timedelta(microseconds=1)
+
+
+# A list cursor: `<created_at µs>_<run id>`, the exact position of the page's last run in the list order.
+# Clients pass it back untouched; the shape is ours to change.
+_CURSOR = re.compile(r"([0-9]{1,18})_(run_[0-9a-z]{1,36})")
+
+
+def encode_cursor(position: Cursor) -> str:
+    return f"{position.created_at}_{position.id}"
+
+
+def list_cursor(cursor: str | None, page: int) -> Cursor | None:
+    """The position a list request starts after (InvalidInput for a cursor we did not make, or one with a page past the first)."""
+    if cursor is None:
+        return None
+    if page > 1:
+        raise InvalidInput("cursor", "Give either cursor or page, not both: a cursor already says where the page starts")
+    found = _CURSOR.fullmatch(cursor)
+    if found is None:
+        raise InvalidInput("cursor", f"Invalid cursor {cursor[:64]!r}: pass back a next_cursor from an earlier answer, untouched")
+    return Cursor(int(found[1]), found[2])
 
 
 def new_run(body: dict[str, Any], idempotency_header: str | None, credential: Credential) -> NewRun:
@@ -299,8 +421,82 @@ def _poll_headers(run: Run) -> dict[str, str]:
     return {"Retry-After": str(hint)} if hint is not None else {}
 
 
-def list_reply(page: Page, number: int, size: int) -> Reply:
-    return reply(m.RunList(jobs=[list_item(s) for s in page.items], total=page.total, page=number, page_size=size))
+def list_reply(listing: RunListing, number: int, size: int) -> Reply:
+    page = listing.page
+    return reply(
+        m.RunList(
+            jobs=[list_item(s, listing.environments) for s in page.items],
+            total=page.total,
+            page=number,
+            page_size=size,
+            next_cursor=encode_cursor(page.next) if page.next is not None else None,
+        )
+    )
+
+
+def details_reply(details: RunDetails) -> Reply:
+    return reply(run_details(details))
+
+
+def job_versions_reply(versions: list[JobVersion]) -> Reply:
+    return reply(m.JobVersionList(versions=[job_version_model(v) for v in versions]))
+
+
+# The windows an overview may cover, in hours.
+OVERVIEW_HOURS = {"24h": 24, "7d": 168}
+_SHOWN = tuple(m.NativeStatus)
+
+
+def _by_status(by_state: dict[str, int]) -> dict[str, int]:
+    """Runs by internal state as runs by native status, every status present (0 when none)."""
+    counts = dict.fromkeys((status.value for status in _SHOWN), 0)
+    for state, runs in by_state.items():
+        counts[NATIVE_STATUS[RunState(state)].value] += runs
+    return counts
+
+
+def overview_reply(overview: Overview, window: str) -> Reply:
+    by_state = overview.counts.by_state
+    hours: dict[int, dict[str, int]] = {}
+    jobs: dict[str, dict[str, int]] = {}
+    durations: dict[str, tuple[int, int, int | None]] = {}  # job -> (sum ms, how many, max ms)
+    for row in overview.activity:
+        for tally in (hours.setdefault(row.hour, {}), jobs.setdefault(row.job_name, {})):
+            tally[row.state] = tally.get(row.state, 0) + row.runs
+        total, count, longest = durations.get(row.job_name, (0, 0, None))
+        if row.duration_ms_max is not None:
+            longest = max(longest or 0, row.duration_ms_max)
+        durations[row.job_name] = (total + row.duration_ms_sum, count + row.durations, longest)
+    window_hours = range(overview.first_hour, overview.first_hour + overview.hours)  # the store read no run outside them
+    buckets = [m.OverviewBucket(start=to_iso(hour * HOUR_US), counts=m.StatusCounts(**_by_status(hours.get(hour, {})))) for hour in window_hours]
+    rows = [_job_row(name, _by_status(states), durations[name]) for name, states in jobs.items()]
+    rows.sort(key=lambda row: (-row.runs, row.job))
+    answer = m.Overview(
+        window=m.OverviewWindow(window),
+        generated_at=to_iso(overview.generated_at),
+        environments=overview.environments,
+        counts=m.StatusCounts(**_by_status(by_state)),
+        queue_depth=sum(by_state.get(state.value, 0) for state in WAITING_STATES),
+        running=sum(by_state.get(state.value, 0) for state in HELD_STATES),
+        buckets=buckets,
+        jobs=rows,
+    )
+    return reply(answer)
+
+
+def _job_row(name: str, counts: dict[str, int], durations: tuple[int, int, int | None]) -> m.OverviewJob:
+    finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+    total_ms, timed, longest = durations
+    return m.OverviewJob(
+        job=name,
+        runs=sum(counts.values()),
+        succeeded=counts["succeeded"],
+        failed=counts["failed"],
+        cancelled=counts["cancelled"],
+        success_rate=counts["succeeded"] / finished if finished else None,
+        avg_duration_seconds=total_ms / timed / 1000 if timed else None,
+        max_duration_seconds=_seconds(longest),
+    )
 
 
 def submitted_reply(submitted: Submitted, base_url: str) -> Reply:

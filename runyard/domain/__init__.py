@@ -29,7 +29,7 @@ from runyard.domain.errors import (
     StoreUnavailable,
     TooManyTags,
 )
-from runyard.domain.jobs import REDACTED, JobDefinition, RetryPolicy, StoredJob
+from runyard.domain.jobs import REDACTED, JobDefinition, JobVersion, RetryPolicy, StoredJob
 from runyard.domain.runs import (
     FINISHED_STATES,
     HELD_STATES,
@@ -71,6 +71,7 @@ __all__ = [
     "JobDefinition",
     "JobForbidden",
     "JobNotFound",
+    "JobVersion",
     "KeyNotFound",
     "MetadataClosed",
     "NewRun",

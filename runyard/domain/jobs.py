@@ -103,3 +103,12 @@ class StoredJob:
     @property
     def name(self) -> str:
         return self.definition.name
+
+
+@dataclass(frozen=True)
+class JobVersion:
+    """One version of a job's definition, as it was made (runs name the version they used)."""
+
+    version: int
+    created_at: int  # epoch microseconds
+    definition: JobDefinition

@@ -105,6 +105,11 @@ class RunSummary:
     progress_step: str | None = None
     started_at: int | None = None
     completed_at: int | None = None
+    job_name: str = ""
+    env_id: str | None = None
+    tags: tuple[str, ...] = ()
+    duration_ms: int | None = None  # as Run.duration_ms
+    attempt: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +187,7 @@ class Window:
 class Page:
     items: list[RunSummary] = field(default_factory=list)
     total: int = 0
+    next: Cursor | None = None  # the last item's position, when a run of the list lies beyond it
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runyard.domain import JobDefinition, JobNotFound, StoredJob
+from runyard.domain import JobDefinition, JobNotFound, JobVersion, StoredJob
 from runyard.store.db import Database, storable
 from runyard.store.schema import job_versions, jobs
 from runyard.timeutil import now_us
@@ -101,6 +101,13 @@ class JobStore:
             f"SELECT version, definition FROM job_versions WHERE name = ? AND version IN ({', '.join('?' for _ in wanted)})", [name, *wanted]
         )
         return {version: JobDefinition.from_data(name, self._decoded(definition)) for version, definition in rows}
+
+    async def history(self, name: str) -> list[JobVersion]:
+        """Every version of a job's definition, newest first, in one statement (job_versions' key is (name, version))."""
+        if not storable(name):
+            return []
+        rows = await self._db.hot.all("SELECT version, created_at, definition FROM job_versions WHERE name = ? ORDER BY version DESC", [name])
+        return [JobVersion(version, created_at, JobDefinition.from_data(name, self._decoded(definition))) for version, created_at, definition in rows]
 
     async def list(self) -> list[StoredJob]:
         async with self._db.engine.connect() as conn:

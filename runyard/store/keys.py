@@ -62,6 +62,12 @@ class KeyStore:
             rows = (await conn.execute(sa.select(environments).where(environments.c.id.in_(sorted(ids))))).all()
         return {row.id: Environment(row.id, row.name) for row in rows}
 
+    async def list_environments(self) -> list[Environment]:
+        """Every environment, by name (they are few: one per deployment stage)."""
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(environments).order_by(environments.c.name))).all()
+        return [Environment(row.id, row.name) for row in rows]
+
     async def environment_by_id(self, env_id: str) -> Environment:
         found = (await self.environments_by_id({env_id})).get(env_id)
         if found is None:

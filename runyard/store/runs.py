@@ -29,19 +29,21 @@ from runyard.domain import (
     Window,
 )
 from runyard.domain.metadata import apply_operations, check_size
+from runyard.domain.overview import HOUR_US, Activity
 from runyard.ids import new_run_id
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database, storable
 from runyard.store.driver import INTEGRITY_ERRORS, HotTransaction, Row
-from runyard.store.run_filters import count_sql, newer_than, older_than, order_by, page_sql, where
+from runyard.store.run_filters import Where, count_sql, newer_than, older_than, order_by, page_sql, where
 from runyard.store.schema import bulk_action_runs, run_tags, runs
 from runyard.timeutil import now_us
 
 # The state groups as the database spells them (sorted: the same statement text every time).
 WAITING = tuple(sorted(state.value for state in WAITING_STATES))
 HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the run (its lease)
-# The columns a list page of summaries reads (RunSummary's fields, in its order).
-SUMMARY_SQL = "id, state, created_at, session_id, progress_percentage, progress_step, started_at, completed_at"
+# The columns a list page of summaries reads (RunSummary's fields, in its order). A page's rows are
+# read by id (page_sql's `deferred`, or a keyset's few rows), so the wider select costs no statement per row.
+SUMMARY_SQL = "id, state, created_at, session_id, progress_percentage, progress_step, started_at, completed_at, job_name, env_id, tags, duration_ms, attempt"
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:
@@ -116,6 +118,8 @@ def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
                 values[name] = json.loads(text)
     return run_from_values(values)
 
+
+_HOUR_SQL = f"created_at / {HOUR_US}"  # hours since the epoch: both operands are integers, so is the quotient
 
 METADATA_OPEN_AFTER_FINISH_US = 3600 * 1_000_000  # a finished run's metadata may change for an hour
 MAX_TAGS = 10  # per run (Trigger.dev's limit)
@@ -374,20 +378,47 @@ class RunStore:
         found = where(flt)
         if found.nothing:
             return [], 0
-        hot = self._db.hot
-        total = await self._counts.total(flt)
-        if total is None:
-            counted = await hot.each_time(count_sql(found), found.params)
-            total = int(counted[0]) if counted is not None else 0
+        total = await self._total(flt, found)
         if offset >= total:
             return [], total
-        rows = await hot.all(page_sql(columns, found, sort, descending, deferred=offset > 0), [*found.params, limit, offset])
+        rows = await self._db.hot.all(page_sql(columns, found, sort, descending, deferred=offset > 0), [*found.params, limit, offset])
         return rows, total
 
+    async def _total(self, flt: RunFilter, found: Where) -> int:
+        """How many runs the filter selects: from the counts where they can say, else counted through an index."""
+        total = await self._counts.total(flt)
+        if total is None:
+            counted = await self._db.hot.each_time(count_sql(found), found.params)
+            total = int(counted[0]) if counted is not None else 0
+        return total
+
     async def list_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> Page:
-        """One page of summaries and the total: newest first, or by `sort` (see run_filters.SORTABLE), ties by id."""
+        """One page of summaries and the total: newest first, or by `sort` (see run_filters.SORTABLE), ties by id.
+
+        `Page.next` is the last item's position when runs lie beyond this page (in the newest-first order only)."""
         rows, total = await self._counted_rows(SUMMARY_SQL, flt, offset=offset, limit=limit, sort=sort, descending=descending)
-        return Page([RunSummary(r[0], RunState(r[1]), *r[2:]) for r in rows], total)
+        items = [self._summary(row) for row in rows]
+        beyond = sort is None and descending and bool(items) and offset + len(items) < total
+        return Page(items, total, Cursor(items[-1].created_at, items[-1].id) if beyond else None)
+
+    async def list_after(self, flt: RunFilter, *, after: Cursor, limit: int) -> Page:
+        """The `limit` summaries that follow a position in the newest-first order, and the total of the
+        filter (as list_page counts it). A keyset read of limit + 1 rows, never an offset: a page deep in
+        the list is an index seek, and whether a run lies beyond is the extra row."""
+        found = where(flt)
+        if found.nothing:
+            return Page([], 0)
+        total = await self._total(flt, found)
+        older_than(found, after)
+        rows = await self._db.hot.all(f"SELECT {SUMMARY_SQL} FROM runs{found.sql()}{order_by(None, descending=True)} LIMIT ?", [*found.params, limit + 1])
+        items = [self._summary(row) for row in rows[:limit]]
+        return Page(items, total, Cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None)
+
+    def _summary(self, row: Row) -> RunSummary:
+        tags = row[10]
+        if isinstance(tags, str):  # SQLite hands JSON over as text (see run_from_tuple)
+            tags = json.loads(tags)
+        return RunSummary(row[0], RunState(row[1]), *row[2:10], tags=tuple(tags or ()), duration_ms=row[11], attempt=row[12])
 
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
@@ -397,6 +428,23 @@ class RunStore:
     def _runs(self, rows: list[Row]) -> list[Run]:
         json_as_text = self._db.hot.json_as_text
         return [run_from_tuple(row, json_as_text=json_as_text) for row in rows]
+
+    async def activity(self, flt: RunFilter, *, since: int, until: int) -> list[Activity]:
+        """The runs of the filter created in [since, until), grouped by (hour, job, state), with their
+        executing times: one statement, reading the runs of the window through the (env_id, created_at)
+        or (created_at) index. The hour is integer division of epoch microseconds, the same on both
+        databases (SQLite's integer `/` truncates; PostgreSQL's bigint `/` does too)."""
+        found = where(flt)
+        if found.nothing:
+            return []
+        found.add("created_at >= ?", since)
+        found.add("created_at < ?", until)
+        rows = await self._db.hot.all(
+            f"SELECT {_HOUR_SQL}, job_name, state, count(*), CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT), count(duration_ms), MAX(duration_ms)"
+            f" FROM runs{found.sql()} GROUP BY {_HOUR_SQL}, job_name, state",
+            found.params,
+        )
+        return [Activity(int(r[0]), str(r[1]), str(r[2]), int(r[3]), int(r[4]), int(r[5]), None if r[6] is None else int(r[6])) for r in rows]
 
     async def get_by_name(self, job_name: str, name: str) -> Run:
         if not storable(job_name, name):

@@ -157,6 +157,7 @@ run_tags = sa.Table(
     sa.Column("env_id", sa.String(40)),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Index("ix_run_tags_tag_created", "env_id", "tag", "created_at", "run_id"),
+    sa.Index("ix_run_tags_tag", "tag", "run_id"),  # a tag over every environment (an admin's list; migration 0016)
 )
 
 # Counts of runs by (environment, job, state), kept by triggers on `runs` (migration 0007): changes
