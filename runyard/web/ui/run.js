@@ -127,7 +127,7 @@ export async function runPage(view, id) {
     summary.replaceChildren(
       facts([
         ["Job", h("a", { href: `/ui/jobs/${encodeURIComponent(run.job)}` }, run.job)],
-        ["Job version", String(run.job_version)],
+        ["Job version", run.job_version === null ? "" : String(run.job_version)],
         ["Environment", run.environment],
         ["State", run.state],
         ["Session", run.session_id ?? ""],
@@ -138,7 +138,7 @@ export async function runPage(view, id) {
         ["Completed", run.completed_at ? timeElement(run.completed_at) : ""],
         ["Duration", formatDuration(run.duration_seconds)],
         ["Queue", run.queue ?? ""],
-        ["Priority", run.priority === null || run.priority === undefined ? "" : String(run.priority)],
+        ["Priority", String(run.priority)],
         ["Triggered by", run.triggered_by ?? ""],
         ["Schedule", run.schedule_id ? h("a", { href: `/ui/runs?schedule=${encodeURIComponent(run.schedule_id)}` }, run.schedule_id) : ""],
         ["Batch", run.batch_id ?? ""],

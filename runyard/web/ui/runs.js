@@ -84,7 +84,12 @@ const fromLocalInput = (value) => (value ? `${value.length === 16 ? `${value}:00
  * @returns {HTMLTableRowElement}
  */
 function runRow(run, query) {
-  const filtered = (/** @type {string} */ name, /** @type {string} */ value) => urlForQuery({ page_size: query.page_size, [name]: value });
+  /**
+   * The list narrowed to one value of one filter (a link in a cell).
+   * @param {string} name
+   * @param {string} value
+   */
+  const filtered = (name, value) => urlForQuery(/** @type {RunListQuery} */ ({ page_size: query.page_size, [name]: value }));
   const seconds = run.duration_seconds ?? (run.status === "running" && run.started_at ? secondsSince(run.started_at) : null);
   const percentage = run.progress?.percentage ?? (run.status === "succeeded" ? 100 : 0);
   const tags = run.tags ?? [];
@@ -150,7 +155,7 @@ function filterForm(query, view) {
       next[name] = name.startsWith("created_") ? fromLocalInput(value) : value.trim();
     }
     // A new filter starts at the newest runs: a cursor belongs to the list it came from.
-    view.navigate(urlForQuery(/** @type {RunListQuery} */ (next)));
+    view.navigate(urlForQuery(/** @type {RunListQuery} */ (/** @type {unknown} */ (next))));
   });
   for (const select of [status, job]) select.addEventListener("change", () => form.requestSubmit());
   listJobs()
