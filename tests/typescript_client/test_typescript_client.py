@@ -7,6 +7,10 @@ the folder's pinned toolchain (typescript, openapi-fetch, @types/node) with `npm
 node_modules is missing or stale, type-checks the example with `tsc --strict --noEmit` (so the
 generated types must describe what the example does), compiles it to build/ and runs it with node
 against a live runyard with one worker. Without npm (or node) the test is skipped with the reason.
+
+The same toolchain type-checks the dashboard (runyard/web/ui/*.js: plain JavaScript whose JSDoc types
+are imported from schema.d.ts) with `tsc --noEmit --checkJs --strict` (tsconfig.dashboard.json), so
+a page that reads a field the contract does not have fails here.
 """
 
 from __future__ import annotations
