@@ -971,6 +971,229 @@ class WebhookDelivery(BaseModel):
     ] = None
 
 
+class RunState(StrEnum):
+    """
+    A run's internal state (runyard's own; `status` shows it as one of
+    the five native statuses, see NativeStatus).
+
+    """
+
+    delayed = "delayed"
+    queued = "queued"
+    running = "running"
+    retrying = "retrying"
+    cancelling = "cancelling"
+    succeeded = "succeeded"
+    failed = "failed"
+    timed_out = "timed_out"
+    crashed = "crashed"
+    system_failure = "system_failure"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+class RunDetails(BaseModel):
+    """
+    Everything about one run (runyard extension).
+    """
+
+    job_id: Annotated[str, Field(description="Unique run identifier.")]
+    name: Annotated[
+        str | None,
+        Field(description="The run's readable name, `<job>-<n>` (unique per job)."),
+    ]
+    job: Annotated[str, Field(description="The job the run runs.")]
+    job_version: Annotated[
+        int | None,
+        Field(
+            description="The version of the job's definition the run was submitted against (see GET /api/v1/jobs/{name}/versions)."
+        ),
+    ]
+    environment: Annotated[str, Field(description="The name of the run's environment.")]
+    status: NativeStatus
+    state: RunState
+    session_id: str | None
+    tags: list[str]
+    input: Annotated[
+        Any, Field(description="The run's input, as submitted (any JSON, or null).")
+    ]
+    result: Annotated[
+        Any, Field(description="The JSON the job reported as its result, or null.")
+    ]
+    error: Annotated[
+        str | None,
+        Field(
+            description="What went wrong in the last attempt that failed, or why the run was cancelled."
+        ),
+    ]
+    exit_code: Annotated[
+        int | None, Field(description="The exit code of the last attempt that ended.")
+    ]
+    attempt: Annotated[
+        int,
+        Field(
+            description="The attempt running or last run (0 before the first).", ge=0
+        ),
+    ]
+    max_attempts: Annotated[int, Field(ge=1)]
+    progress: Progress
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    started_at: Annotated[
+        AwareDatetime | None, Field(description="When the latest attempt started.")
+    ]
+    completed_at: Annotated[
+        AwareDatetime | None, Field(description="When the run finished.")
+    ]
+    updated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    delayed_until: Annotated[
+        AwareDatetime | None, Field(description="When a delayed run becomes ready.")
+    ]
+    duration_seconds: Annotated[
+        float | None,
+        Field(
+            description="Seconds spent executing, summed over the attempts that have ended (as the result's); null until one has.",
+            ge=0.0,
+        ),
+    ]
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="The run's metadata (Trigger.dev's; set by the job's `::metadata` lines)."
+        ),
+    ]
+    schedule_id: Annotated[
+        str | None, Field(description="The schedule that fired the run, if one did.")
+    ]
+    batch_id: Annotated[
+        str | None, Field(description="The batch the run was triggered in, if any.")
+    ]
+    priority: Annotated[
+        int, Field(description="Claim order among ready runs (higher first).")
+    ]
+    queue: Annotated[
+        str | None,
+        Field(description="The queue whose limit applies to the run, if any."),
+    ]
+    triggered_by: Annotated[
+        str | None,
+        Field(description="The id of the API key that submitted the run, if one did."),
+    ]
+    webhook: WebhookDelivery | None = None
+
+
+class StatusCounts(BaseModel):
+    """
+    Runs by native status, every status present.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    queued: Annotated[int, Field(ge=0)]
+    running: Annotated[int, Field(ge=0)]
+    succeeded: Annotated[int, Field(ge=0)]
+    failed: Annotated[int, Field(ge=0)]
+    cancelled: Annotated[int, Field(ge=0)]
+
+
+class OverviewWindow(StrEnum):
+    """
+    The last 24 hours or the last 7 days, in whole hours (the current one included).
+    """
+
+    field_24h = "24h"
+    field_7d = "7d"
+
+
+class OverviewBucket(BaseModel):
+    """
+    The runs created in one hour, by their status now.
+    """
+
+    start: Annotated[
+        AwareDatetime,
+        Field(description="The hour's start (UTC).", examples=["2025-01-01T00:00:00Z"]),
+    ]
+    counts: StatusCounts
+
+
+class OverviewJob(BaseModel):
+    """
+    One job's runs created in the window.
+    """
+
+    job: str
+    runs: Annotated[int, Field(ge=1)]
+    succeeded: Annotated[int, Field(ge=0)]
+    failed: Annotated[int, Field(ge=0)]
+    cancelled: Annotated[int, Field(ge=0)]
+    success_rate: Annotated[
+        float | None,
+        Field(
+            description="succeeded / (succeeded + failed + cancelled); null while none has finished.",
+            ge=0.0,
+            le=1.0,
+        ),
+    ]
+    avg_duration_seconds: Annotated[
+        float | None,
+        Field(
+            description="Mean executing time of the runs that have one (see RunListItem's `duration_seconds`); null when none has.",
+            ge=0.0,
+        ),
+    ]
+    max_duration_seconds: Annotated[float | None, Field(ge=0.0)]
+
+
+class Overview(BaseModel):
+    """
+    What a dashboard's first page shows (runyard extension).
+    """
+
+    window: OverviewWindow
+    generated_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="An ISO 8601 timestamp in UTC.",
+            examples=["2025-01-01T00:00:00Z"],
+        ),
+    ]
+    environments: Annotated[
+        list[str],
+        Field(description="The names of the environments whose runs are counted."),
+    ]
+    counts: Annotated[
+        StatusCounts, Field(description="Every run, by native status (all time).")
+    ]
+    queue_depth: Annotated[
+        int,
+        Field(description="Runs waiting to start (queued, delayed or retrying).", ge=0),
+    ]
+    running: Annotated[int, Field(description="Runs running or being cancelled.", ge=0)]
+    buckets: Annotated[
+        list[OverviewBucket],
+        Field(description="One per hour of the window, oldest first."),
+    ]
+    jobs: Annotated[
+        list[OverviewJob],
+        Field(
+            description="One per job with runs in the window, most runs first (ties by name)."
+        ),
+    ]
+
+
 class RunResult(BaseModel):
     """
     The outcome of a finished run.
@@ -2056,6 +2279,28 @@ class RunListItem(BaseModel):
             examples=["2025-01-01T00:00:00Z"],
         ),
     ] = None
+    job: Annotated[str, Field(description="The job the run runs (runyard extension).")]
+    environment: Annotated[
+        str, Field(description="The name of the run's environment (runyard extension).")
+    ]
+    tags: Annotated[
+        list[str],
+        Field(description="The run's tags, as submitted (runyard extension)."),
+    ]
+    duration_seconds: Annotated[
+        float | None,
+        Field(
+            description="Seconds spent executing, summed over the attempts that have ended\n(as the result's `duration_seconds`); null until one has (runyard extension).\n",
+            ge=0.0,
+        ),
+    ]
+    attempt: Annotated[
+        int,
+        Field(
+            description="The attempt running or last run (0 before the first; runyard extension).",
+            ge=0,
+        ),
+    ]
 
 
 class RunList(BaseModel):
@@ -2070,6 +2315,12 @@ class RunList(BaseModel):
     page: Annotated[int, Field(description="Current page number.", ge=1)]
     page_size: Annotated[
         int, Field(description="Number of runs per page.", ge=1, le=100)
+    ]
+    next_cursor: Annotated[
+        str | None,
+        Field(
+            description="Pass it as `cursor` (with the same filters) for the runs after this\npage; null when no run lies beyond it (runyard extension).\n"
+        ),
     ]
 
 
@@ -2122,6 +2373,63 @@ class RunStatus(BaseModel):
         ),
     ] = None
     webhook: WebhookDelivery | None = None
+
+
+class JobVersionDefinition(BaseModel):
+    """
+    A job's definition as one of its versions had it (the Job schema without its times).
+    """
+
+    name: Annotated[
+        str,
+        Field(
+            description="A job's name.",
+            examples=["report"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ),
+    ]
+    version: Annotated[int, Field(ge=1)]
+    command: list[str]
+    shell: bool
+    env: Annotated[
+        dict[str, str],
+        Field(
+            description="The names of the job's variables; their values are shown as `<redacted>`."
+        ),
+    ]
+    env_from: list[str]
+    allow_command_override: bool
+    cwd: str | None
+    timeout_seconds: float | None
+    max_attempts: int
+    retry: RetryPolicy
+    concurrency: int | None
+    kill_grace_seconds: float
+    environments: list[str] | None
+    retention_days: int | None
+
+
+class JobVersion(BaseModel):
+    """
+    One version of a job's definition.
+    """
+
+    version: Annotated[int, Field(ge=1)]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description="When this version was made.", examples=["2025-01-01T00:00:00Z"]
+        ),
+    ]
+    definition: JobVersionDefinition
+
+
+class JobVersionList(BaseModel):
+    """
+    Every version of a job, newest first (runyard extension).
+    """
+
+    versions: list[JobVersion]
 
 
 class SubmitRunRequest(BaseModel):

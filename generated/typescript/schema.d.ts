@@ -62,6 +62,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summarise recent runs
+         * @description runyard extension (PraisonAI's server has no such operation): what a
+         *     dashboard's first page shows, in one request.
+         *
+         *     * `counts`: runs by native status, all time (every status present),
+         *       from the counts the store keeps, as `/stats`; `queue_depth` (runs
+         *       waiting: queued, delayed, retrying) and `running` (running or
+         *       being cancelled) from the same counts;
+         *     * `buckets`: one per hour of the window (24 for `24h`, 168 for `7d`),
+         *       oldest first, the current hour last, hours without runs included:
+         *       the runs created in that hour by their status now;
+         *     * `jobs`: per job, the runs created in the window, how they ended,
+         *       the success rate (succeeded / finished; null while none has
+         *       finished) and their executing times; most runs first.
+         *
+         *     The window's runs are read with one grouped statement through the
+         *     creation-time index, never run by run.
+         *
+         *     The runs are those the key sees: an environment key's own
+         *     environment; an admin key's every environment, or one named with
+         *     `environment` (an unknown one shows nothing). `environments` names
+         *     them.
+         */
+        get: operations["handlers.stats.get_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -90,6 +130,25 @@ export interface paths {
          *     `started_at`/`completed_at` once they exist. Invalid parameters are
          *     400 problem documents (the seed's 400; FastAPI's validation answers
          *     422).
+         *
+         *     runyard extensions (PraisonAI's server has no such parameters or
+         *     fields), for a dashboard's runs table:
+         *
+         *     * filters `tag`, `created_after` and `created_before` (inclusive
+         *       bounds on the creation time); `total` counts the runs they select
+         *       through an index (the tags' own index for `tag`, the creation-time
+         *       indexes for the bounds), never by reading every run;
+         *     * keyset pages: every answer's `next_cursor` (null when no run lies
+         *       beyond the page) passed back as `cursor` answers the `page_size`
+         *       runs that follow the previous page's last run in the list order.
+         *       A cursor page is an index seek at any depth (a numbered page far
+         *       down walks past every run before it), and runs submitted meanwhile
+         *       do not shift it. `page` is 1 in a cursor's answer; `cursor` with a
+         *       `page` past the first is a 400, as is a cursor not of the shape
+         *       runyard makes (the pattern below; its contents may change, so pass
+         *       it back untouched);
+         *     * item fields `job`, `environment`, `tags`, `duration_seconds` and
+         *       `attempt`.
          */
         get: operations["handlers.runs.list_runs"];
         put?: never;
@@ -310,6 +369,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{job_id}/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's identifier (`run_` followed by a time-sortable id).
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get everything about a run
+         * @description runyard extension (PraisonAI's server has no such operation): every
+         *     field a run's page shows, in one read (the run and its webhook's
+         *     delivery come from one statement): its job and version, environment,
+         *     native `status` and internal `state`, input, result, error, exit
+         *     code, attempts, progress, times, metadata, the schedule or batch
+         *     that made it, its priority and queue, and its webhook's delivery.
+         *     Values a run does not have (yet) are null; `webhook` is absent when
+         *     the run was submitted without one.
+         *
+         *     An environment key sees only its environment's runs (another's is
+         *     404, as if it did not exist); an admin key sees every run.
+         */
+        get: operations["handlers.runs.get_run_details"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{job_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's identifier (`run_` followed by a time-sortable id).
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a run again
+         * @description runyard extension (PraisonAI's server has no such operation): submits
+         *     a new run made from an existing one, as Trigger.dev's replay does:
+         *     the same job and job version, input, session, tags, metadata and
+         *     options (attempts, timeout, priority, queue, command override), in
+         *     the original's environment. Its idempotency key, delay, TTL and
+         *     webhook are not carried over. The answer is a submit's (202, with
+         *     `Location` and `Retry-After`), for the new run; the original is left
+         *     as it is.
+         *
+         *     An environment key may replay only its environment's runs (another's
+         *     is 404); an admin key any run. A run whose job has since been deleted
+         *     cannot be replayed (404, as a submit of it).
+         */
+        post: operations["handlers.runs.replay_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -362,6 +494,31 @@ export interface paths {
          *     Only an admin may delete jobs (403 for any other key).
          */
         delete: operations["handlers.jobs.delete_job"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a job's versions
+         * @description runyard extension (PraisonAI's server has no jobs): every version of
+         *     a job's definition, newest first, with when it was made. Runs name
+         *     the version they were submitted against (`job_version` in a run's
+         *     details), so this shows what each of them ran. Environment values
+         *     are shown as `<redacted>`, as in the job itself. Visible to any key,
+         *     as the jobs are.
+         */
+        get: operations["handlers.jobs.get_job_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1775,6 +1932,19 @@ export interface components {
             started_at?: components["schemas"]["Timestamp"];
             /** @description When the run finished; absent before. */
             completed_at?: components["schemas"]["Timestamp"];
+            /** @description The job the run runs (runyard extension). */
+            job: string;
+            /** @description The name of the run's environment (runyard extension). */
+            environment: string;
+            /** @description The run's tags, as submitted (runyard extension). */
+            tags: string[];
+            /**
+             * @description Seconds spent executing, summed over the attempts that have ended
+             *     (as the result's `duration_seconds`); null until one has (runyard extension).
+             */
+            duration_seconds: number | null;
+            /** @description The attempt running or last run (0 before the first; runyard extension). */
+            attempt: number;
         };
         /** @description A page of runs. */
         RunList: {
@@ -1785,6 +1955,11 @@ export interface components {
             page: number;
             /** @description Number of runs per page. */
             page_size: number;
+            /**
+             * @description Pass it as `cursor` (with the same filters) for the runs after this
+             *     page; null when no run lies beyond it (runyard extension).
+             */
+            next_cursor: string | null;
         };
         /** @description How far a run has got; zero before it starts. */
         Progress: {
@@ -1858,6 +2033,155 @@ export interface components {
             /** @description Why the last attempt did not deliver. */
             last_error?: string | null;
             delivered_at?: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description A run's internal state (runyard's own; `status` shows it as one of
+         *     the five native statuses, see NativeStatus).
+         * @enum {string}
+         */
+        RunState: "delayed" | "queued" | "running" | "retrying" | "cancelling" | "succeeded" | "failed" | "timed_out" | "crashed" | "system_failure" | "cancelled" | "expired";
+        /** @description Everything about one run (runyard extension). */
+        RunDetails: {
+            /** @description Unique run identifier. */
+            job_id: string;
+            /** @description The run's readable name, `<job>-<n>` (unique per job). */
+            name: string | null;
+            /** @description The job the run runs. */
+            job: string;
+            /** @description The version of the job's definition the run was submitted against (see GET /api/v1/jobs/{name}/versions). */
+            job_version: number | null;
+            /** @description The name of the run's environment. */
+            environment: string;
+            status: components["schemas"]["NativeStatus"];
+            state: components["schemas"]["RunState"];
+            session_id: string | null;
+            tags: string[];
+            /** @description The run's input, as submitted (any JSON, or null). */
+            input: unknown;
+            /** @description The JSON the job reported as its result, or null. */
+            result: unknown;
+            /** @description What went wrong in the last attempt that failed, or why the run was cancelled. */
+            error: string | null;
+            /** @description The exit code of the last attempt that ended. */
+            exit_code: number | null;
+            /** @description The attempt running or last run (0 before the first). */
+            attempt: number;
+            max_attempts: number;
+            progress: components["schemas"]["Progress"];
+            created_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description When the latest attempt started.
+             */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the run finished.
+             */
+            completed_at: string | null;
+            updated_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description When a delayed run becomes ready.
+             */
+            delayed_until: string | null;
+            /** @description Seconds spent executing, summed over the attempts that have ended (as the result's); null until one has. */
+            duration_seconds: number | null;
+            /** @description The run's metadata (Trigger.dev's; set by the job's `::metadata` lines). */
+            metadata: Record<string, never> | null;
+            /** @description The schedule that fired the run, if one did. */
+            schedule_id: string | null;
+            /** @description The batch the run was triggered in, if any. */
+            batch_id: string | null;
+            /** @description Claim order among ready runs (higher first). */
+            priority: number;
+            /** @description The queue whose limit applies to the run, if any. */
+            queue: string | null;
+            /** @description The id of the API key that submitted the run, if one did. */
+            triggered_by: string | null;
+            webhook?: components["schemas"]["WebhookDelivery"];
+        };
+        /** @description Runs by native status, every status present. */
+        StatusCounts: {
+            queued: number;
+            running: number;
+            succeeded: number;
+            failed: number;
+            cancelled: number;
+        };
+        /**
+         * @description The last 24 hours or the last 7 days, in whole hours (the current one included).
+         * @default 24h
+         * @enum {string}
+         */
+        OverviewWindow: "24h" | "7d";
+        /** @description The runs created in one hour, by their status now. */
+        OverviewBucket: {
+            /** @description The hour's start (UTC). */
+            start: components["schemas"]["Timestamp"];
+            counts: components["schemas"]["StatusCounts"];
+        };
+        /** @description One job's runs created in the window. */
+        OverviewJob: {
+            job: string;
+            runs: number;
+            succeeded: number;
+            failed: number;
+            cancelled: number;
+            /** @description succeeded / (succeeded + failed + cancelled); null while none has finished. */
+            success_rate: number | null;
+            /** @description Mean executing time of the runs that have one (see RunListItem's `duration_seconds`); null when none has. */
+            avg_duration_seconds: number | null;
+            max_duration_seconds: number | null;
+        };
+        /** @description What a dashboard's first page shows (runyard extension). */
+        Overview: {
+            window: components["schemas"]["OverviewWindow"];
+            generated_at: components["schemas"]["Timestamp"];
+            /** @description The names of the environments whose runs are counted. */
+            environments: string[];
+            /** @description Every run, by native status (all time). */
+            counts: components["schemas"]["StatusCounts"];
+            /** @description Runs waiting to start (queued, delayed or retrying). */
+            queue_depth: number;
+            /** @description Runs running or being cancelled. */
+            running: number;
+            /** @description One per hour of the window, oldest first. */
+            buckets: components["schemas"]["OverviewBucket"][];
+            /** @description One per job with runs in the window, most runs first (ties by name). */
+            jobs: components["schemas"]["OverviewJob"][];
+        };
+        /** @description A job's definition as one of its versions had it (the Job schema without its times). */
+        JobVersionDefinition: {
+            name: components["schemas"]["JobNameString"];
+            version: number;
+            command: string[];
+            shell: boolean;
+            /** @description The names of the job's variables; their values are shown as `<redacted>`. */
+            env: {
+                [key: string]: string;
+            };
+            env_from: string[];
+            allow_command_override: boolean;
+            cwd: string | null;
+            timeout_seconds: number | null;
+            max_attempts: number;
+            retry: components["schemas"]["RetryPolicy"];
+            concurrency: number | null;
+            kill_grace_seconds: number;
+            environments: string[] | null;
+            retention_days: number | null;
+        };
+        /** @description One version of a job's definition. */
+        JobVersion: {
+            version: number;
+            /** @description When this version was made. */
+            created_at: components["schemas"]["Timestamp"];
+            definition: components["schemas"]["JobVersionDefinition"];
+        };
+        /** @description Every version of a job, newest first (runyard extension). */
+        JobVersionList: {
+            versions: components["schemas"]["JobVersion"][];
         };
         /** @description The outcome of a finished run. */
         RunResult: {
@@ -3040,6 +3364,51 @@ export interface operations {
             503: components["responses"]["NativeUnavailable"];
         };
     };
+    "handlers.stats.get_overview": {
+        parameters: {
+            query?: {
+                /**
+                 * @description How far back the buckets and the jobs' rows reach.
+                 * @example 7d
+                 */
+                window?: components["schemas"]["OverviewWindow"];
+                /**
+                 * @description Only runs of the environment of this name. An admin may name any
+                 *     environment (an unknown one shows nothing); any other key only
+                 *     its own (403 otherwise).
+                 * @example prod
+                 */
+                environment?: components["schemas"]["EnvironmentName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            /** @description A key that is not an admin's named another environment. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                };
+            };
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
     "handlers.runs.list_runs": {
         parameters: {
             query?: {
@@ -3071,6 +3440,28 @@ export interface operations {
                  */
                 environment?: components["schemas"]["EnvironmentName"];
                 /**
+                 * @description Only runs carrying this tag (runyard extension).
+                 * @example reports
+                 */
+                tag?: string;
+                /**
+                 * @description Only runs created at or after this time (RFC 3339; runyard extension).
+                 * @example 2025-01-01T00:00:00Z
+                 */
+                created_after?: string;
+                /**
+                 * @description Only runs created at or before this time (RFC 3339; runyard extension).
+                 * @example 2025-01-02T00:00:00Z
+                 */
+                created_before?: string;
+                /**
+                 * @description Where the page starts: the `next_cursor` of an earlier answer with
+                 *     the same filters, passed back untouched (runyard extension). Not
+                 *     with a `page` past the first.
+                 * @example 1735689600000000_run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                cursor?: string;
+                /**
                  * @description Page number, 1-indexed.
                  * @example 1
                  */
@@ -3096,7 +3487,19 @@ export interface operations {
                     "application/json": components["schemas"]["RunList"];
                 };
             };
-            400: components["responses"]["NativeBadRequest"];
+            /**
+             * @description A parameter is invalid (see NativeBadRequest), or `cursor` comes
+             *     with a `page` past the first.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["NativeUnauthorized"];
             /** @description A key that is not an admin's named another environment. */
             403: {
@@ -3351,6 +3754,86 @@ export interface operations {
             503: components["responses"]["NativeUnavailable"];
         };
     };
+    "handlers.runs.get_run_details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's identifier (`run_` followed by a time-sortable id).
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetails"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            404: components["responses"]["NativeNotFound"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.runs.replay_run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The run's identifier (`run_` followed by a time-sortable id).
+                 * @example run_01jd3k5z8q4m2x7v9w0y1z2a3b
+                 */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run is accepted and stored. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmitRunResponse"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
+            /** @description No run has this id (or it is another environment's), or its job is no longer defined. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The original's input is larger than this server now accepts (`--max-input-bytes`); nothing is stored. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeError"];
+                };
+            };
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
     "handlers.jobs.list_jobs": {
         parameters: {
             query?: never;
@@ -3484,6 +3967,36 @@ export interface operations {
             400: components["responses"]["NativeBadRequest"];
             401: components["responses"]["NativeUnauthorized"];
             403: components["responses"]["NativeAdminOnly"];
+            404: components["responses"]["JobNotFound"];
+            503: components["responses"]["NativeUnavailable"];
+        };
+    };
+    "handlers.jobs.get_job_versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The job's name; a name no job has is not found (404).
+                 * @example report
+                 */
+                name: components["parameters"]["ExistingJobName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobVersionList"];
+                };
+            };
+            400: components["responses"]["NativeBadRequest"];
+            401: components["responses"]["NativeUnauthorized"];
             404: components["responses"]["JobNotFound"];
             503: components["responses"]["NativeUnavailable"];
         };

@@ -12,16 +12,23 @@ from .job_env import JobEnv
 from .job_list import JobList
 from .job_spec import JobSpec
 from .job_spec_env import JobSpecEnv
+from .job_version import JobVersion
+from .job_version_definition import JobVersionDefinition
+from .job_version_definition_env import JobVersionDefinitionEnv
+from .job_version_list import JobVersionList
 from .native_error import NativeError
 from .native_status import NativeStatus
 from .native_unauthorized_error import NativeUnauthorizedError
 from .problem import Problem
 from .progress import Progress
 from .retry_policy import RetryPolicy
+from .run_details import RunDetails
+from .run_details_metadata_type_0 import RunDetailsMetadataType0
 from .run_list import RunList
 from .run_list_item import RunListItem
 from .run_logs import RunLogs
 from .run_result import RunResult
+from .run_state import RunState
 from .run_status import RunStatus
 from .schedule import Schedule
 from .schedule_list import ScheduleList
@@ -48,16 +55,23 @@ __all__ = (
     "JobList",
     "JobSpec",
     "JobSpecEnv",
+    "JobVersion",
+    "JobVersionDefinition",
+    "JobVersionDefinitionEnv",
+    "JobVersionList",
     "NativeError",
     "NativeStatus",
     "NativeUnauthorizedError",
     "Problem",
     "Progress",
     "RetryPolicy",
+    "RunDetails",
+    "RunDetailsMetadataType0",
     "RunList",
     "RunListItem",
     "RunLogs",
     "RunResult",
+    "RunState",
     "RunStatus",
     "Schedule",
     "ScheduleList",

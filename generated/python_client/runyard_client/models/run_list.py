@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,12 +22,15 @@ class RunList:
         total (int): Total number of runs matching the filter.
         page (int): Current page number.
         page_size (int): Number of runs per page.
+        next_cursor (None | str): Pass it as `cursor` (with the same filters) for the runs after this
+            page; null when no run lies beyond it (runyard extension).
     """
 
     jobs: list[RunListItem]
     total: int
     page: int
     page_size: int
+    next_cursor: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +45,9 @@ class RunList:
 
         page_size = self.page_size
 
+        next_cursor: None | str
+        next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -50,6 +56,7 @@ class RunList:
                 "total": total,
                 "page": page,
                 "page_size": page_size,
+                "next_cursor": next_cursor,
             }
         )
 
@@ -73,11 +80,19 @@ class RunList:
 
         page_size = d.pop("page_size")
 
+        def _parse_next_cursor(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_cursor = _parse_next_cursor(d.pop("next_cursor"))
+
         run_list = cls(
             jobs=jobs,
             total=total,
             page=page,
             page_size=page_size,
+            next_cursor=next_cursor,
         )
 
         run_list.additional_properties = d

@@ -29,6 +29,12 @@ class RunListItem:
             failed; cancelled, expired -> cancelled.
         created_at (datetime.datetime): An ISO 8601 timestamp in UTC.
         session_id (None | str): Session identifier if provided during submission.
+        job (str): The job the run runs (runyard extension).
+        environment (str): The name of the run's environment (runyard extension).
+        tags (list[str]): The run's tags, as submitted (runyard extension).
+        duration_seconds (float | None): Seconds spent executing, summed over the attempts that have ended
+            (as the result's `duration_seconds`); null until one has (runyard extension).
+        attempt (int): The attempt running or last run (0 before the first; runyard extension).
         progress (Progress | Unset): How far a run has got; zero before it starts.
         started_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
         completed_at (datetime.datetime | Unset): An ISO 8601 timestamp in UTC.
@@ -38,6 +44,11 @@ class RunListItem:
     status: NativeStatus
     created_at: datetime.datetime
     session_id: None | str
+    job: str
+    environment: str
+    tags: list[str]
+    duration_seconds: float | None
+    attempt: int
     progress: Progress | Unset = UNSET
     started_at: datetime.datetime | Unset = UNSET
     completed_at: datetime.datetime | Unset = UNSET
@@ -52,6 +63,17 @@ class RunListItem:
 
         session_id: None | str
         session_id = self.session_id
+
+        job = self.job
+
+        environment = self.environment
+
+        tags = self.tags
+
+        duration_seconds: float | None
+        duration_seconds = self.duration_seconds
+
+        attempt = self.attempt
 
         progress: dict[str, Any] | Unset = UNSET
         if not isinstance(self.progress, Unset):
@@ -73,6 +95,11 @@ class RunListItem:
                 "status": status,
                 "created_at": created_at,
                 "session_id": session_id,
+                "job": job,
+                "environment": environment,
+                "tags": tags,
+                "duration_seconds": duration_seconds,
+                "attempt": attempt,
             }
         )
         if progress is not UNSET:
@@ -102,6 +129,21 @@ class RunListItem:
 
         session_id = _parse_session_id(d.pop("session_id"))
 
+        job = d.pop("job")
+
+        environment = d.pop("environment")
+
+        tags = cast(list[str], d.pop("tags"))
+
+        def _parse_duration_seconds(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        duration_seconds = _parse_duration_seconds(d.pop("duration_seconds"))
+
+        attempt = d.pop("attempt")
+
         _progress = d.pop("progress", UNSET)
         progress: Progress | Unset
         if isinstance(_progress, Unset):
@@ -128,6 +170,11 @@ class RunListItem:
             status=status,
             created_at=created_at,
             session_id=session_id,
+            job=job,
+            environment=environment,
+            tags=tags,
+            duration_seconds=duration_seconds,
+            attempt=attempt,
             progress=progress,
             started_at=started_at,
             completed_at=completed_at,

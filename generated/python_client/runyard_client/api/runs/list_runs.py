@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -19,6 +20,10 @@ def _get_kwargs(
     job: str | Unset = UNSET,
     schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> dict[str, Any]:
@@ -38,6 +43,20 @@ def _get_kwargs(
     params["schedule"] = schedule
 
     params["environment"] = environment
+
+    params["tag"] = tag
+
+    json_created_after: str | Unset = UNSET
+    if not isinstance(created_after, Unset):
+        json_created_after = created_after.isoformat()
+    params["created_after"] = json_created_after
+
+    json_created_before: str | Unset = UNSET
+    if not isinstance(created_before, Unset):
+        json_created_before = created_before.isoformat()
+    params["created_before"] = json_created_before
+
+    params["cursor"] = cursor
 
     params["page"] = page
 
@@ -107,6 +126,10 @@ def sync_detailed(
     job: str | Unset = UNSET,
     schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> Response[NativeError | NativeUnauthorizedError | RunList]:
@@ -132,6 +155,25 @@ def sync_detailed(
     400 problem documents (the seed's 400; FastAPI's validation answers
     422).
 
+    runyard extensions (PraisonAI's server has no such parameters or
+    fields), for a dashboard's runs table:
+
+    * filters `tag`, `created_after` and `created_before` (inclusive
+      bounds on the creation time); `total` counts the runs they select
+      through an index (the tags' own index for `tag`, the creation-time
+      indexes for the bounds), never by reading every run;
+    * keyset pages: every answer's `next_cursor` (null when no run lies
+      beyond the page) passed back as `cursor` answers the `page_size`
+      runs that follow the previous page's last run in the list order.
+      A cursor page is an index seek at any depth (a numbered page far
+      down walks past every run before it), and runs submitted meanwhile
+      do not shift it. `page` is 1 in a cursor's answer; `cursor` with a
+      `page` past the first is a 400, as is a cursor not of the shape
+      runyard makes (the pattern below; its contents may change, so pass
+      it back untouched);
+    * item fields `job`, `environment`, `tags`, `duration_seconds` and
+      `attempt`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -142,6 +184,10 @@ def sync_detailed(
         job (str | Unset):
         schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
+        tag (str | Unset):
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        cursor (str | Unset):
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -159,6 +205,10 @@ def sync_detailed(
         job=job,
         schedule=schedule,
         environment=environment,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+        cursor=cursor,
         page=page,
         page_size=page_size,
     )
@@ -178,6 +228,10 @@ def sync(
     job: str | Unset = UNSET,
     schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> NativeError | NativeUnauthorizedError | RunList | None:
@@ -203,6 +257,25 @@ def sync(
     400 problem documents (the seed's 400; FastAPI's validation answers
     422).
 
+    runyard extensions (PraisonAI's server has no such parameters or
+    fields), for a dashboard's runs table:
+
+    * filters `tag`, `created_after` and `created_before` (inclusive
+      bounds on the creation time); `total` counts the runs they select
+      through an index (the tags' own index for `tag`, the creation-time
+      indexes for the bounds), never by reading every run;
+    * keyset pages: every answer's `next_cursor` (null when no run lies
+      beyond the page) passed back as `cursor` answers the `page_size`
+      runs that follow the previous page's last run in the list order.
+      A cursor page is an index seek at any depth (a numbered page far
+      down walks past every run before it), and runs submitted meanwhile
+      do not shift it. `page` is 1 in a cursor's answer; `cursor` with a
+      `page` past the first is a 400, as is a cursor not of the shape
+      runyard makes (the pattern below; its contents may change, so pass
+      it back untouched);
+    * item fields `job`, `environment`, `tags`, `duration_seconds` and
+      `attempt`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -213,6 +286,10 @@ def sync(
         job (str | Unset):
         schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
+        tag (str | Unset):
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        cursor (str | Unset):
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -231,6 +308,10 @@ def sync(
         job=job,
         schedule=schedule,
         environment=environment,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+        cursor=cursor,
         page=page,
         page_size=page_size,
     ).parsed
@@ -244,6 +325,10 @@ async def asyncio_detailed(
     job: str | Unset = UNSET,
     schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> Response[NativeError | NativeUnauthorizedError | RunList]:
@@ -269,6 +354,25 @@ async def asyncio_detailed(
     400 problem documents (the seed's 400; FastAPI's validation answers
     422).
 
+    runyard extensions (PraisonAI's server has no such parameters or
+    fields), for a dashboard's runs table:
+
+    * filters `tag`, `created_after` and `created_before` (inclusive
+      bounds on the creation time); `total` counts the runs they select
+      through an index (the tags' own index for `tag`, the creation-time
+      indexes for the bounds), never by reading every run;
+    * keyset pages: every answer's `next_cursor` (null when no run lies
+      beyond the page) passed back as `cursor` answers the `page_size`
+      runs that follow the previous page's last run in the list order.
+      A cursor page is an index seek at any depth (a numbered page far
+      down walks past every run before it), and runs submitted meanwhile
+      do not shift it. `page` is 1 in a cursor's answer; `cursor` with a
+      `page` past the first is a 400, as is a cursor not of the shape
+      runyard makes (the pattern below; its contents may change, so pass
+      it back untouched);
+    * item fields `job`, `environment`, `tags`, `duration_seconds` and
+      `attempt`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -279,6 +383,10 @@ async def asyncio_detailed(
         job (str | Unset):
         schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
+        tag (str | Unset):
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        cursor (str | Unset):
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -296,6 +404,10 @@ async def asyncio_detailed(
         job=job,
         schedule=schedule,
         environment=environment,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+        cursor=cursor,
         page=page,
         page_size=page_size,
     )
@@ -313,6 +425,10 @@ async def asyncio(
     job: str | Unset = UNSET,
     schedule: str | Unset = UNSET,
     environment: str | Unset = UNSET,
+    tag: str | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     page: int | Unset = 1,
     page_size: int | Unset = 20,
 ) -> NativeError | NativeUnauthorizedError | RunList | None:
@@ -338,6 +454,25 @@ async def asyncio(
     400 problem documents (the seed's 400; FastAPI's validation answers
     422).
 
+    runyard extensions (PraisonAI's server has no such parameters or
+    fields), for a dashboard's runs table:
+
+    * filters `tag`, `created_after` and `created_before` (inclusive
+      bounds on the creation time); `total` counts the runs they select
+      through an index (the tags' own index for `tag`, the creation-time
+      indexes for the bounds), never by reading every run;
+    * keyset pages: every answer's `next_cursor` (null when no run lies
+      beyond the page) passed back as `cursor` answers the `page_size`
+      runs that follow the previous page's last run in the list order.
+      A cursor page is an index seek at any depth (a numbered page far
+      down walks past every run before it), and runs submitted meanwhile
+      do not shift it. `page` is 1 in a cursor's answer; `cursor` with a
+      `page` past the first is a 400, as is a cursor not of the shape
+      runyard makes (the pattern below; its contents may change, so pass
+      it back untouched);
+    * item fields `job`, `environment`, `tags`, `duration_seconds` and
+      `attempt`.
+
     Args:
         status (NativeStatus | Unset): A run's status as the native dialect shows it. Internal
             states map as:
@@ -348,6 +483,10 @@ async def asyncio(
         job (str | Unset):
         schedule (str | Unset):
         environment (str | Unset): An environment's name. Example: prod.
+        tag (str | Unset):
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        cursor (str | Unset):
         page (int | Unset):  Default: 1.
         page_size (int | Unset):  Default: 20.
 
@@ -367,6 +506,10 @@ async def asyncio(
             job=job,
             schedule=schedule,
             environment=environment,
+            tag=tag,
+            created_after=created_after,
+            created_before=created_before,
+            cursor=cursor,
             page=page,
             page_size=page_size,
         )
