@@ -121,7 +121,7 @@ def test_the_dashboard_reads_the_key_only_from_session_storage():
     api = (UI / "api.js").read_text()
     assert "sessionStorage" in api
     assert not [asset for asset in ASSETS if "localStorage" in (UI / asset).read_text()]
-    assert "EventSource" not in api  # it cannot send the key; the stream is read with fetch()
+    assert "new EventSource" not in api  # it cannot send the key; the stream is read with fetch()
 
 
 def test_a_path_that_only_starts_like_the_dashboard_is_the_apis_404(client):
