@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -395,7 +396,9 @@ def test_the_pages_work_with_the_keyboard_alone(server: LiveServer, tab: Tab) ->
 def test_a_secured_server_asks_for_a_key_once_and_keeps_it_for_the_tab(tmp_path: Path, sqlite_url: str, tab: Tab) -> None:
     from playwright.sync_api import expect
 
-    ((_, secret),) = create_keys(sqlite_url, {"dev": "dev"}).values()
+    # Playwright's sync API runs an event loop in this thread: the key store's own loop runs in another.
+    with ThreadPoolExecutor(1) as thread:
+        ((_, secret),) = thread.submit(create_keys, sqlite_url, {"dev": "dev"}).result().values()
     secured = start_server(sqlite_url, tmp_path / "secured.log", "--workers", "0", "--require-keys")
     try:
         submitted = httpx.post(f"{secured.url}/api/v1/runs", json={"job": "demo", "delay": 3600}, headers={"Authorization": f"Bearer {secret}"}, timeout=10)
