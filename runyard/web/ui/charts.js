@@ -8,7 +8,7 @@ import { formatDuration, h, svg } from "./dom.js";
 
 const WIDTH = 720;
 const HEIGHT = 220;
-const LEFT = 44;
+const LEFT = 52;
 const RIGHT = 12;
 const TOP = 10;
 const BOTTOM = 28;
@@ -87,6 +87,17 @@ export function stackedBars(buckets, title, labelEvery) {
 }
 
 /**
+ * A duration short enough for an axis: 0, 45 s, 12 min, 1.5 h.
+ * @param {number} seconds
+ */
+function axisDuration(seconds) {
+  if (seconds === 0) return "0";
+  if (seconds < 60) return `${Number(seconds.toFixed(1))} s`;
+  if (seconds < 3600) return `${Number((seconds / 60).toFixed(1))} min`;
+  return `${Number((seconds / 3600).toFixed(1))} h`;
+}
+
+/**
  * @typedef {{id: string, status: string, seconds: number | null}} RunPoint
  */
 
@@ -102,7 +113,7 @@ export function runsChart(runs, title) {
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const slot = (WIDTH - LEFT - RIGHT - 30) / Math.max(1, runs.length);
   const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "chart", role: "img", "aria-label": title });
-  chart.append(svg("title", {}, title), yAxis(max, (v) => formatDuration(v)));
+  chart.append(svg("title", {}, title), yAxis(max, axisDuration));
   /** @type {string[]} */
   const line = [];
   let finished = 0;

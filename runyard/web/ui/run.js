@@ -213,7 +213,7 @@ export async function runPage(view, id) {
 
   view.main.replaceChildren(
     h("p", { class: "crumbs" }, h("a", { href: "/ui/runs" }, "Runs"), " / "),
-    h("div", { class: "page-head" }, h("h1", { class: "run-title" }, id), badge),
+    h("div", { class: "title-line" }, h("h1", { class: "run-title" }, id), badge),
     progress,
     h("div", { class: "actions row" }, cancel, replay, remove),
     message,

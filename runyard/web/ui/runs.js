@@ -171,6 +171,17 @@ function filterForm(query, view) {
 }
 
 /**
+ * The filters, folded away on a phone-wide screen unless one is in use.
+ * @param {RunListQuery} query
+ * @param {View} view
+ */
+function filterBox(query, view) {
+  const active = Object.keys(query).filter((name) => name !== "page_size" && name !== "cursor").length;
+  const open = active > 0 || !matchMedia("(max-width: 600px)").matches;
+  return h("details", { class: "filter-box", open }, h("summary", {}, active ? `Filters (${active} in use)` : "Filters"), filterForm(query, view));
+}
+
+/**
  * @param {RunList} list
  * @param {RunListQuery} query
  */
@@ -200,7 +211,7 @@ export async function runsPage(view) {
   const pagerHolder = h("div");
   view.main.replaceChildren(
     h("div", { class: "page-head" }, h("h1", {}, "Runs"), query.cursor ? null : h("span", { class: "live muted" }, "live")),
-    filterForm(query, view),
+    filterBox(query, view),
     pagerHolder,
     h("div", { class: "table-scroll" }, table),
   );
