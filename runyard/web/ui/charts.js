@@ -8,7 +8,7 @@ import { formatDuration, h, svg } from "./dom.js";
 
 const WIDTH = 720;
 const HEIGHT = 220;
-const LEFT = 52;
+const LEFT = 60;
 const RIGHT = 12;
 const TOP = 10;
 const BOTTOM = 28;
