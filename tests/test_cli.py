@@ -61,7 +61,7 @@ def test_list_json_is_pure_json_with_the_native_shape(worker_server: LiveServer)
     cli(worker_server, "runs", "submit", "steps")
     done = cli(worker_server, "runs", "list", "--json", "--job", "steps", "--page-size", "2")
     body = json.loads(done.stdout)
-    assert set(body) == {"jobs", "total", "page", "page_size"} and body["page_size"] == 2
+    assert set(body) == {"jobs", "total", "page", "page_size", "next_cursor"} and body["page_size"] == 2
     assert len(body["jobs"]) <= 2 and body["total"] >= 1
 
 

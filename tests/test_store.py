@@ -373,7 +373,7 @@ def test_list_offset_past_the_end_is_empty_with_the_true_total(store: Store) -> 
 def test_service_pages_are_numbered_from_one_and_cover_every_run_once(store: Store) -> None:
     made = [store.insert().id for _ in range(25)]
 
-    pages = [store.call(store.service.list(RunFilter(), ADMIN, page=n, page_size=10)) for n in (1, 2, 3, 4)]
+    pages = [store.call(store.service.list(RunFilter(), ADMIN, page=n, page_size=10)).page for n in (1, 2, 3, 4)]
 
     assert [len(p.items) for p in pages] == [10, 10, 5, 0]
     assert [item.id for p in pages for item in p.items] == made[::-1]

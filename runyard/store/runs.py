@@ -418,7 +418,10 @@ class RunStore:
         tags = row[10]
         if isinstance(tags, str):  # SQLite hands JSON over as text (see run_from_tuple)
             tags = json.loads(tags)
-        return RunSummary(row[0], RunState(row[1]), *row[2:10], tags=tuple(tags or ()), duration_ms=row[11], attempt=row[12])
+        id_, state, created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id = row[:10]
+        return RunSummary(
+            id_, RunState(state), created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id, tuple(tags or ()), row[11], row[12]
+        )
 
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
