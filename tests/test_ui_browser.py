@@ -222,6 +222,40 @@ def test_a_filter_narrows_the_table_is_kept_in_the_url_and_survives_a_reload(ser
     tab.assert_clean()
 
 
+def test_the_tag_and_time_range_filters_narrow_the_table(server: LiveServer, tab: Tab) -> None:
+    from playwright.sync_api import expect
+
+    tagged = submit(server, "report", input={"seconds": 0}, session_id="ui-tags", tags=["ui-tag-a"])
+    other = submit(server, "report", input={"seconds": 0}, session_id="ui-tags", tags=["ui-tag-b"])
+    tab.page.goto(f"{server.url}/ui/runs?session_id=ui-tags")
+    assert _shown_ids(tab) == [other, tagged]
+
+    tab.page.fill("#f-tag", "ui-tag-a")
+    tab.page.press("#f-tag", "Enter")
+    tab.page.wait_for_url(re.compile(r"tag=ui-tag-a"))
+    assert _shown_ids(tab) == [tagged]
+
+    later = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 3600))
+    tab.page.fill("#f-created_after", later)
+    tab.page.click("button[type=submit]")
+    tab.page.wait_for_url(re.compile(r"created_after="))
+    assert _shown_ids(tab) == []  # nothing was created an hour from now
+    expect(tab.page.locator("td.empty")).to_have_text("No runs match these filters.")
+    assert f"created_after={later.replace(':', '%3A')}%3A00Z" in tab.page.url
+    tab.assert_clean()
+
+
+def test_the_root_leads_to_the_runs_page(server: LiveServer, tab: Tab) -> None:
+    from playwright.sync_api import expect
+
+    tab.page.goto(f"{server.url}/")
+
+    assert tab.page.url == f"{server.url}/ui"
+    expect(tab.page.locator("h1")).to_have_text("Runs")
+    expect(tab.page.locator('[data-nav="runs"]')).to_have_attribute("aria-current", "page")
+    tab.assert_clean()
+
+
 def test_the_run_page_shows_its_progress_bar_move_and_its_result_appear(server: LiveServer, tab: Tab) -> None:
     from playwright.sync_api import expect
 
