@@ -82,13 +82,20 @@ new MutationObserver(() => {
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def _seeded(url: str, runs: int, **options: Any) -> Any:
+    """The benchmark's seeder on a thread of its own: it runs event loops of its own, and once the browser
+    is up, Playwright's sync API holds this thread's."""
     from bench.seed import seed
 
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(seed, url, runs, **options).result()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("ui_browser")
     url = f"sqlite:///{tmp / 'runyard.db'}"
-    seed(url, 600, seed=3, days=1.0)
+    _seeded(url, 600, seed=3, days=1.0)
     jobs = write_jobs_file(
         tmp / "runyard.toml",
         {
@@ -430,7 +437,7 @@ def test_the_pages_work_with_the_keyboard_alone(server: LiveServer, tab: Tab) ->
 def test_a_secured_server_asks_for_a_key_once_and_keeps_it_for_the_tab(tmp_path: Path, sqlite_url: str, tab: Tab) -> None:
     from playwright.sync_api import expect
 
-    # Playwright's sync API runs an event loop in this thread: the key store's own loop runs in another.
+    # Playwright's sync API holds this thread's event loop: the key store's own runs on another thread.
     with ThreadPoolExecutor(1) as thread:
         ((_, secret),) = thread.submit(create_keys, sqlite_url, {"dev": "dev"}).result().values()
     secured = start_server(sqlite_url, tmp_path / "secured.log", "--workers", "0", "--require-keys")
@@ -457,12 +464,10 @@ def test_a_secured_server_asks_for_a_key_once_and_keeps_it_for_the_tab(tmp_path:
 @pytest.fixture(scope="module")
 def million(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server without workers over a SQLite store of 1,000,000 runs seeded by the benchmark's seeder."""
-    from bench.seed import seed
-
     tmp = tmp_path_factory.mktemp("ui_million")
     path = tmp / "runyard.db"
     started = time.monotonic()
-    info = seed(f"sqlite:///{path}", 1_000_000, seed=11)
+    info = _seeded(f"sqlite:///{path}", 1_000_000, seed=11)
     print(f"\nseeded {info.runs:,} runs in {time.monotonic() - started:.1f} s: {info.seconds}")
     live = start_server(f"sqlite:///{path}", tmp / "server.log", "--workers", "0")
     try:
