@@ -751,9 +751,12 @@ class RunService:
         """Counts of every run the credential sees (from the store's counts, as `stats`) and the runs
         created in the last `hours` whole hours (the current one included), by hour, job and state.
 
-        On a seeded SQLite store of 1,000,000 runs over 30 days (bench/seed.py), the activity's one
-        statement took SQLITE_FIGURE for 24 hours and SQLITE_FIGURE_7D for 7 days (see the README's
-        native API section).
+        Measured on a SQLite store of 1,000,000 runs seeded by bench/seed.py (30 days, 70% of them in
+        `dev`), on the shared 2-core machine (load 2.6-3.7), medians of 7: a `dev` key's overview
+        took 27 ms for 24 hours (22,555 runs in the window, 1,534 groups) and 245 ms for 7 days
+        (162,532 runs); an admin's over every environment 46 ms and 412 ms. The statement reads the
+        window's runs through (env_id, created_at) and each run's row for its job, state and
+        duration, so it grows with the runs created in the window, not with the table.
         """
         flt = await self._scoped(RunFilter(), credential, environment, "see the runs of another environment")
         now = now_us()
