@@ -44,6 +44,7 @@ from runyard.web.metrics import RequestMetrics, metrics_route
 from runyard.web.proxy import ForwardedHost
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
+from runyard.web.ui import ui_routes
 from runyard.web.validation import validator_map
 
 
@@ -63,18 +64,18 @@ class _ServiceScope:
 
 
 class _DocsFirst:
-    """Requests for the docs pages and /metrics (outside the API: the spec does not describe them) go
-    through their router; every other request goes straight to connexion, without first being matched
-    against each of those routes in turn."""
+    """Requests for the docs pages, /metrics and the dashboard (/ui, and / which leads there: outside
+    the API, the spec does not describe them) go through their router; every other request goes
+    straight to connexion, without first being matched against each of those routes in turn."""
 
-    PREFIXES = ("/docs", "/redoc", "/openapi.", "/metrics")
+    PREFIXES = ("/docs", "/redoc", "/openapi.", "/metrics", "/ui")
 
     def __init__(self, docs: Router, api: ASGIApp) -> None:
         self.docs = docs  # it also runs the lifespan, and hands what it does not match to `api`
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(self.PREFIXES):
+        if scope["type"] == "http" and scope["path"] != "/" and not scope["path"].startswith(self.PREFIXES):
             await self.api(scope, receive, send)
         else:
             await self.docs(scope, receive, send)
@@ -271,9 +272,9 @@ def create_app(
 
     # Whatever the docs routes do not match goes to connexion, which answers
     # every other request (404s included) as the spec documents.
-    # Every API request is timed by operation (runyard.web.metrics); the docs and /metrics are not.
+    # Every API request is timed by operation (runyard.web.metrics); the docs, /metrics and /ui are not.
     api = RequestMetrics(_connexion_app(spec, spec_path, require_keys, limits))
-    routes = [*docs_routes(text, spec), metrics_route(require_keys=require_keys)]
+    routes = [*docs_routes(text, spec), metrics_route(require_keys=require_keys), *ui_routes()]
     outer = _DocsFirst(Router(routes=routes, default=api, lifespan=lifespan), api)
     scoped: ASGIApp = _ServiceScope(outer, service)
     return ForwardedHost(scoped) if runs.trust_proxy else scoped

@@ -7,6 +7,10 @@ the folder's pinned toolchain (typescript, openapi-fetch, @types/node) with `npm
 node_modules is missing or stale, type-checks the example with `tsc --strict --noEmit` (so the
 generated types must describe what the example does), compiles it to build/ and runs it with node
 against a live runyard with one worker. Without npm (or node) the test is skipped with the reason.
+
+The same toolchain type-checks the dashboard (runyard/web/ui/*.js: plain JavaScript whose JSDoc types
+are imported from schema.d.ts) with `tsc --noEmit --checkJs --strict` (tsconfig.dashboard.json), so
+a page that reads a field the contract does not have fails here.
 """
 
 from __future__ import annotations
@@ -80,6 +84,25 @@ def working_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
 def test_the_example_type_checks_strictly(toolchain: Path) -> None:
     proc = _run(["node", str(toolchain), "-p", ".", "--strict", "--noEmit"], timeout=180)
     assert proc.returncode == 0, _shown(proc)
+
+
+def test_the_dashboard_scripts_type_check_strictly_against_the_generated_types(toolchain: Path) -> None:
+    """runyard/web/ui/*.js: plain JavaScript whose JSDoc types come from generated/typescript/schema.d.ts."""
+    proc = _run(["node", str(toolchain), "-p", "tsconfig.dashboard.json", "--noEmit", "--checkJs", "--strict"], timeout=180)
+    assert proc.returncode == 0, _shown(proc)
+
+
+def test_the_dashboard_type_check_catches_a_field_the_contract_does_not_have(toolchain: Path, tmp_path: Path) -> None:
+    """The same check on a script that reads a run list item's field that does not exist must fail, naming it."""
+    api = (HERE.parent.parent / "runyard" / "web" / "ui" / "api.js").as_posix()
+    (tmp_path / "probe.js").write_text(
+        f'/** @typedef {{import("{api}").RunListItem}} RunListItem */\n/** @param {{RunListItem}} run */\nexport const probe = (run) => run.no_such_field;\n'
+    )
+    config = {"extends": (HERE / "tsconfig.dashboard.json").as_posix(), "include": [(tmp_path / "probe.js").as_posix()]}
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    proc = _run(["node", str(toolchain), "-p", str(tmp_path / "tsconfig.json"), "--noEmit", "--checkJs", "--strict"], timeout=180)
+    assert proc.returncode != 0, _shown(proc)
+    assert "no_such_field" in proc.stdout, _shown(proc)
 
 
 def test_the_example_submits_a_demo_run_and_polls_it_to_its_result(toolchain: Path, working_server: LiveServer) -> None:
