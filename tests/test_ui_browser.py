@@ -59,6 +59,11 @@ for i in range(120):
     time.sleep(1)
 """
 
+FLAKY_JOB = """\
+import os, sys
+sys.exit(0 if os.environ["RUNYARD_ATTEMPT"] == "2" else 11)
+"""
+
 REPORT_JOB = """\
 import json, sys, time
 payload = json.loads(sys.stdin.read() or "null")
@@ -106,6 +111,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             "steps": python_job(STEPS_JOB, timeout_seconds=60),
             "slow": python_job(SLOW_JOB, timeout_seconds=300, kill_grace_seconds=2),
             "report": python_job(REPORT_JOB, timeout_seconds=60, max_attempts=1),
+            "flaky": python_job(FLAKY_JOB, timeout_seconds=60, max_attempts=2, retry={"initial_seconds": 0.1, "factor": 1, "max_seconds": 0.1}),
         },
     )
     live = start_server(url, tmp / "server.log", "--workers", "2", "--jobs", str(jobs))
@@ -285,6 +291,24 @@ def test_the_run_page_shows_its_progress_bar_move_and_its_result_appear(server: 
     expect(tab.page.locator("#stdout")).to_contain_text("working on step 8")
     expect(tab.page.locator("#cancel")).to_be_disabled()
     _screenshot(tab, "ui-run.png", full_page=True)
+    tab.assert_clean()
+
+
+def test_the_run_page_lists_each_attempt_with_how_it_ended_and_its_exit_code(server: LiveServer, tab: Tab) -> None:
+    from playwright.sync_api import expect
+
+    run = submit(server, "flaky", session_id="ui-attempts")
+
+    tab.page.goto(f"{server.url}/ui/runs/{run}")
+    expect(tab.page.locator("#run-status")).to_have_text("succeeded", timeout=RUN_WAIT_S * 1000)
+    rows = tab.page.locator("table.attempts tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("1 of 2")
+    expect(rows.nth(0)).to_contain_text("retrying")
+    expect(rows.nth(0).locator("td.num")).to_have_text("11")
+    expect(rows.nth(1)).to_contain_text("2 of 2")
+    expect(rows.nth(1)).to_contain_text("succeeded")
+    expect(rows.nth(1).locator("td.num")).to_have_text("0")
     tab.assert_clean()
 
 

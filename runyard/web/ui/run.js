@@ -20,26 +20,48 @@ const POLL_MS = 2000; // when the stream is not available (a proxy that buffers 
 const isObject = (data) => data !== null && typeof data === "object";
 
 /**
- * The attempt, its exit code and the run's error, as a small table.
+ * Every attempt a worker made (worker, start, how it ended, exit code, error), as a small table. A run
+ * that ran before runyard kept attempts has none listed: its last attempt is the run's own fields.
  * @param {RunDetails} run
  */
 function attempts(run) {
-  return h(
-    "table",
-    { class: "plain" },
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Attempt"), h("th", { scope: "col" }, "Exit code"), h("th", { scope: "col" }, "Error"))),
+  const head = h(
+    "thead",
+    {},
+    h("tr", {}, ...["Attempt", "Worker", "Started (UTC)", "Ended as", "Exit code", "Error"].map((c) => h("th", { scope: "col" }, c))),
+  );
+  /** @param {number | null | undefined} code */
+  const exit = (code) => (code === null || code === undefined ? "—" : String(code));
+  /** @param {string | null | undefined} error */
+  const error = (error) => (error ? h("span", { class: "error-text" }, error) : "—");
+  const rows = run.attempts.map((a) =>
     h(
-      "tbody",
+      "tr",
       {},
+      h("td", { "data-label": "Attempt" }, `${a.number} of ${run.max_attempts}`),
+      h("td", { "data-label": "Worker" }, a.worker ? h("code", {}, a.worker) : "—"),
+      h("td", { "data-label": "Started" }, timeElement(a.started_at)),
+      h("td", { "data-label": "Ended as" }, a.state === null || a.state === undefined ? "running" : a.state),
+      h("td", { "data-label": "Exit code", class: "num" }, exit(a.exit_code)),
+      h("td", { "data-label": "Error" }, error(a.error)),
+    ),
+  );
+  if (rows.length === 0 && run.attempt > 0) {
+    rows.push(
       h(
         "tr",
         {},
-        h("td", {}, `${run.attempt} of ${run.max_attempts}`),
-        h("td", { class: "num" }, run.exit_code === null || run.exit_code === undefined ? "—" : String(run.exit_code)),
-        h("td", {}, run.error ? h("span", { class: "error-text" }, run.error) : "—"),
+        h("td", { "data-label": "Attempt" }, `${run.attempt} of ${run.max_attempts}`),
+        h("td", { "data-label": "Worker" }, "—"),
+        h("td", { "data-label": "Started" }, run.started_at ? timeElement(run.started_at) : "—"),
+        h("td", { "data-label": "Ended as" }, run.state),
+        h("td", { "data-label": "Exit code", class: "num" }, exit(run.exit_code)),
+        h("td", { "data-label": "Error" }, error(run.error)),
       ),
-    ),
-  );
+    );
+  }
+  if (rows.length === 0) return h("p", { class: "muted" }, "No attempt yet.");
+  return h("div", { class: "attempts-scroll" }, h("table", { class: "plain attempts" }, head, h("tbody", {}, ...rows)));
 }
 
 /** @param {RunDetails} run */
