@@ -22,6 +22,18 @@ def to_iso(us: int) -> str:
     return text.replace("+00:00", "Z")
 
 
+def parse_datetime(value: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 date-time (either case of `T` and `Z`, a leap second; UTC when no offset
+    is given), or None when it is not one. Each dialect says in its own words what it expected."""
+    text = value.upper().replace("Z", "+00:00")
+    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text)  # a leap second is valid RFC 3339 but not for Python
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 DURATION = re.compile(r"(?:[0-9]+[wdhms])+")  # `30s`, `10m`, `1h42m`, `2d`, `1w`
 _DURATION_PART = re.compile(r"([0-9]+)([wdhms])")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}

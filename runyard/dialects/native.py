@@ -54,7 +54,7 @@ from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
 from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
 from runyard.service import RunDetails, RunListing, ScheduleView, Submitted
-from runyard.timeutil import duration_seconds, now_us, to_iso
+from runyard.timeutil import duration_seconds, now_us, parse_datetime, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
@@ -321,13 +321,9 @@ def _time_bound(parameter: str, value: str | None) -> int | None:
     """An RFC 3339 date-time (connexion has checked the format) as epoch microseconds, exactly (no float)."""
     if value is None:
         return None
-    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", value.upper().replace("Z", "+00:00"))  # a leap second is RFC 3339, not Python
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(parameter, f"Invalid {parameter} {value!r}: use an RFC 3339 date-time, such as 2025-01-01T00:00:00Z") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise InvalidInput(parameter, f"Invalid {parameter} {value!r}: use an RFC 3339 date-time, such as 2025-01-01T00:00:00Z")
     return (parsed - _EPOCH) // timedelta(microseconds=1)
 
 

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from connexion.exceptions import BadRequestProblem, Unauthorized
 from connexion.lifecycle import ConnexionResponse
 
 from generated import models as m
+from runyard import timeutil
 from runyard.dialects import parse_model, states_shown_as
 from runyard.domain import (
     BatchNotFound,
@@ -78,14 +78,11 @@ def states_for(statuses: list[str]) -> frozenset[RunState]:
 
 
 def parse_datetime(parameter: str, value: str) -> datetime:
-    """An ISO 8601 / RFC 3339 date-time (either case of `T` and `Z`, a leap second, UTC when no offset is given)."""
-    text = value.upper().replace("Z", "+00:00")
-    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text)  # a leap second is valid RFC 3339 but not for Python
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(parameter, f"Invalid date {value!r}: use epoch milliseconds or ISO 8601") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    """An ISO 8601 / RFC 3339 date-time (runyard.timeutil.parse_datetime), InvalidInput when it is not one."""
+    parsed = timeutil.parse_datetime(value)
+    if parsed is None:
+        raise InvalidInput(parameter, f"Invalid date {value!r}: use epoch milliseconds or ISO 8601")
+    return parsed
 
 
 def time_filter_us(parameter: str, value: str) -> int:
