@@ -30,8 +30,13 @@ def _rps_ratio(mine: dict[str, Any] | None, theirs: dict[str, Any] | None) -> fl
     return float(mine["rps"]) / float(theirs["rps"])
 
 
+def _measured(results: dict[str, Any], db: str) -> list[dict[str, Any]]:
+    """The store's sections that were measured, smallest size first (as the benchmark runs them)."""
+    return [s for s in results["sections"] if s["db"] == db and s.get("cases") and "error" not in s]
+
+
 def _first(results: dict[str, Any], db: str) -> dict[str, Any] | None:
-    sized = [s for s in results["sections"] if s["db"] == db and s.get("cases") and "error" not in s]
+    sized = _measured(results, db)
     return sized[0] if sized else None
 
 
@@ -81,7 +86,7 @@ def processes_line(results: dict[str, Any]) -> str:
 
 def growth(results: dict[str, Any], db: str) -> tuple[list[str], list[tuple[str, int, float]], list[float]]:
     """The growth table of one store, from its first size to its last; the cells over the target and every runyard growth."""
-    sized = [s for s in results["sections"] if s["db"] == db and s.get("cases") and "error" not in s]
+    sized = _measured(results, db)
     if len(sized) < 2:
         return [], [], []
     small, large = sized[0], sized[-1]
@@ -217,7 +222,7 @@ def targets(results: dict[str, Any]) -> list[str]:
     cells = []
     for db in DBS:
         _, over, every = growth(results, db)
-        sized = [s for s in results["sections"] if s["db"] == db and s.get("cases") and "error" not in s]
+        sized = _measured(results, db)
         if not every:
             cells.append("—")
             continue
