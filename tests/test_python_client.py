@@ -20,14 +20,16 @@ import httpx
 import pytest
 from runyard_client import Client
 from runyard_client.api.health import get_health
-from runyard_client.api.jobs import delete_job, get_job, list_jobs, put_job
+from runyard_client.api.jobs import delete_job, get_job, get_job_versions, list_jobs, put_job
 from runyard_client.api.runs import (
     cancel_run,
     delete_run,
+    get_run_details,
     get_run_logs,
     get_run_result,
     get_run_status,
     list_runs,
+    replay_run,
     stream_run,
     submit_run,
 )
@@ -37,9 +39,11 @@ from runyard_client.models import (
     JobList,
     JobSpec,
     JobSpecEnv,
+    JobVersionList,
     NativeError,
     Problem,
     RetryPolicy,
+    RunDetails,
     RunList,
     RunLogs,
     RunResult,
@@ -204,6 +208,35 @@ def test_list_runs_with_status_and_session_filters_and_pages(client: Client) -> 
     assert too_big.status_code == 400
     assert too_big.headers["content-type"].startswith("application/problem+json")
     assert isinstance(too_big.parsed, NativeError) and "page_size" in too_big.parsed.detail
+
+
+def test_the_dashboards_extensions_cursor_pages_details_replay_and_versions(client: Client) -> None:
+    tagged = [_submit(client, session_id="dash", tags=["nightly"]).job_id for _ in range(3)]
+    _submit(client, session_id="dash")  # untagged: the tag filter leaves it out
+
+    first = list_runs.sync(client=client, tag="nightly", page_size=2)
+    assert isinstance(first, RunList) and first.total == 3 and isinstance(first.next_cursor, str)
+    assert [item.job_id for item in first.jobs] == [tagged[2], tagged[1]]
+    assert (first.jobs[0].job, first.jobs[0].environment, first.jobs[0].tags) == ("demo", "default", ["nightly"])
+    second = list_runs.sync(client=client, tag="nightly", page_size=2, cursor=first.next_cursor)
+    assert isinstance(second, RunList) and [item.job_id for item in second.jobs] == [tagged[0]] and second.next_cursor is None
+
+    details = get_run_details.sync(tagged[0], client=client)
+    assert isinstance(details, RunDetails)
+    assert (details.job_id, details.job, details.state, details.session_id, details.attempts) == (tagged[0], "demo", "queued", "dash", [])
+
+    replayed = replay_run.sync_detailed(tagged[0], client=client)
+    assert replayed.status_code == 202 and isinstance(replayed.parsed, SubmitRunResponse)
+    again = get_run_details.sync(replayed.parsed.job_id, client=client)
+    assert isinstance(again, RunDetails) and (again.job, again.session_id, again.tags) == ("demo", "dash", ["nightly"])
+
+    versions = get_job_versions.sync("demo", client=client)
+    assert isinstance(versions, JobVersionList) and [v.version for v in versions.versions] == [1]
+
+    malformed = list_runs.sync_detailed(client=client, cursor="not-a-cursor")
+    assert malformed.status_code == 400 and isinstance(malformed.parsed, NativeError) and "cursor" in malformed.parsed.detail
+    unknown = get_run_details.sync_detailed("run_01jd3k5z8q4m2x7v9w0y1z2a3b", client=client)
+    assert unknown.status_code == 404 and isinstance(unknown.parsed, NativeError)
 
 
 # ------------------------------------------------------------------ one queued run
