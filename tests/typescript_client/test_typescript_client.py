@@ -15,6 +15,7 @@ a page that reads a field the contract does not have fails here.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -62,9 +63,14 @@ def toolchain() -> Path:
         reason = f"{' and '.join(missing)} not installed: cannot check the generated TypeScript types"
         print(f"\nSKIPPING TypeScript client test: {reason}")
         pytest.skip(reason)
-    if _needs_install():
-        proc = _run(["npm", "ci", "--no-audit", "--no-fund"], timeout=300)
-        assert proc.returncode == 0, _shown(proc)
+    # scripts/test runs with `--dist load`, so this module's tests may land in several processes, each
+    # with its own copy of this fixture. `npm ci` first deletes node_modules: without the lock, one
+    # process's install pulled files from under another's tsc (CI saw a half-written lib.d.ts).
+    with (HERE / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _needs_install():
+            proc = _run(["npm", "ci", "--no-audit", "--no-fund"], timeout=300)
+            assert proc.returncode == 0, _shown(proc)
     for name, version in PINNED.items():
         assert _installed_version(name) == version, f"tests/typescript_client has {name} {_installed_version(name)}, not {version}"
     return HERE / "node_modules" / "typescript" / "bin" / "tsc"
