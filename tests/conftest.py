@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,23 @@ __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "s
 # unless the test asks for more with --processes (tests/test_serve_modes.py): the tests of one
 # server's behaviour must not depend on the machine's cores.
 os.environ.setdefault("RUNYARD_PROCESSES", "1")
+
+_SLOW_AS_A_WHOLE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In the fast loop (`-m "not slow"`), a test module marked slow as a whole is not imported at all.
+
+    Deselection by mark comes after collection, and collecting costs: importing schemathesis'
+    variants builds every operation's test (seconds of each test process's CPU), an SDK's module
+    imports the SDK. Such a module says `pytestmark = pytest.mark.slow` at its top level; every
+    test in it would be deselected anyway, so skipping it changes which tests run in no way.
+    """
+    if config.getoption("markexpr", "").strip() != "not slow":
+        return None
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    return True if _SLOW_AS_A_WHOLE.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 @pytest.fixture(scope="session")
