@@ -420,7 +420,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--dispatch-runs", type=int, default=200, help="runs submitted one at a time in the dispatch case (default 200)")
     parser.add_argument("--dispatch-workers", type=int, default=4, help="embedded worker slots in the dispatch case (default 4)")
-    parser.add_argument("--execution-runs", type=int, default=5000, help="runs queued for each worker in the execution case (default 5,000: a drain of 500 took about a second, too short to steady)")
+    parser.add_argument(
+        "--execution-runs",
+        type=int,
+        default=5000,
+        help="runs queued for each worker in the execution case (default 5,000: a drain of 500 took about a second, too short to steady)",
+    )
     parser.add_argument("--execution-slots", type=_counts, default=[1, 4], help="worker --concurrency values in the execution case (default 1,4)")
     parser.add_argument("--streams", type=int, default=3_000, help="streams held open in the streams case (default 3,000)")
     parser.add_argument("--idle-window", type=float, default=5.0, help="seconds of the streams case's CPU and transactions window (default 5)")
