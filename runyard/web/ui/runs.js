@@ -15,6 +15,18 @@ import { formatCount, formatDuration, h, progressBar, secondsSince, statusBadge,
 const REFRESH_MS = 3000;
 const DEFAULT_PAGE_SIZE = 50;
 
+/** The API parameters a /ui/runs URL carries as they are (any text but empty; the API checks it). */
+const URL_TEXT_PARAMETERS = /** @type {const} */ ([
+  "job",
+  "environment",
+  "session_id",
+  "tag",
+  "schedule",
+  "created_after",
+  "created_before",
+  "cursor",
+]);
+
 /** The text filters, as the URL and the API both name them, with their labels. */
 const TEXT_FILTERS = /** @type {const} */ ([
   ["environment", "Environment", 32],
@@ -34,22 +46,10 @@ export function queryFromUrl(params) {
   const status = params.get("status");
   const found = STATUSES.find((s) => s === status);
   if (found !== undefined) query.status = found;
-  const job = params.get("job");
-  if (job) query.job = job;
-  const environment = params.get("environment");
-  if (environment) query.environment = environment;
-  const session = params.get("session_id");
-  if (session) query.session_id = session;
-  const tag = params.get("tag");
-  if (tag) query.tag = tag;
-  const schedule = params.get("schedule");
-  if (schedule) query.schedule = schedule;
-  const after = params.get("created_after");
-  if (after) query.created_after = after;
-  const before = params.get("created_before");
-  if (before) query.created_before = before;
-  const cursor = params.get("cursor");
-  if (cursor) query.cursor = cursor;
+  for (const name of URL_TEXT_PARAMETERS) {
+    const value = params.get(name);
+    if (value) query[name] = value;
+  }
   const size = Number(params.get("page_size"));
   query.page_size = Number.isInteger(size) && size >= 1 && size <= 100 ? size : DEFAULT_PAGE_SIZE;
   return query;
