@@ -80,6 +80,25 @@ def test_a_triggers_limit_applies_unless_the_jobs_file_sets_the_queue(sqlite_url
     assert asyncio.run(scenario()) == (3, 1)
 
 
+def test_servers_and_workers_applying_the_same_jobs_file_at_once_each_succeed(pg_url: str) -> None:
+    """Every `runyard serve` and `runyard worker --jobs` applies the file's queues as it starts; on
+    PostgreSQL three of them at once made one's insert of the same queue a unique violation (and
+    that worker exited). Each apply now inserts or updates the queue's row in one statement."""
+
+    async def scenario() -> tuple[list[object], int | None]:
+        db = open_database(pg_url, run_migrations=False)
+        try:
+            stores = [QueueStore(db) for _ in range(6)]
+            applied = await asyncio.gather(*(store.apply_file({"narrow": 1, "wide": 4}) for store in stores), return_exceptions=True)
+            return applied, await stores[0].limit("narrow")
+        finally:
+            await db.close()
+
+    applied, limit = asyncio.run(scenario())
+    assert applied == [None] * 6
+    assert limit == 1
+
+
 SPAN = """\
 import fcntl, os, time
 with open(os.environ["SPANS"], "a") as f:

@@ -4,7 +4,10 @@ overrides the jobs file's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from runyard.store.db import Database
 from runyard.store.schema import queues
@@ -12,6 +15,15 @@ from runyard.timeutil import now_us
 
 FILE = "file"
 TRIGGER = "trigger"
+
+
+def _put(kind: str, values: dict[str, Any], *, unless_filed: bool = False) -> Any:
+    """Insert a queue's row or update the one there, in one statement: servers and workers starting at
+    once each apply the jobs file, and a read-then-insert let two of them insert the same queue.
+    `unless_filed`: leave a queue the jobs file sets as it is."""
+    insert = (postgresql.insert if kind == "postgresql" else sqlite.insert)(queues).values(**values)
+    changed = {name: insert.excluded[name] for name in values if name != "name"}
+    return insert.on_conflict_do_update(index_elements=["name"], set_=changed, where=queues.c.source != FILE if unless_filed else None)
 
 
 class QueueStore:
@@ -25,14 +37,7 @@ class QueueStore:
     async def set_from_trigger(self, name: str, limit: int | None) -> None:
         """A trigger's limit for its queue, unless the jobs file sets that queue's."""
         async with self._db.engine.begin() as conn:
-            source = (await conn.execute(sa.select(queues.c.source).where(queues.c.name == name))).scalar()
-            if source == FILE:
-                return
-            values = {"concurrency_limit": limit, "source": TRIGGER, "updated_at": now_us()}
-            if source is None:
-                await conn.execute(queues.insert().values(name=name, **values))
-            else:
-                await conn.execute(queues.update().where(queues.c.name == name).values(**values))
+            await conn.execute(_put(self._db.kind, {"name": name, "concurrency_limit": limit, "source": TRIGGER, "updated_at": now_us()}, unless_filed=True))
 
     async def apply_file(self, limits: dict[str, int | None]) -> None:
         """The jobs file's queues become these (the queues it no longer names lose their file limit)."""
@@ -40,5 +45,4 @@ class QueueStore:
         async with self._db.engine.begin() as conn:
             await conn.execute(queues.delete().where(queues.c.source == FILE, queues.c.name.not_in(sorted(limits)) if limits else sa.true()))
             for name, limit in limits.items():
-                await conn.execute(queues.delete().where(queues.c.name == name))
-                await conn.execute(queues.insert().values(name=name, concurrency_limit=limit, source=FILE, updated_at=now))
+                await conn.execute(_put(self._db.kind, {"name": name, "concurrency_limit": limit, "source": FILE, "updated_at": now}))
