@@ -42,6 +42,7 @@ from runyard.web.docs import docs_routes
 from runyard.web.encoding import FastJsonifier
 from runyard.web.limits import body_limits
 from runyard.web.metrics import RequestMetrics, metrics_route
+from runyard.web.operations import OperationsApp
 from runyard.web.proxy import ForwardedHost
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
@@ -140,9 +141,12 @@ def _middlewares(spec: dict[str, Any], require_keys: bool, limits: Limits) -> li
     return chosen
 
 
-def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, limits: Limits) -> connexion.AsyncApp:
-    app = connexion.AsyncApp(
-        __name__,
+def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, limits: Limits) -> ConnexionMiddleware:
+    # connexion's middlewares around runyard's OperationsApp (connexion's AsyncApp is the same pair,
+    # but its innermost app decorates each handler anew on every request).
+    app = ConnexionMiddleware(
+        OperationsApp(),
+        import_name=__name__,
         middlewares=_middlewares(spec, require_keys, limits),
         jsonifier=FastJsonifier(),
         swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False),

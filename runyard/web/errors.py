@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from connexion import AsyncApp
 from connexion.exceptions import BadRequestProblem, ProblemException, Unauthorized
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.main import ConnexionMiddleware
 from starlette.exceptions import HTTPException
 
 from runyard.dialects import native, trigger, truefoundry
@@ -30,7 +30,7 @@ def mapper_for(path: str) -> ErrorMapper:
     return next((mapper for prefix, mapper in DIALECTS if path.startswith(prefix)), native.error_response)
 
 
-def register(app: AsyncApp, allowed: Callable[[str], str]) -> None:
+def register(app: ConnexionMiddleware, allowed: Callable[[str], str]) -> None:
     """Route every error connexion and the core raise to the path's dialect.
 
     `allowed(path)` names every method the spec documents for the path: connexion routes
