@@ -1,25 +1,29 @@
-"""Each operation's handler is decorated once, when the API is added, not on every request (runyard.web.operations)."""
+"""What a handler needs of its operation is worked out once, when the API is added, not on every
+request; the parameters and answers are connexion's as before (runyard.web.operations)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import connexion.decorators.parameter
 import pytest
-from connexion.decorators.main import BaseDecorator
+from connexion.utils import inspect_function_arguments
 from starlette.testclient import TestClient
 
+import runyard.web.operations
 from runyard.web.app import create_app
 
 
-def test_requests_reuse_the_handler_decorators_built_at_start(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_requests_reuse_what_was_worked_out_for_their_operation_at_start(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[Any] = []
-    decorate = BaseDecorator.decorate
 
-    def counting(self: BaseDecorator, function: Any) -> Any:
+    def counting(function: Any) -> Any:
         built.append(function)
-        return decorate(self, function)
+        return inspect_function_arguments(function)
 
-    monkeypatch.setattr(BaseDecorator, "decorate", counting)
+    # Whoever inspects a handler's signature: connexion's own decorators, or runyard's operations.
+    monkeypatch.setattr(connexion.decorators.parameter, "inspect_function_arguments", counting)
+    monkeypatch.setattr(runyard.web.operations, "inspect_function_arguments", counting)
     with TestClient(create_app(sqlite_url, background=False)) as client:
         assert client.get("/health").status_code == 200  # connexion adds the API on its first request
         at_start = len(built)
@@ -35,3 +39,12 @@ def test_parameters_still_reach_the_handler_under_the_spec_names(sqlite_url: str
         listed = client.get("/api/v1/runs", params={"page": 2, "page_size": 5})
         assert listed.status_code == 200
         assert (listed.json()["page"], listed.json()["page_size"]) == (2, 5)
+
+
+def test_a_body_reaches_the_handler_and_a_form_is_refused(sqlite_url: str) -> None:
+    with TestClient(create_app(sqlite_url, background=False)) as client:
+        submitted = client.post("/api/v1/runs", json={"job": "demo", "session_id": "from-the-body"})
+        assert submitted.status_code == 202, submitted.text
+        assert client.get(f"/api/v1/runs/{submitted.json()['job_id']}/details").json()["session_id"] == "from-the-body"
+        form = client.post("/api/v1/runs", data={"job": "demo"})
+        assert form.status_code == 415

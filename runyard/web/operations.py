@@ -1,64 +1,74 @@
-"""The innermost app behind connexion's middlewares: it calls an operation's handler.
+"""The innermost app behind connexion's middlewares: it calls the routed operation's handler.
 
-connexion's own (connexion.apps.asynchronous, behind ``AsyncApp``) does the same, with one cost
-that buys nothing: for every request it builds the handler's decorators again, which means a new
-``StarletteDecorator``, four ``functools.wraps`` and ``inspect.signature`` of the handler. None of
-that depends on the request. Here each operation's handler is decorated once, when the API is
-added, with connexion's own decorators; a request only builds its ``ConnexionRequest`` (with the
-operation's URI parser) and awaits them. Routing, security, validation, parameter parsing and the
-response's rendering are connexion's, unchanged.
+connexion 3 is a stack of middlewares (routing, security, validation, context) around an app of
+one's choosing: ``ConnexionMiddleware(app)``. Its own ``AsyncApp`` puts
+``connexion.apps.asynchronous.AsyncASGIApp`` there, which, for every request, builds the
+handler's decorators again (a new ``StarletteDecorator``, four ``functools.wraps``,
+``inspect.signature`` of the handler, a URI parser) and then, even for a GET, reads the request's
+content type twice and asks Starlette for its form. None of that depends on the request.
+
+Here all of it is done once per operation, when connexion adds the API, and a request only:
+builds its ``ConnexionRequest`` with the operation's URI parser; reads the body when the handler
+takes it and the form only when one was sent (what Starlette gives otherwise is empty); hands the
+parameters over with connexion's own ``prep_kwargs`` (the spec's names, its query defaults and
+types, the body, the security context's ``token_info``); and renders the handler's answer with
+connexion's own response decorator and runyard's jsonifier. What a handler receives and what a
+client gets back are connexion's, unchanged; routing, security and validation happen before.
 """
 
 from __future__ import annotations
 
-import functools
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
-from connexion.context import receive, scope
-from connexion.decorators import StarletteDecorator
+from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
+from connexion.decorators.parameter import prep_kwargs, sanitized
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.jsonifier import Jsonifier
+from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
+from connexion.utils import inspect_function_arguments
 from starlette.types import Receive, Scope, Send
 
-
-class _DecoratedOnce(StarletteDecorator):  # type: ignore[misc]
-    """connexion's StarletteDecorator, with its decorators applied once rather than per request."""
-
-    def __call__(self, function: Callable[..., Any]) -> Callable[[], Awaitable[Any]]:
-        decorated = self.decorate(function)
-
-        @functools.wraps(function)
-        async def wrapper() -> Any:
-            request = self.framework.get_request(uri_parser=self.uri_parser, scope=scope, receive=receive)
-            return await decorated(request)
-
-        return wrapper
+_FORM_MEDIA_TYPES = tuple(FORM_CONTENT_TYPES)
 
 
-class _Operation(AsyncOperation):  # type: ignore[misc]
-    """One operation's handler, decorated when the API is added."""
+class _Operation:
+    """One operation: its handler with connexion's response decorator, and what its parameters need."""
 
-    def __init__(self, fn: Callable[..., Any], jsonifier: Jsonifier, operation_id: str, pythonic_params: bool) -> None:
-        super().__init__(fn, jsonifier=jsonifier, operation_id=operation_id, pythonic_params=pythonic_params)
-        self._decorated = _DecoratedOnce(pythonic_params=pythonic_params, jsonifier=jsonifier)(fn)
-
-    @property
-    def fn(self) -> Callable[[], Awaitable[Any]]:
-        return self._decorated
+    def __init__(self, operation: AbstractOperation, jsonifier: Jsonifier) -> None:
+        function = operation.function
+        if not asyncio.iscoroutinefunction(function):
+            raise TypeError(f"{operation.operation_id}: runyard's handlers are coroutines")
+        self.operation_id: str = operation.operation_id
+        self.arguments, self.has_kwargs = inspect_function_arguments(function)
+        # The body's argument name (OpenAPI 3: `x-body-name`, else "body") does not depend on the
+        # request's content type; the body is read only for a handler that takes it, as connexion does.
+        self.takes_body = self.has_kwargs or sanitized(operation.body_name("")) in self.arguments
+        self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        self.handler: Callable[..., Awaitable[Any]] = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)(function)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._decorated()
+        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        body = await request.get_body() if self.takes_body else None
+        # Starlette parses a form only for these media types and gives an empty one otherwise.
+        form_sent = request.headers.get("content-type", "").lstrip().lower().startswith(_FORM_MEDIA_TYPES)
+        files = await request.files() if form_sent else {}
+        kwargs = prep_kwargs(request, request_body=body, files=files, arguments=self.arguments, has_kwargs=self.has_kwargs, sanitize=sanitized)
+        response = await self.handler(**kwargs)
         await response(scope, receive, send)
 
 
-class _Api(AsyncApi):  # type: ignore[misc]
+class _Api(AsyncApi):  # type: ignore[misc]  # connexion ships no type information
     def make_operation(self, operation: AbstractOperation) -> _Operation:
-        return _Operation(operation.function, jsonifier=self.jsonifier, operation_id=operation.operation_id, pythonic_params=self.pythonic_params)
+        return _Operation(operation, self.jsonifier)
 
 
 class OperationsApp(AsyncASGIApp):  # type: ignore[misc]
-    """What connexion's ConnexionMiddleware wraps: finds the routed operation by id and calls its handler."""
+    """What runyard's ConnexionMiddleware wraps: finds the routed operation by its id (connexion's
+    RoutedMiddleware, as AsyncApp's app does) and calls it."""
 
     api_cls = _Api
