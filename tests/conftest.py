@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import hand_over
 from tests.support.databases import (
     PG_ADMIN_URL,
     pg_database,
@@ -26,6 +27,10 @@ __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "s
 # unless the test asks for more with --processes (tests/test_serve_modes.py): the tests of one
 # server's behaviour must not depend on the machine's cores.
 os.environ.setdefault("RUNYARD_PROCESSES", "1")
+
+# Every request an in-process app of the suite hands over to a handler is handed over by
+# connexion's prep_kwargs too, and the two must agree (tests/support/hand_over.py).
+hand_over.install()
 
 _SLOW_AS_A_WHOLE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
 
