@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +30,7 @@ from runyard.domain import (
 from runyard.domain.metadata import apply_operations, check_size
 from runyard.domain.overview import HOUR_US, Activity
 from runyard.ids import new_run_id
+from runyard.store import json_text
 from runyard.store.counts import RunCounts
 from runyard.store.db import Database, storable
 from runyard.store.driver import INTEGRITY_ERRORS, HotTransaction, Row
@@ -110,12 +110,11 @@ _INSERT_RUN = f"INSERT INTO runs ({QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' f
 def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
     values = dict(zip(RUN_COLUMNS, row, strict=True))
     if json_as_text:
-        # The standard decoder, not orjson: orjson turns integers past 64 bits into floats.
         # A JSON column has NUMERIC affinity in SQLite: a number is stored (and comes back) as one.
         for name in _RUN_JSON:
             text = values[name]
             if isinstance(text, str):
-                values[name] = json.loads(text)
+                values[name] = json_text.loads(text)
     return run_from_values(values)
 
 
@@ -417,7 +416,7 @@ class RunStore:
     def _summary(self, row: Row) -> RunSummary:
         tags = row[10]
         if isinstance(tags, str):  # SQLite hands JSON over as text (see run_from_tuple)
-            tags = json.loads(tags)
+            tags = json_text.loads(tags)
         id_, state, created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id = row[:10]
         return RunSummary(
             id_, RunState(state), created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id, tuple(tags or ()), row[11], row[12]
