@@ -16,6 +16,14 @@ def now_us() -> int:
 
 
 _EPOCH = datetime(1970, 1, 1)  # naive: no offset to write and then replace by `Z`
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_datetime(us: int) -> datetime:
+    """The time as an aware UTC datetime, for a generated model's date-time field: pydantic writes
+    it exactly as to_iso does (`Z`, microseconds only when there are some), without the text being
+    written, then parsed back by the model, then written again."""
+    return _EPOCH_UTC + timedelta(microseconds=us)
 
 
 def to_iso(us: int) -> str:

@@ -6,8 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import AwareDatetime, TypeAdapter
 
-from runyard.timeutil import parse_datetime, to_iso
+from runyard.timeutil import parse_datetime, to_datetime, to_iso
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,10 @@ def test_every_microsecond_survives_the_round_trip() -> None:
         parsed = parse_datetime(to_iso(us))
         assert parsed is not None
         assert parsed == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
+def test_a_datetime_given_to_a_generated_model_is_written_as_to_iso_writes_the_time() -> None:
+    written = TypeAdapter(AwareDatetime)
+    rng = random.Random(9)
+    for us in [0, 1_700_000_000_000_000, 1_700_000_000_100_000, *(rng.randrange(0, 4_102_444_800_000_000) for _ in range(2000))]:
+        assert written.dump_python(to_datetime(us), mode="json") == to_iso(us)

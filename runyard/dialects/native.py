@@ -54,7 +54,7 @@ from runyard.domain.webhooks import Delivery
 from runyard.jobs import job_from_data
 from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
 from runyard.service import RunDetails, RunListing, ScheduleView, Submitted
-from runyard.timeutil import duration_seconds, now_us, parse_datetime, to_iso
+from runyard.timeutil import duration_seconds, now_us, parse_datetime, to_datetime, to_iso
 from runyard.web.problems import problem_parts
 from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
 
@@ -86,13 +86,14 @@ def retry_after(run: Run) -> int | None:
     return RETRY_AFTER.get(NATIVE_STATUS[run.state])
 
 
-def list_item(summary: RunSummary, environments: dict[str, str]) -> m.RunListItem:
+def list_item(summary: RunSummary, environments: dict[str, str]) -> dict[str, object]:
+    """A list item's fields, for RunList to validate with the rest of the page (one validation for the page)."""
     fields: dict[str, object] = {
         "job_id": summary.id,
         "status": NATIVE_STATUS[summary.state],
-        "created_at": to_iso(summary.created_at),
+        "created_at": to_datetime(summary.created_at),
         "session_id": summary.session_id,
-        "progress": m.Progress(percentage=summary.progress_percentage, current_step=summary.progress_step),
+        "progress": {"percentage": summary.progress_percentage, "current_step": summary.progress_step},
         # runyard's extensions: what a runs table shows beside the status.
         "job": summary.job_name,
         "environment": environments.get(summary.env_id or "", ""),
@@ -101,10 +102,10 @@ def list_item(summary: RunSummary, environments: dict[str, str]) -> m.RunListIte
         "attempt": summary.attempt,
     }
     if summary.started_at is not None:
-        fields["started_at"] = to_iso(summary.started_at)
+        fields["started_at"] = to_datetime(summary.started_at)
     if summary.completed_at is not None:
-        fields["completed_at"] = to_iso(summary.completed_at)
-    return m.RunListItem(**fields)
+        fields["completed_at"] = to_datetime(summary.completed_at)
+    return fields
 
 
 def _seconds(duration_ms: int | None) -> float | None:
@@ -434,12 +435,14 @@ def _poll_headers(run: Run) -> dict[str, str]:
 def list_reply(listing: RunListing, number: int, size: int) -> Reply:
     page = listing.page
     return reply(
-        m.RunList(
-            jobs=[list_item(s, listing.environments) for s in page.items],
-            total=page.total,
-            page=number,
-            page_size=size,
-            next_cursor=encode_cursor(page.next) if page.next is not None else None,
+        m.RunList.model_validate(
+            {
+                "jobs": [list_item(s, listing.environments) for s in page.items],
+                "total": page.total,
+                "page": number,
+                "page_size": size,
+                "next_cursor": encode_cursor(page.next) if page.next is not None else None,
+            }
         )
     )
 

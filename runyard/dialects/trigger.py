@@ -47,7 +47,7 @@ from runyard.domain.bulk import MAX_BULK_RUN_IDS, BulkAction, BulkKind, NewBulkA
 from runyard.domain.metadata import MetadataTooLarge
 from runyard.domain.schedules import DEFAULT_TIMEZONE, InvalidSchedule, NewSchedule, Schedule, ScheduleChange, describe, time_zones
 from runyard.service import Position, ScheduleView, Submitted
-from runyard.timeutil import DURATION, duration_seconds, now_us, to_iso
+from runyard.timeutil import DURATION, duration_seconds, now_us, to_datetime, to_iso
 from runyard.web.problems import issues, problem_parts
 from runyard.web.replies import ErrorContext, Reply, body_reply, json_response, reply, unavailable_headers
 
@@ -118,8 +118,8 @@ def _common(run: Run) -> dict[str, Any]:
         "status": status,
         "taskIdentifier": run.job_name,
         "isTest": run.is_test,
-        "createdAt": to_iso(run.created_at),
-        "updatedAt": to_iso(run.updated_at),
+        "createdAt": to_datetime(run.created_at),
+        "updatedAt": to_datetime(run.updated_at),
         "tags": list(run.tags),
         "costInCents": 0,
         "baseCostInCents": 0,
@@ -136,11 +136,11 @@ def _common(run: Run) -> dict[str, Any]:
     optional = {
         "version": str(run.job_version) if run.job_version is not None else None,
         "idempotencyKey": run.idempotency_key,
-        "startedAt": to_iso(run.started_at) if run.started_at else None,
-        "finishedAt": to_iso(run.completed_at) if run.completed_at else None,
-        "delayedUntil": to_iso(run.delayed_until) if run.delayed_until else None,
+        "startedAt": to_datetime(run.started_at) if run.started_at else None,
+        "finishedAt": to_datetime(run.completed_at) if run.completed_at else None,
+        "delayedUntil": to_datetime(run.delayed_until) if run.delayed_until else None,
         "ttl": f"{run.ttl_seconds}s" if run.ttl_seconds else None,
-        "expiredAt": to_iso(run.completed_at) if run.state is RunState.EXPIRED and run.completed_at else None,
+        "expiredAt": to_datetime(run.completed_at) if run.state is RunState.EXPIRED and run.completed_at else None,
         "metadata": run.metadata,
         "batchId": run.batch_id,
         "machine": run.machine,
@@ -150,8 +150,9 @@ def _common(run: Run) -> dict[str, Any]:
     return fields
 
 
-def list_item(run: Run, env: Environment) -> m.TriggerListRunItem:
-    return m.TriggerListRunItem(**_common(run), env=m.TriggerEnv(id=env.id, name=env.name))
+def list_item(run: Run, env: Environment) -> dict[str, Any]:
+    """A list item's fields, for TriggerListRunsResult to validate with the rest of the page (one validation for the page)."""
+    return {**_common(run), "env": {"id": env.id, "name": env.name}}
 
 
 def retrieved(run: Run, schedule: Schedule | None = None) -> m.TriggerRetrieveRunResponse:
@@ -347,7 +348,7 @@ def list_reply(window: Window, env: Environment) -> Reply:
         pagination["next"] = encode_cursor(window.runs[-1])
     if window.runs and window.has_newer:
         pagination["previous"] = encode_cursor(window.runs[0])
-    return reply(m.TriggerListRunsResult(data=[list_item(run, env) for run in window.runs], pagination=pagination))
+    return reply(m.TriggerListRunsResult.model_validate({"data": [list_item(run, env) for run in window.runs], "pagination": pagination}))
 
 
 def triggered_reply(submitted: Submitted, secret: str, env: Environment) -> Reply:

@@ -42,7 +42,7 @@ from runyard.web.docs import docs_routes
 from runyard.web.encoding import FastJsonifier
 from runyard.web.limits import body_limits
 from runyard.web.metrics import RequestMetrics, metrics_route
-from runyard.web.operations import OperationsApp
+from runyard.web.operations import OperationsApp, URIParser
 from runyard.web.proxy import ForwardedHost
 from runyard.web.rendition import connexion_document
 from runyard.web.security import key_check
@@ -151,7 +151,7 @@ def _connexion_app(spec: dict[str, Any], spec_path: Path, require_keys: bool, li
         jsonifier=FastJsonifier(),
         swagger_ui_options=connexion.options.SwaggerUIOptions(serve_spec=False, swagger_ui=False),
     )
-    app.add_api(connexion_document(spec_path), strict_validation=True, validate_responses=False, validator_map=validator_map())
+    app.add_api(connexion_document(spec_path), strict_validation=True, validate_responses=False, validator_map=validator_map(), uri_parser_class=URIParser)
     errors.register(app, _allowed_methods(spec))
     return app
 
