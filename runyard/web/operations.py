@@ -10,10 +10,12 @@ content type twice and asks Starlette for its form. None of that depends on the 
 Here all of it is done once per operation, when connexion adds the API, and a request only:
 builds its ``ConnexionRequest`` with the operation's URI parser; reads the body when the handler
 takes it and the form only when one was sent (what Starlette gives otherwise is empty); hands the
-parameters over with connexion's own ``prep_kwargs`` (the spec's names, its query defaults and
-types, the body, the security context's ``token_info``); and renders the handler's answer with
-connexion's own response decorator and runyard's jsonifier. What a handler receives and what a
-client gets back are connexion's, unchanged; routing, security and validation happen before.
+parameters over as connexion's ``prep_kwargs`` does (``HandOver``: the spec's names, its query
+defaults, connexion's own value conversion, the body, the security context's ``token_info``);
+and renders the handler's answer with connexion's own response decorator and runyard's
+jsonifier. What a handler receives and what a client gets back are connexion's, unchanged (the
+suite checks each in-process hand-over against ``prep_kwargs``: tests/support/hand_over.py);
+routing, security and validation happen before.
 """
 
 from __future__ import annotations
