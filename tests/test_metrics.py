@@ -216,9 +216,12 @@ def test_metrics_count_webhook_deliveries_by_outcome(sqlite_url: str) -> None:
 
 @pytest.mark.slow  # a real `runyard serve --processes 2`
 def test_metrics_with_several_processes_show_every_process_observations(sqlite_url: str, tmp_path: Path) -> None:
-    leftovers = set(Path(tempfile.gettempdir()).glob("runyard-metrics-*"))
     server = start_server(sqlite_url, tmp_path / "serve.log", "--processes", "2", "--workers", "1")
+    # This server's own directory (named for its supervisor's pid): other tests' servers come and go
+    # in the same temporary folder at the same time.
+    own = f"{METRICS_PREFIX}{server.process.pid}-*"
     try:
+        assert list(Path(tempfile.gettempdir()).glob(own)), "the supervisor made its multiprocess directory"
         # /health answered from one process; the other may still be starting its workers.
         wait_for(lambda: value(httpx.get(f"{server.url}/metrics", timeout=10).text, "runyard_worker_slots") == 2, 30, "both processes' worker slots")
         submits = 12
@@ -231,7 +234,7 @@ def test_metrics_with_several_processes_show_every_process_observations(sqlite_u
             assert value(text, "runyard_queue_depth", job="demo") == submits
     finally:
         stop_server(server)
-    assert set(Path(tempfile.gettempdir()).glob("runyard-metrics-*")) <= leftovers, "the multiprocess directory is removed"
+    assert not list(Path(tempfile.gettempdir()).glob(own)), "the multiprocess directory is removed"
 
 
 def test_serve_removes_the_metrics_directory_a_killed_supervisor_left(tmp_path: Path) -> None:
