@@ -1492,3 +1492,18 @@ def test_cli_keys_create_with_an_invalid_environment_exits_2_with_one_line(tmp_p
     assert created.stdout == ""
     lines = created.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "environment" in lines[0], created.stderr
+
+
+def test_a_list_item_shows_every_field_it_shares_with_the_retrieved_run(yard: Yard) -> None:
+    # Lists read a run's listed columns only (ListedRun); what they show must be what a retrieve shows.
+    options = {"idempotencyKey": "listed-key", "ttl": "1h", "delay": "1h", "metadata": {"stage": "one", "n": 2}, "tags": ["a", "b"], "machine": "small-1x"}
+    delayed = yard.trigger(body={"payload": {"x": 1}, "options": options})
+    plain = yard.trigger(body={"payload": [1, 2]})
+    items = {item["id"]: item for item in yard.list()["data"]}
+
+    for run_id in (delayed, plain):
+        item, retrieved = items[run_id], yard.retrieve(run_id)
+        shared = set(item) - {"env"}
+        assert {k: item[k] for k in shared} == {k: retrieved[k] for k in shared}, run_id
+    assert {"idempotencyKey", "ttl", "delayedUntil", "metadata", "machine"} <= set(items[delayed])
+    assert items[delayed]["metadata"] == {"stage": "one", "n": 2}

@@ -30,6 +30,7 @@ from runyard.domain import (
     InputTooLarge,
     InvalidInput,
     JobNotFound,
+    ListedRun,
     MetadataClosed,
     NewRun,
     NotDelayed,
@@ -92,7 +93,7 @@ def time_filter_us(parameter: str, value: str) -> int:
     return int(parse_datetime(parameter, value).timestamp() * 1_000_000)
 
 
-def encode_cursor(run: Run) -> str:
+def encode_cursor(run: ListedRun) -> str:
     """`<created_at µs>_<run id>`: the exact position in the list order. Clients pass it back untouched."""
     return f"{run.created_at}_{run.id}"
 
@@ -111,7 +112,7 @@ def decode_cursor(value: str) -> Position:
 # --- runs -------------------------------------------------------------------------------------
 
 
-def _common(run: Run) -> dict[str, Any]:
+def _common(run: Run | ListedRun) -> dict[str, Any]:
     status = TRIGGER_STATUS[run.state]
     fields: dict[str, Any] = {
         "id": run.id,
@@ -150,7 +151,7 @@ def _common(run: Run) -> dict[str, Any]:
     return fields
 
 
-def list_item(run: Run, env: Environment) -> dict[str, Any]:
+def list_item(run: ListedRun, env: Environment) -> dict[str, Any]:
     """A list item's fields, for TriggerListRunsResult to validate with the rest of the page (one validation for the page)."""
     return {**_common(run), "env": {"id": env.id, "name": env.name}}
 

@@ -113,6 +113,31 @@ class RunSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedRun:
+    """A run as a cursor-paged list shows it (Trigger.dev's list items), and no more: no input, result,
+    output tails, lease or command. Its fields are Run's, with the same names and meanings."""
+
+    id: str
+    job_name: str
+    job_version: int | None
+    state: RunState
+    is_test: bool
+    created_at: int
+    updated_at: int
+    tags: tuple[str, ...]
+    duration_ms: int | None
+    idempotency_key: str | None
+    started_at: int | None
+    completed_at: int | None
+    delayed_until: int | None
+    ttl_seconds: int | None
+    metadata: dict[str, Any] | None
+    batch_id: str | None
+    machine: str | None
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewRun:
     """What a submit asks for."""
 
@@ -178,7 +203,7 @@ class Cursor:
 class Window:
     """A cursor page: runs newest first, and whether more lie beyond each end."""
 
-    runs: list[Run]
+    runs: list[ListedRun]
     has_older: bool
     has_newer: bool
 

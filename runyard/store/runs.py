@@ -14,6 +14,7 @@ from runyard.domain import (
     WAITING_STATES,
     BatchAlreadyStored,
     Cursor,
+    ListedRun,
     MetadataClosed,
     NewRun,
     NotDelayed,
@@ -44,6 +45,12 @@ HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the
 # The columns a list page of summaries reads (RunSummary's fields, in its order). A page's rows are
 # read by id (page_sql's `deferred`, or a keyset's few rows), so the wider select costs no statement per row.
 SUMMARY_SQL = "id, state, created_at, session_id, progress_percentage, progress_step, started_at, completed_at, job_name, env_id, tags, duration_ms, attempt"
+# The columns a cursor page reads (ListedRun's fields, in its order): a third of a run's, and of its
+# JSON only the tags and metadata (not the input, the result or the output tails).
+LISTED_SQL = (
+    "id, job_name, job_version, state, is_test, created_at, updated_at, tags, duration_ms, idempotency_key,"
+    " started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region"
+)
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:
@@ -422,6 +429,19 @@ class RunStore:
             id_, RunState(state), created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id, tuple(tags or ()), row[11], row[12]
         )
 
+    def _listed(self, row: Row) -> ListedRun:
+        (id_, job_name, job_version, state, is_test, created_at, updated_at, tags, duration_ms, idempotency_key) = row[:10]
+        started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region = row[10:]
+        if self._db.hot.json_as_text:  # as run_from_tuple decodes them
+            if isinstance(tags, str):
+                tags = json_text.loads(tags)
+            if isinstance(metadata, str):
+                metadata = json_text.loads(metadata)
+        return ListedRun(
+            id_, job_name, job_version, RunState(state), bool(is_test), created_at, updated_at, tuple(tags or ()), duration_ms, idempotency_key,
+            started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region,
+        )  # fmt: skip
+
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
         rows, total = await self._counted_rows(QUOTED_RUN_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
@@ -468,14 +488,14 @@ class RunStore:
             return Window([], has_older=False, has_newer=False)
         if before is not None:
             newer_than(found, (before.created_at, before.id))
-            sql = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs{found.sql()}{order_by(None, descending=False)} LIMIT ?"
+            sql = f"SELECT {LISTED_SQL} FROM runs{found.sql()}{order_by(None, descending=False)} LIMIT ?"
         else:
             if after is not None:
                 older_than(found, after)
-            sql = f"SELECT {QUOTED_RUN_COLUMNS} FROM runs{found.sql()}{order_by(None, descending=True)} LIMIT ?"
+            sql = f"SELECT {LISTED_SQL} FROM runs{found.sql()}{order_by(None, descending=True)} LIMIT ?"
         rows = await self._db.hot.all(sql, [*found.params, limit + 1])
         more = len(rows) > limit
-        page = self._runs(rows[:limit])
+        page = [self._listed(row) for row in rows[:limit]]
         if before is not None:
             page.reverse()
             return Window(page, has_older=True, has_newer=more)
