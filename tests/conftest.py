@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from runyard.web import replies
 from tests.support import hand_over
 from tests.support.databases import (
     PG_ADMIN_URL,
@@ -27,6 +28,10 @@ __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "s
 # unless the test asks for more with --processes (tests/test_serve_modes.py): the tests of one
 # server's behaviour must not depend on the machine's cores.
 os.environ.setdefault("RUNYARD_PROCESSES", "1")
+# Every list page answered in the suite, in-process or by a server it starts, is also sent through
+# its generated model and must encode to the same bytes (runyard/web/replies.page_reply).
+os.environ.setdefault("RUNYARD_CHECK_PAGES", "1")
+replies.CHECK_PAGES = os.environ["RUNYARD_CHECK_PAGES"] == "1"  # this process may have imported it already
 
 # Every request an in-process app of the suite hands over to a handler is handed over by
 # connexion's prep_kwargs too, and the two must agree (tests/support/hand_over.py).

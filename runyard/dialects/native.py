@@ -56,7 +56,7 @@ from runyard.prompt_job import PROMPT_TIMEOUT_SECONDS
 from runyard.service import RunDetails, RunListing, ScheduleView, Submitted
 from runyard.timeutil import duration_seconds, now_us, parse_datetime, to_datetime, to_iso
 from runyard.web.problems import problem_parts
-from runyard.web.replies import ErrorContext, Reply, json_response, reply, unavailable_headers
+from runyard.web.replies import ErrorContext, Reply, json_response, page_reply, reply, unavailable_headers
 
 NATIVE_STATUS: dict[RunState, m.NativeStatus] = {
     RunState.DELAYED: m.NativeStatus.queued,
@@ -87,24 +87,25 @@ def retry_after(run: Run) -> int | None:
 
 
 def list_item(summary: RunSummary, environments: dict[str, str]) -> dict[str, object]:
-    """A list item's fields, for RunList to validate with the rest of the page (one validation for the page)."""
+    """A list item's fields, as RunList would answer them (web/replies.page_reply)."""
+    # In RunListItem's order, as the page is encoded as it is; `number`s as floats.
     fields: dict[str, object] = {
         "job_id": summary.id,
         "status": NATIVE_STATUS[summary.state],
         "created_at": to_datetime(summary.created_at),
         "session_id": summary.session_id,
-        "progress": {"percentage": summary.progress_percentage, "current_step": summary.progress_step},
-        # runyard's extensions: what a runs table shows beside the status.
-        "job": summary.job_name,
-        "environment": environments.get(summary.env_id or "", ""),
-        "tags": list(summary.tags),
-        "duration_seconds": _seconds(summary.duration_ms),
-        "attempt": summary.attempt,
+        "progress": {"percentage": float(summary.progress_percentage), "current_step": summary.progress_step},
     }
     if summary.started_at is not None:
         fields["started_at"] = to_datetime(summary.started_at)
     if summary.completed_at is not None:
         fields["completed_at"] = to_datetime(summary.completed_at)
+    # runyard's extensions: what a runs table shows beside the status.
+    fields["job"] = summary.job_name
+    fields["environment"] = environments.get(summary.env_id or "", "")
+    fields["tags"] = list(summary.tags)
+    fields["duration_seconds"] = _seconds(summary.duration_ms)
+    fields["attempt"] = summary.attempt
     return fields
 
 
@@ -434,16 +435,15 @@ def _poll_headers(run: Run) -> dict[str, str]:
 
 def list_reply(listing: RunListing, number: int, size: int) -> Reply:
     page = listing.page
-    return reply(
-        m.RunList.model_validate(
-            {
-                "jobs": [list_item(s, listing.environments) for s in page.items],
-                "total": page.total,
-                "page": number,
-                "page_size": size,
-                "next_cursor": encode_cursor(page.next) if page.next is not None else None,
-            }
-        )
+    return page_reply(
+        m.RunList,
+        {
+            "jobs": [list_item(s, listing.environments) for s in page.items],
+            "total": page.total,
+            "page": number,
+            "page_size": size,
+            "next_cursor": encode_cursor(page.next) if page.next is not None else None,
+        },
     )
 
 

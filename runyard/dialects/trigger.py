@@ -50,7 +50,7 @@ from runyard.domain.schedules import DEFAULT_TIMEZONE, InvalidSchedule, NewSched
 from runyard.service import Position, ScheduleView, Submitted
 from runyard.timeutil import DURATION, duration_seconds, now_us, to_datetime, to_iso
 from runyard.web.problems import issues, problem_parts
-from runyard.web.replies import ErrorContext, Reply, body_reply, json_response, reply, unavailable_headers
+from runyard.web.replies import ErrorContext, Reply, body_reply, json_response, page_reply, reply, unavailable_headers
 
 TRIGGER_STATUS: dict[RunState, m.TriggerStatus] = {
     RunState.DELAYED: m.TriggerStatus.DELAYED,
@@ -113,46 +113,56 @@ def decode_cursor(value: str) -> Position:
 
 
 def _common(run: Run | ListedRun) -> dict[str, Any]:
-    status = TRIGGER_STATUS[run.state]
-    fields: dict[str, Any] = {
-        "id": run.id,
-        "status": status,
-        "taskIdentifier": run.job_name,
-        "isTest": run.is_test,
-        "createdAt": to_datetime(run.created_at),
-        "updatedAt": to_datetime(run.updated_at),
-        "tags": list(run.tags),
-        "costInCents": 0,
-        "baseCostInCents": 0,
-        "durationMs": run.duration_ms or 0,
-        "isQueued": status in _QUEUED,
-        "isExecuting": status in _EXECUTING,
-        "isWaiting": False,
-        "isCompleted": run.state.finished,
-        "isSuccess": run.state is RunState.SUCCEEDED,
-        "isFailed": run.state.finished and run.state is not RunState.SUCCEEDED,
-        "isCancelled": run.state is RunState.CANCELLED,
-    }
+    """The fields a list item and a retrieved run share, in the generated models' order (a list page
+    is encoded as it is: web/replies.page_reply), numbers the spec calls `number` as floats."""
+    state = run.state
+    status = TRIGGER_STATUS[state]
     # Absent values are left out: the SDK rejects null strings and turns null dates into 1970.
-    optional = {
-        "version": str(run.job_version) if run.job_version is not None else None,
-        "idempotencyKey": run.idempotency_key,
-        "startedAt": to_datetime(run.started_at) if run.started_at else None,
-        "finishedAt": to_datetime(run.completed_at) if run.completed_at else None,
-        "delayedUntil": to_datetime(run.delayed_until) if run.delayed_until else None,
-        "ttl": f"{run.ttl_seconds}s" if run.ttl_seconds else None,
-        "expiredAt": to_datetime(run.completed_at) if run.state is RunState.EXPIRED and run.completed_at else None,
-        "metadata": run.metadata,
-        "batchId": run.batch_id,
-        "machine": run.machine,
-        "region": run.region,
-    }
-    fields.update({k: v for k, v in optional.items() if v is not None})
+    fields: dict[str, Any] = {"id": run.id, "status": status, "taskIdentifier": run.job_name}
+    if run.job_version is not None:
+        fields["version"] = str(run.job_version)
+    if run.idempotency_key is not None:
+        fields["idempotencyKey"] = run.idempotency_key
+    fields["isTest"] = run.is_test
+    fields["createdAt"] = to_datetime(run.created_at)
+    fields["updatedAt"] = to_datetime(run.updated_at)
+    if run.started_at:
+        fields["startedAt"] = to_datetime(run.started_at)
+    if run.completed_at:
+        fields["finishedAt"] = to_datetime(run.completed_at)
+    if run.delayed_until:
+        fields["delayedUntil"] = to_datetime(run.delayed_until)
+    if run.ttl_seconds:
+        fields["ttl"] = f"{run.ttl_seconds}s"
+    if state is RunState.EXPIRED and run.completed_at:
+        fields["expiredAt"] = to_datetime(run.completed_at)
+    finished = state.finished
+    fields.update(
+        tags=list(run.tags),
+        costInCents=0.0,
+        baseCostInCents=0.0,
+        durationMs=float(run.duration_ms or 0),
+        isQueued=status in _QUEUED,
+        isExecuting=status in _EXECUTING,
+        isWaiting=False,
+        isCompleted=finished,
+        isSuccess=state is RunState.SUCCEEDED,
+        isFailed=finished and state is not RunState.SUCCEEDED,
+        isCancelled=state is RunState.CANCELLED,
+    )
+    if run.metadata is not None:
+        fields["metadata"] = run.metadata
+    if run.batch_id is not None:
+        fields["batchId"] = run.batch_id
+    if run.machine is not None:
+        fields["machine"] = run.machine
+    if run.region is not None:
+        fields["region"] = run.region
     return fields
 
 
 def list_item(run: ListedRun, env: Environment) -> dict[str, Any]:
-    """A list item's fields, for TriggerListRunsResult to validate with the rest of the page (one validation for the page)."""
+    """A list item's fields, as TriggerListRunsResult would answer them (web/replies.page_reply)."""
     return {**_common(run), "env": {"id": env.id, "name": env.name}}
 
 
@@ -349,7 +359,7 @@ def list_reply(window: Window, env: Environment) -> Reply:
         pagination["next"] = encode_cursor(window.runs[-1])
     if window.runs and window.has_newer:
         pagination["previous"] = encode_cursor(window.runs[0])
-    return reply(m.TriggerListRunsResult.model_validate({"data": [list_item(run, env) for run in window.runs], "pagination": pagination}))
+    return page_reply(m.TriggerListRunsResult, {"data": [list_item(run, env) for run in window.runs], "pagination": pagination})
 
 
 def triggered_reply(submitted: Submitted, secret: str, env: Environment) -> Reply:

@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from connexion.jsonifier import Jsonifier
 
+from runyard.web.replies import Encoded
+
 # Keys that are not strings (an int key in a result) become strings, as the standard library does;
 # dates go to `_default`, which spells them as connexion does.
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_APPEND_NEWLINE
@@ -30,6 +32,8 @@ def _default(value: Any) -> Any:
 
 class FastJsonifier(Jsonifier):  # type: ignore[misc]  # connexion ships no type information
     def dumps(self, data: Any, **kwargs: Any) -> bytes | str:
+        if isinstance(data, Encoded):  # a list page, encoded by web/replies.page_reply
+            return bytes(data)
         if kwargs:
             return str(super().dumps(data, **kwargs))
         try:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from connexion.lifecycle import ConnexionResponse
 from pydantic import BaseModel
 
 from runyard.domain import StoreUnavailable
 
 # (body, status, headers): connexion serialises the body with the operation's media type.
-Reply = tuple[dict[str, Any], int, dict[str, str]]
+Reply = tuple["dict[str, Any] | Encoded", int, dict[str, str]]
 
 JSON = "application/json"
 
@@ -26,6 +28,44 @@ def reply(model: BaseModel, status: int = 200, headers: dict[str, str] | None = 
 def body_reply(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     """A JSON answer built as a dict (where no generated model fits it), as `reply` answers a model."""
     return body, status, {"Content-Type": JSON, **(headers or {})}
+
+
+class Encoded(bytes):
+    """An answer's JSON, encoded already: FastJsonifier sends it as it is."""
+
+
+# As FastJsonifier encodes (web/encoding.py), with datetimes written by orjson itself: an aware UTC
+# datetime as pydantic writes it (`Z`, microseconds only when there are some).
+_PAGE_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z
+# Set by the test suite (tests/conftest.py), for every in-process app and every server it starts.
+CHECK_PAGES = os.environ.get("RUNYARD_CHECK_PAGES") == "1"
+
+
+class PageMismatch(AssertionError):
+    """A list page encoded differently from its generated model's answer (RUNYARD_CHECK_PAGES=1 only)."""
+
+
+def page_reply(model: type[BaseModel], body: dict[str, Any]) -> Reply:
+    """A list page, built by its dialect as JSON-ready values (text, numbers, booleans, None, lists,
+    dicts, enums, aware UTC datetimes), encoded at once without the round trip through `model`:
+    validating and dumping a page of 20 runs took 140 µs of the ~700 µs of CPU a Trigger.dev list
+    request took. `model`'s answer is what the page must be, byte for byte; with
+    RUNYARD_CHECK_PAGES=1, as the whole test suite runs, every page is also sent through `model` and
+    a page that differs fails its request. A value orjson cannot encode (an integer past 64 bits in a
+    run's metadata) takes `model`'s path, as every answer did before."""
+    try:
+        encoded = orjson.dumps(body, option=_PAGE_OPTIONS)
+    except orjson.JSONEncodeError:
+        return reply(model.model_validate(body))
+    if CHECK_PAGES:
+        _check_page(model, body, encoded)
+    return Encoded(encoded), 200, {"Content-Type": JSON}
+
+
+def _check_page(model: type[BaseModel], body: dict[str, Any], encoded: bytes) -> None:
+    expected = orjson.dumps(model.model_validate(body).model_dump(mode="json", exclude_unset=True), option=_PAGE_OPTIONS)
+    if encoded != expected:
+        raise PageMismatch(f"{model.__name__} page differs from its model's answer:\n{encoded[:2000]!r}\n{expected[:2000]!r}")
 
 
 def no_content() -> ConnexionResponse:
