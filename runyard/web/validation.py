@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import jsonschema
@@ -53,20 +54,71 @@ def _short_name(name: str) -> str:
     return name.rstrip("]").rsplit("[", 1)[-1]
 
 
-_validators: dict[int, tuple[dict[str, Any], Validator]] = {}
+# What a parameter's value must be, for the schemas of the keywords _quick knows, as a test that says
+# "valid" only where jsonschema would (tests/test_parameter_checks.py checks this against jsonschema for
+# every parameter of the spec). A value it does not pass goes to jsonschema, which finds the error (or
+# not) and words it; so does every value of a schema with any other keyword.
+Quick = Callable[[Any], bool]
+_ANNOTATIONS = frozenset({"description", "default", "example", "examples", "title", "deprecated"})
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,)}
+# The keywords _quick knows, by the type they apply to.
+_KEYWORDS: dict[str, set[str]] = {
+    "string": {"type", "minLength", "maxLength", "pattern", "enum", "format"},
+    "integer": {"type", "minimum", "maximum", "format"},
+    "number": {"type", "minimum", "maximum", "format"},
+    "boolean": {"type"},
+    "array": {"type", "items", "minItems", "maxItems"},
+}
 
 
-def _validator(schema: dict[str, Any]) -> Validator:
-    """A compiled validator per parameter schema: building one per request cost more than validating."""
+def quick_check(schema: dict[str, Any]) -> Quick | None:
+    """A fast test of a value against a simple parameter schema, or None where the schema is not simple."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("type"), str) or set(schema) - _KEYWORDS.get(schema["type"], set()) - _ANNOTATIONS:
+        return None  # an unknown keyword, or one of another type (jsonschema would pass over it: so does this, to jsonschema)
+    if "format" in schema and schema["format"] in _FORMAT_CHECKER.checkers:  # int32 and the like are annotations
+        return None
+    types = _TYPES[schema["type"]]  # exact types: a bool is not an integer, a str subclass is left to jsonschema
+    tests: list[Quick] = [lambda value: type(value) in types]
+    if "minLength" in schema or "maxLength" in schema:
+        shortest, longest = schema.get("minLength", 0), schema.get("maxLength", float("inf"))
+        tests.append(lambda value: shortest <= len(value) <= longest)
+    if "pattern" in schema:
+        search = re.compile(schema["pattern"]).search  # jsonschema's `pattern` is re.search
+        tests.append(lambda value: search(value) is not None)
+    if "enum" in schema:
+        if not all(type(choice) is str for choice in schema["enum"]):
+            return None
+        choices = frozenset(schema["enum"])
+        tests.append(lambda value: value in choices)
+    if "minimum" in schema or "maximum" in schema:
+        lowest, highest = schema.get("minimum", -float("inf")), schema.get("maximum", float("inf"))
+        tests.append(lambda value: lowest <= value <= highest)
+    if "items" in schema or "minItems" in schema or "maxItems" in schema:
+        item = quick_check(schema["items"]) if "items" in schema else (lambda value: True)
+        if item is None:
+            return None
+        fewest, most = schema.get("minItems", 0), schema.get("maxItems", float("inf"))
+        tests.append(lambda value: fewest <= len(value) <= most and all(item(v) for v in value))
+    return lambda value: all(test(value) for test in tests)
+
+
+_validators: dict[int, tuple[dict[str, Any], Validator, Quick | None]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> tuple[Validator, Quick | None]:
+    """A compiled validator per parameter schema (building one per request cost more than validating), and its quick check."""
     entry = _validators.get(id(schema))
     if entry is None or entry[0] is not schema:
-        entry = (schema, ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER))
+        entry = (schema, ParameterSchemaValidator(schema, format_checker=_FORMAT_CHECKER), quick_check(schema))
         _validators[id(schema)] = entry
-    return entry[1]
+    return entry[1], entry[2]
 
 
 def parameter_problem(parameter_type: str, name: str, value: Any, schema: dict[str, Any]) -> ParameterProblem | None:
-    errors = list(_validator(schema).iter_errors(value))
+    validator, quick = _validator(schema)
+    if quick is not None and quick(value):
+        return None
+    errors = list(validator.iter_errors(value))
     if not errors:
         return None
     error = errors[0]
