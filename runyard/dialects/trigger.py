@@ -163,7 +163,9 @@ def _common(run: Run | ListedRun) -> dict[str, Any]:
 
 def list_item(run: ListedRun, env: Environment) -> dict[str, Any]:
     """A list item's fields, as TriggerListRunsResult would answer them (web/replies.page_reply)."""
-    return {**_common(run), "env": {"id": env.id, "name": env.name}}
+    fields = _common(run)
+    fields["env"] = {"id": env.id, "name": env.name}  # the model's last field
+    return fields
 
 
 def retrieved(run: Run, schedule: Schedule | None = None) -> m.TriggerRetrieveRunResponse:

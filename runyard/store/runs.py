@@ -125,6 +125,20 @@ def run_from_tuple(row: tuple[Any, ...], *, json_as_text: bool) -> Run:
     return run_from_values(values)
 
 
+def _listed(row: Row, json_as_text: bool) -> ListedRun:
+    (id_, job_name, job_version, state, is_test, created_at, updated_at, tags, duration_ms, idempotency_key) = row[:10]
+    started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region = row[10:]
+    if json_as_text:  # as run_from_tuple decodes them
+        if isinstance(tags, str):
+            tags = json_text.loads(tags)
+        if isinstance(metadata, str):
+            metadata = json_text.loads(metadata)
+    return ListedRun(
+        id_, job_name, job_version, RunState(state), bool(is_test), created_at, updated_at, tuple(tags or ()), duration_ms, idempotency_key,
+        started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region,
+    )  # fmt: skip
+
+
 _HOUR_SQL = f"created_at / {HOUR_US}"  # hours since the epoch: both operands are integers, so is the quotient
 
 METADATA_OPEN_AFTER_FINISH_US = 3600 * 1_000_000  # a finished run's metadata may change for an hour
@@ -429,19 +443,6 @@ class RunStore:
             id_, RunState(state), created_at, session_id, percentage, step, started_at, completed_at, job_name, env_id, tuple(tags or ()), row[11], row[12]
         )
 
-    def _listed(self, row: Row) -> ListedRun:
-        (id_, job_name, job_version, state, is_test, created_at, updated_at, tags, duration_ms, idempotency_key) = row[:10]
-        started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region = row[10:]
-        if self._db.hot.json_as_text:  # as run_from_tuple decodes them
-            if isinstance(tags, str):
-                tags = json_text.loads(tags)
-            if isinstance(metadata, str):
-                metadata = json_text.loads(metadata)
-        return ListedRun(
-            id_, job_name, job_version, RunState(state), bool(is_test), created_at, updated_at, tuple(tags or ()), duration_ms, idempotency_key,
-            started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region,
-        )  # fmt: skip
-
     async def list_full_page(self, flt: RunFilter, *, offset: int, limit: int, sort: str | None = None, descending: bool = True) -> tuple[list[Run], int]:
         """As list_page, with whole runs (for dialects whose items carry every field)."""
         rows, total = await self._counted_rows(QUOTED_RUN_COLUMNS, flt, offset=offset, limit=limit, sort=sort, descending=descending)
@@ -495,7 +496,8 @@ class RunStore:
             sql = f"SELECT {LISTED_SQL} FROM runs{found.sql()}{order_by(None, descending=True)} LIMIT ?"
         rows = await self._db.hot.all(sql, [*found.params, limit + 1])
         more = len(rows) > limit
-        page = [self._listed(row) for row in rows[:limit]]
+        json_as_text = self._db.hot.json_as_text
+        page = [_listed(row, json_as_text) for row in rows[:limit]]
         if before is not None:
             page.reverse()
             return Window(page, has_older=True, has_newer=more)
