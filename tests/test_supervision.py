@@ -76,6 +76,20 @@ class FlakyFinish(RunQueue):
         return await super().finish(run_id, worker_id, now, outcome)
 
 
+class CancelsAtHeartbeat(RunQueue):
+    """Cancels `task` (the attempt) as a heartbeat's write completes: the cancel and the heartbeat's
+    answer arrive together, as a worker's shutdown can meet a heartbeat."""
+
+    task: asyncio.Task[None] | None = None
+
+    async def heartbeat(self, *args: Any, **kwargs: Any) -> RunState | None:
+        state = await super().heartbeat(*args, **kwargs)
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        return state
+
+
 def _job(tmp_path: Path, script: str, **options: Any) -> JobDefinition:
     options.setdefault("kill_grace_seconds", 5.0)
     return JobDefinition(
@@ -201,6 +215,28 @@ def _outlives_a_cancel(db: Database, tmp_path: Path) -> bool:
         return alive
 
     return asyncio.run(scenario())
+
+
+def test_an_attempt_cancelled_as_a_heartbeat_completes_stops_its_process(db: Database, tmp_path: Path) -> None:
+    # Python 3.11's asyncio.wait_for returns the awaited result and drops the cancel when both
+    # arrive together; the attempt then went on watching its process as if never cancelled.
+    job = _job(tmp_path, _LOCKING_JOB)
+
+    async def scenario() -> bool:
+        await _queued_run(db, job)
+        queue = CancelsAtHeartbeat(db)
+        claimed = await queue.claim("worker-a", now_us(), LEASE_SECONDS)
+        assert claimed is not None
+        execution = asyncio.create_task(Attempt(claimed, job, queue, _settings("worker-a")).execute())
+        [pid] = await _wait_for_start(tmp_path, 1)
+        queue.task = execution
+        await asyncio.wait({execution}, timeout=20)  # the job sleeps 60 s: only a cancel ends the attempt sooner
+        assert execution.done() and execution.cancelled(), "the attempt went on as if never cancelled"
+        alive = not process_gone(pid)
+        await db.close()
+        return alive
+
+    assert not asyncio.run(scenario()), "the job's process outlived its cancelled supervision"
 
 
 def test_an_attempt_cancelled_while_its_watchdog_starts_stops_its_process(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -278,9 +278,10 @@ class Attempt:
         # A stalled store must not hold the watch past the point where the process has to stop.
         patience = max(self._give_up_at - asked_at, self.settings.check_interval)
         try:
-            state = await asyncio.wait_for(
-                self.queue.heartbeat(self.run.id, self.settings.worker_id, now_us(), self.settings.lease_seconds, **fields), patience
-            )
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the heartbeat's answer and
+            # drops a cancel of this attempt that arrives with it, and the attempt went on watching.
+            async with asyncio.timeout(patience):
+                state = await self.queue.heartbeat(self.run.id, self.settings.worker_id, now_us(), self.settings.lease_seconds, **fields)
         except Exception as exc:  # a database hiccup, a lost connection, a timeout
             log.warning("run %s: heartbeat failed: %s", self.run.id, exc)
             self.progress_dirty = self.progress is not None
@@ -306,7 +307,8 @@ class Attempt:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), self.job.kill_grace_seconds if grace is None else grace)
+            async with asyncio.timeout(self.job.kill_grace_seconds if grace is None else grace):  # not wait_for: as in _beat
+                await process.wait()
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
