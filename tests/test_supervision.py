@@ -77,8 +77,8 @@ class FlakyFinish(RunQueue):
 
 
 class CancelsAtHeartbeat(RunQueue):
-    """Cancels `task` (the attempt) as a heartbeat's write completes: the cancel and the heartbeat's
-    answer arrive together, as a worker's shutdown can meet a heartbeat."""
+    """Cancels `task` (the attempt), once set, as a heartbeat's write completes: the cancel and the
+    heartbeat's answer arrive together, as a worker's shutdown can meet a heartbeat."""
 
     task: asyncio.Task[None] | None = None
 
@@ -195,20 +195,24 @@ def test_a_final_write_that_fails_at_first_is_retried_and_the_outcome_recorded(d
     assert run.result == 42
 
 
-def _outlives_a_cancel(db: Database, tmp_path: Path) -> bool:
-    """Whether a job's process is still running once its attempt, cancelled from outside, has ended."""
+def _outlives_a_cancel(db: Database, tmp_path: Path, *, with_a_heartbeat: bool = False) -> bool:
+    """Whether a job's process is still running once its attempt, cancelled from outside (at once,
+    or as a heartbeat's write completes), has ended."""
     job = _job(tmp_path, _LOCKING_JOB)
 
     async def scenario() -> bool:
         await _queued_run(db, job)
-        queue = RunQueue(db)
+        queue = CancelsAtHeartbeat(db)
         claimed = await queue.claim("worker-a", now_us(), LEASE_SECONDS)
         assert claimed is not None
         execution = asyncio.create_task(Attempt(claimed, job, queue, _settings("worker-a")).execute())
         [pid] = await _wait_for_start(tmp_path, 1)
-        execution.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await execution
+        if with_a_heartbeat:
+            queue.task = execution
+        else:
+            execution.cancel()
+        await asyncio.wait({execution}, timeout=20)  # the job sleeps 60 s: only a cancel ends the attempt sooner
+        assert execution.done() and execution.cancelled(), "the attempt went on as if never cancelled"
         # Checked inside the loop: closing the loop would reap the process whatever the attempt did.
         alive = not process_gone(pid)
         await db.close()
@@ -220,23 +224,7 @@ def _outlives_a_cancel(db: Database, tmp_path: Path) -> bool:
 def test_an_attempt_cancelled_as_a_heartbeat_completes_stops_its_process(db: Database, tmp_path: Path) -> None:
     # Python 3.11's asyncio.wait_for returns the awaited result and drops the cancel when both
     # arrive together; the attempt then went on watching its process as if never cancelled.
-    job = _job(tmp_path, _LOCKING_JOB)
-
-    async def scenario() -> bool:
-        await _queued_run(db, job)
-        queue = CancelsAtHeartbeat(db)
-        claimed = await queue.claim("worker-a", now_us(), LEASE_SECONDS)
-        assert claimed is not None
-        execution = asyncio.create_task(Attempt(claimed, job, queue, _settings("worker-a")).execute())
-        [pid] = await _wait_for_start(tmp_path, 1)
-        queue.task = execution
-        await asyncio.wait({execution}, timeout=20)  # the job sleeps 60 s: only a cancel ends the attempt sooner
-        assert execution.done() and execution.cancelled(), "the attempt went on as if never cancelled"
-        alive = not process_gone(pid)
-        await db.close()
-        return alive
-
-    assert not asyncio.run(scenario()), "the job's process outlived its cancelled supervision"
+    assert not _outlives_a_cancel(db, tmp_path, with_a_heartbeat=True), "the job's process outlived its cancelled supervision"
 
 
 def test_an_attempt_cancelled_while_its_watchdog_starts_stops_its_process(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
