@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,10 +48,7 @@ HELD = tuple(sorted(state.value for state in HELD_STATES))  # a worker holds the
 SUMMARY_SQL = "id, state, created_at, session_id, progress_percentage, progress_step, started_at, completed_at, job_name, env_id, tags, duration_ms, attempt"
 # The columns a cursor page reads (ListedRun's fields, in its order): a third of a run's, and of its
 # JSON only the tags and metadata (not the input, the result or the output tails).
-LISTED_SQL = (
-    "id, job_name, job_version, state, is_test, created_at, updated_at, tags, duration_ms, idempotency_key,"
-    " started_at, completed_at, delayed_until, ttl_seconds, metadata, batch_id, machine, region"
-)
+LISTED_SQL = ", ".join(field.name for field in dataclasses.fields(ListedRun))
 
 
 def run_from_row(row: sa.Row[Any]) -> Run:

@@ -15,11 +15,21 @@ from typing import Any
 import orjson
 from connexion.jsonifier import Jsonifier
 
-from runyard.web.replies import Encoded
-
 # Keys that are not strings (an int key in a result) become strings, as the standard library does;
 # dates go to `_default`, which spells them as connexion does.
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_APPEND_NEWLINE
+# A list page's (web/replies.page_reply): the same, but datetimes written by orjson itself, an aware
+# UTC datetime as pydantic writes it (`Z`, microseconds only when there are some).
+PAGE_OPTIONS = (_OPTIONS & ~orjson.OPT_PASSTHROUGH_DATETIME) | orjson.OPT_UTC_Z
+
+
+class Encoded(bytes):
+    """An answer's JSON, encoded already (encode_page): FastJsonifier sends it as it is."""
+
+
+def encode_page(body: Any) -> Encoded:
+    """A list page built as JSON-ready values; orjson.JSONEncodeError for what orjson cannot encode."""
+    return Encoded(orjson.dumps(body, option=PAGE_OPTIONS))
 
 
 def _default(value: Any) -> Any:
@@ -32,8 +42,8 @@ def _default(value: Any) -> Any:
 
 class FastJsonifier(Jsonifier):  # type: ignore[misc]  # connexion ships no type information
     def dumps(self, data: Any, **kwargs: Any) -> bytes | str:
-        if isinstance(data, Encoded):  # a list page, encoded by web/replies.page_reply
-            return bytes(data)
+        if isinstance(data, Encoded):  # a list page, encoded by encode_page
+            return data
         if kwargs:
             return str(super().dumps(data, **kwargs))
         try:

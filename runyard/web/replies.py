@@ -12,6 +12,7 @@ from connexion.lifecycle import ConnexionResponse
 from pydantic import BaseModel
 
 from runyard.domain import StoreUnavailable
+from runyard.web.encoding import PAGE_OPTIONS, Encoded, encode_page
 
 # (body, status, headers): connexion serialises the body with the operation's media type.
 Reply = tuple["dict[str, Any] | Encoded", int, dict[str, str]]
@@ -30,13 +31,6 @@ def body_reply(body: dict[str, Any], status: int = 200, headers: dict[str, str] 
     return body, status, {"Content-Type": JSON, **(headers or {})}
 
 
-class Encoded(bytes):
-    """An answer's JSON, encoded already: FastJsonifier sends it as it is."""
-
-
-# As FastJsonifier encodes (web/encoding.py), with datetimes written by orjson itself: an aware UTC
-# datetime as pydantic writes it (`Z`, microseconds only when there are some).
-_PAGE_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z
 # Set by the test suite (tests/conftest.py), for every in-process app and every server it starts.
 CHECK_PAGES = os.environ.get("RUNYARD_CHECK_PAGES") == "1"
 
@@ -54,16 +48,16 @@ def page_reply(model: type[BaseModel], body: dict[str, Any]) -> Reply:
     a page that differs fails its request. A value orjson cannot encode (an integer past 64 bits in a
     run's metadata) takes `model`'s path, as every answer did before."""
     try:
-        encoded = orjson.dumps(body, option=_PAGE_OPTIONS)
+        encoded = encode_page(body)
     except orjson.JSONEncodeError:
         return reply(model.model_validate(body))
     if CHECK_PAGES:
         _check_page(model, body, encoded)
-    return Encoded(encoded), 200, {"Content-Type": JSON}
+    return encoded, 200, {"Content-Type": JSON}
 
 
 def _check_page(model: type[BaseModel], body: dict[str, Any], encoded: bytes) -> None:
-    expected = orjson.dumps(model.model_validate(body).model_dump(mode="json", exclude_unset=True), option=_PAGE_OPTIONS)
+    expected = orjson.dumps(model.model_validate(body).model_dump(mode="json", exclude_unset=True), option=PAGE_OPTIONS)
     if encoded != expected:
         raise PageMismatch(f"{model.__name__} page differs from its model's answer:\n{encoded[:2000]!r}\n{expected[:2000]!r}")
 

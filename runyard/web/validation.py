@@ -54,14 +54,14 @@ def _short_name(name: str) -> str:
     return name.rstrip("]").rsplit("[", 1)[-1]
 
 
-# What a parameter's value must be, for the schemas of the keywords _quick knows, as a test that says
+# What a parameter's value must be, for the schemas of the keywords quick_check knows, as a test that says
 # "valid" only where jsonschema would (tests/test_parameter_checks.py checks this against jsonschema for
 # every parameter of the spec). A value it does not pass goes to jsonschema, which finds the error (or
 # not) and words it; so does every value of a schema with any other keyword.
 Quick = Callable[[Any], bool]
 _ANNOTATIONS = frozenset({"description", "default", "example", "examples", "title", "deprecated"})
 _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,)}
-# The keywords _quick knows, by the type they apply to.
+# The keywords quick_check knows, by the type they apply to.
 _KEYWORDS: dict[str, set[str]] = {
     "string": {"type", "minLength", "maxLength", "pattern", "enum", "format"},
     "integer": {"type", "minimum", "maximum", "format"},
