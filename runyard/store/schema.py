@@ -5,6 +5,8 @@ Times are BigInteger epoch microseconds (see runyard.timeutil).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -64,6 +66,13 @@ api_keys = sa.Table(
     sa.UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
 )
 
+
+def _only_with(column: str) -> dict[str, Any]:
+    """A partial index's options: only runs whose `column` is set."""
+    where = sa.text(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
+
+
 runs = sa.Table(
     "runs",
     metadata,
@@ -114,22 +123,23 @@ runs = sa.Table(
     sa.Column("batch_id", sa.String(40)),  # the batch it was triggered in
     sa.Column("idempotency_expires_at", sa.BigInteger),  # after it the key no longer returns this run
     # Each list filter has an index ending in (created_at, id), the list order,
-    # so a page is read from the index without sorting the whole match.
+    # so a page is read from the index without sorting the whole match. An index that only runs with
+    # a value need holds only those (migration 0018): a claim or an outcome of a plain run writes none.
     sa.Index("ix_runs_schedule_due", "schedule_id", "scheduled_for", unique=True),  # one run per due time
-    sa.Index("ix_runs_env_batch_created", "env_id", "batch_id", "created_at", "id"),
+    sa.Index("ix_runs_env_batch_created", "env_id", "batch_id", "created_at", "id", **_only_with("batch_id")),
     sa.Index("ix_runs_claim_order", "state", sa.text("priority DESC"), "created_at", "id"),  # the claim's order
-    sa.Index("ix_runs_queue_held", "env_id", "queue_name", "concurrency_key", "state"),  # a queue's runs held by workers
-    sa.Index("ix_runs_env_schedule_created", "env_id", "schedule_id", "created_at", "id"),
+    sa.Index("ix_runs_queue_held", "env_id", "queue_name", "concurrency_key", "state", **_only_with("queue_name")),  # a queue's runs held by workers
+    sa.Index("ix_runs_env_schedule_created", "env_id", "schedule_id", "created_at", "id", **_only_with("schedule_id")),
     sa.Index("ix_runs_created", "created_at", "id"),
     sa.Index("ix_runs_state_created", "state", "created_at", "id"),
-    sa.Index("ix_runs_session_created", "session_id", "created_at", "id"),
-    sa.Index("ix_runs_session_state_created", "session_id", "state", "created_at", "id"),
+    sa.Index("ix_runs_session_created", "session_id", "created_at", "id", **_only_with("session_id")),
+    sa.Index("ix_runs_session_state_created", "session_id", "state", "created_at", "id", **_only_with("session_id")),
     sa.Index("ix_runs_job_created", "job_name", "created_at", "id"),
     # The worker's housekeeping: due delayed/retrying runs, expired leases, TTLs.
-    sa.Index("ix_runs_state_delayed", "state", "delayed_until"),
-    sa.Index("ix_runs_state_retry", "state", "retry_at"),
-    sa.Index("ix_runs_state_lease", "state", "lease_expires_at"),
-    sa.Index("ix_runs_state_expires", "state", "expires_at"),
+    sa.Index("ix_runs_state_delayed", "state", "delayed_until", **_only_with("delayed_until")),
+    sa.Index("ix_runs_state_retry", "state", "retry_at", **_only_with("retry_at")),
+    sa.Index("ix_runs_state_lease", "state", "lease_expires_at", **_only_with("lease_expires_at")),
+    sa.Index("ix_runs_state_expires", "state", "expires_at", **_only_with("expires_at")),
     sa.Index("ix_runs_env_created", "env_id", "created_at", "id"),
     sa.Index("ix_runs_env_state_created", "env_id", "state", "created_at", "id"),
     sa.Index("ix_runs_env_job_created", "env_id", "job_name", "created_at", "id"),
