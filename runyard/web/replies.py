@@ -12,7 +12,7 @@ from connexion.lifecycle import ConnexionResponse
 from pydantic import BaseModel
 
 from runyard.domain import StoreUnavailable
-from runyard.web.encoding import PAGE_OPTIONS, Encoded, encode_page
+from runyard.web.encoding import Encoded, encode_page
 
 # (body, status, headers): connexion serialises the body with the operation's media type.
 Reply = tuple["dict[str, Any] | Encoded", int, dict[str, str]]
@@ -57,7 +57,7 @@ def page_reply(model: type[BaseModel], body: dict[str, Any]) -> Reply:
 
 
 def _check_page(model: type[BaseModel], body: dict[str, Any], encoded: bytes) -> None:
-    expected = orjson.dumps(model.model_validate(body).model_dump(mode="json", exclude_unset=True), option=PAGE_OPTIONS)
+    expected = encode_page(model.model_validate(body).model_dump(mode="json", exclude_unset=True))
     if encoded != expected:
         raise PageMismatch(f"{model.__name__} page differs from its model's answer:\n{encoded[:2000]!r}\n{expected[:2000]!r}")
 
