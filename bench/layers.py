@@ -1,8 +1,10 @@
-"""Where a request's CPU goes, layer by layer: `python -m bench.layers [--runs N] [--requests N] [--only CASE,...]`.
+"""Where a request's CPU goes, layer by layer: `python -m bench.layers [--runs N] [--requests N] [--only CASE,...] [--db postgresql]`.
 
 The benchmark measures requests per second over HTTP; this measures one process's CPU per request,
 in-process, with no HTTP server and no load generator: runyard's ASGI app and the floor's
-(bench/floor.py) are called directly with the benchmark's own requests on a seeded SQLite store,
+(bench/floor.py) are called directly with the benchmark's own requests on a seeded store (SQLite, or
+with --db postgresql a new PostgreSQL database: then only this process's CPU is counted, not the
+database server's),
 then runyard's calls again under cProfile, whose own time per function is summed by the package
 that holds it (connexion, starlette, runyard's web layer, handlers, dialects, service, store,
 pydantic, jsonschema, the driver...); a builtin's or the standard library's time goes to the
@@ -26,8 +28,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.floor import make_app as floor_app
-from bench.main import cases, deep_cursor
+from bench.main import DEFAULT_PG, cases, deep_cursor
 from bench.seed import seed
+from bench.stores import make_store
 
 ASGI = Callable[..., Any]
 
@@ -56,6 +59,9 @@ LAYERS = (
     ("/sqlalchemy/", "sqlalchemy"),
     ("/aiosqlite/", "driver (sqlite3, aiosqlite)"),
     ("sqlite3", "driver (sqlite3, aiosqlite)"),
+    ("/psycopg/", "driver (psycopg)"),
+    ("/psycopg_pool/", "driver (psycopg)"),
+    ("psycopg_binary", "driver (psycopg)"),
     ("/asyncio/", "asyncio"),
     ("/json/", "json"),
     ("orjson", "json"),
@@ -195,12 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--only", default="status,list_status,trigger_first,tf_start,submit")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite", help="the store (PostgreSQL: a new database, dropped after)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL database to create it from")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as work:
-        url = f"sqlite:///{Path(work) / 'layers.db'}"
-        info = seed(url, args.runs)
-        info.deep_cursor, info.deep_cursor_depth = deep_cursor(url, info.dev_env_id)
-        results = asyncio.run(measure(url, info, args.only.split(","), args.requests))
+        # On PostgreSQL the figures are this process's CPU only: the database server's own is not in them.
+        store = make_store(args.db, Path(work), args.pg_url, prefix="layers")
+        try:
+            info = seed(store.url, args.runs)
+            info.deep_cursor, info.deep_cursor_depth = deep_cursor(store.url, info.dev_env_id)
+            results = asyncio.run(measure(store.url, info, args.only.split(","), args.requests))
+        finally:
+            store.cleanup()
     for r in results:
         floor = f"{r['floor_us']:.0f} µs" if r["floor_us"] else "—"
         print(f"\n## {r['case']}: runyard {r['runyard_us']:.0f} µs of CPU per request, floor {floor}\n")
