@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from runyard.domain.schedules import InvalidSchedule, check, due_times
+from runyard.domain.schedules import InvalidSchedule, Schedule, check, due_times, firing
 
 
 def utc(*parts: int) -> datetime:
@@ -71,3 +71,40 @@ def test_a_schedule_that_cannot_fire_is_refused_naming_what_is_wrong(expression:
 
 def test_a_valid_schedule_checks_to_its_first_due_time() -> None:
     assert check("0 9 * * 1-5", "Europe/Berlin", utc(2026, 1, 1)) == utc(2026, 1, 1, 8)
+
+
+def _due(cron: str, next_due: datetime, zone: str = "UTC") -> Schedule:
+    return Schedule(env_id="env", job_name="job", cron=cron, timezone=zone, next_due_at=int(next_due.timestamp()) * 1_000_000)
+
+
+def _us(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000
+
+
+def test_a_monthly_schedule_fires_for_its_due_time_and_names_the_next_month() -> None:
+    # The first of the month: the times after it are looked at one at a time, up to the first after now
+    # (a hundred thousand months on would be past the year 9999).
+    schedule = _due("0 0 1 * *", utc(2027, 1, 1))
+    assert firing(schedule, _us(utc(2027, 1, 1, 0, 0, 1))) == (_us(utc(2027, 1, 1)), _us(utc(2027, 2, 1)))
+
+
+def test_after_a_long_downtime_a_yearly_schedule_fires_once_for_the_latest_missed_time() -> None:
+    schedule = _due("0 7 1 1 *", utc(2020, 1, 1, 6), "Europe/Berlin")  # 07:00 in Berlin on 1 January (CET)
+    assert firing(schedule, _us(utc(2026, 3, 1))) == (_us(utc(2026, 1, 1, 6)), _us(utc(2027, 1, 1, 6)))
+
+
+def test_after_more_missed_times_than_are_walked_one_by_one_a_schedule_still_fires_for_the_latest() -> None:
+    # A minutely schedule down for about eleven months: 480,000 missed times.
+    schedule = _due("* * * * *", utc(2026, 1, 1))
+    assert firing(schedule, _us(utc(2026, 12, 1)) + 30_000_000) == (_us(utc(2026, 12, 1)), _us(utc(2026, 12, 1, 0, 1)))
+
+
+def test_a_due_time_exactly_now_is_the_one_fired_after_any_downtime() -> None:
+    for missed_since in (utc(2026, 11, 30, 23, 50), utc(2026, 1, 1)):
+        assert firing(_due("* * * * *", missed_since), _us(utc(2026, 12, 1))) == (_us(utc(2026, 12, 1)), _us(utc(2026, 12, 1, 0, 1)))
+
+
+def test_after_more_missed_times_than_are_walked_the_fall_back_still_fires_the_first_02_30_in_berlin() -> None:
+    # Down since 2023: more than a thousand daily times missed, so the latest is found walking back from now.
+    schedule = _due("30 2 * * *", utc(2023, 1, 1, 1, 30), "Europe/Berlin")
+    assert firing(schedule, _us(utc(2026, 10, 25, 3))) == (_us(utc(2026, 10, 25, 0, 30)), _us(utc(2026, 10, 26, 1, 30)))

@@ -22,6 +22,7 @@ from cronsim import CronSim, CronSimError
 from runyard.domain.errors import RunyardError
 
 FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
+MISSED_WALKED = 1_000  # missed due times walked forward one by one after downtime, before walking back from now
 DEFAULT_TIMEZONE = "UTC"
 
 
@@ -161,12 +162,19 @@ def firing(schedule: Schedule, now_us: int) -> tuple[int, int]:
 
     After downtime a schedule fires once, for the latest due time it missed, not once per missed
     tick: a backlog of identical runs helps nobody, and the run's payload says which time it is for."""
+    zone = time_zone(schedule.timezone)
     due = schedule.next_due_at
-    for later in due_times(schedule.cron, schedule.timezone, _moment(due), 100_000):
+    # The missed times one at a time, as they come: a list of all that might be missed was a
+    # hundred thousand times computed on every firing (seconds of CPU for a daily schedule), and
+    # for a monthly one it ran past the year 9999, so that it never fired.
+    for later in itertools.islice(_schedule(schedule.cron, zone, _moment(due)), MISSED_WALKED):
         if _us(later) > now_us:
             return due, _us(later)
         due = _us(later)
-    raise InvalidSchedule("cron", f"The cron expression {schedule.cron!r} fired more than 100,000 times while the server was down")
+    # Down for longer than that (a minutely schedule for ten weeks): the latest time at or before
+    # now is the first one walking back from just after it.
+    latest = next(CronSim(" ".join(schedule.cron.split()), _moment(now_us + 1).astimezone(zone), reverse=True))
+    return max(due, _us(latest)), _us(next(_schedule(schedule.cron, zone, _moment(now_us))))
 
 
 def scheduled_payload(schedule: Schedule, due_us: int, upcoming: list[int]) -> dict[str, Any]:
