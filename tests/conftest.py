@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runyard.web import replies
-from tests.support import hand_over
+from tests.support import hand_over, validated_specs
 from tests.support.databases import (
     PG_ADMIN_URL,
     pg_database,
@@ -36,6 +36,10 @@ replies.CHECK_PAGES = os.environ["RUNYARD_CHECK_PAGES"] == "1"  # this process m
 # Every request an in-process app of the suite hands over to a handler is handed over by
 # connexion's prep_kwargs too, and the two must agree (tests/support/hand_over.py).
 hand_over.install()
+
+# connexion validates one document against the OpenAPI meta-schema once per test process, not at
+# every in-process create_app (tests/support/validated_specs.py).
+validated_specs.install()
 
 _SLOW_AS_A_WHOLE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
 
