@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,14 @@ __all__ = ["PG_ADMIN_URL", "ROOT", "LiveServer", "free_port", "start_server", "s
 # unless the test asks for more with --processes (tests/test_serve_modes.py): the tests of one
 # server's behaviour must not depend on the machine's cores.
 os.environ.setdefault("RUNYARD_PROCESSES", "1")
+# Where PYTHONDONTWRITEBYTECODE is set (this host's shell sets it), every process the suite starts
+# compiled everything from source: each xdist worker re-ran pytest's assertion rewriting of the
+# plugins it loads (schemathesis, hypothesis, anyio: 433 modules, ~4 s of CPU per worker), and each
+# `runyard serve` / CLI subprocess compiled runyard. The suite's processes (started after this
+# conftest is read) keep their bytecode under a directory of their own instead, outside the tree.
+if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+    os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "runyard-tests-pycache")
 # Every list page answered in the suite, in-process or by a server it starts, is also sent through
 # its generated model and must encode to the same bytes (runyard/web/replies.page_reply).
 os.environ.setdefault("RUNYARD_CHECK_PAGES", "1")
