@@ -19,6 +19,7 @@ from tests.support.databases import (
     pg_unavailable_reason,
     sqlite_database,
     sqlite_template,
+    wait_for_drops,
 )
 from tests.support.processes import Processes
 from tests.support.servers import ROOT, LiveServer, free_port, start_server, stop_server
@@ -51,6 +52,12 @@ hand_over.install()
 validated_specs.install()
 
 _SLOW_AS_A_WHOLE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The test databases this process used are dropped in the background (tests/support/databases.py):
+    the session ends once the last of them is gone."""
+    wait_for_drops()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
