@@ -42,12 +42,13 @@ def time_zone(name: str) -> ZoneInfo:
         raise InvalidSchedule("timezone", f"Unknown time zone {name!r}: use an IANA name such as Europe/Berlin or America/New_York", name) from None
 
 
-def _schedule(expression: str, zone: ZoneInfo, after: datetime) -> CronSim:
+def _schedule(expression: str, zone: ZoneInfo, after: datetime, *, reverse: bool = False) -> CronSim:
+    """The due times after `after` (with `reverse`, before it, latest first), in `zone`."""
     fields = expression.split()
     if len(fields) != len(FIELDS):
         raise InvalidSchedule("cron", f"A cron expression has 5 fields ({' '.join(FIELDS)}); {expression!r} has {len(fields)}")
     try:
-        return CronSim(" ".join(fields), after.astimezone(zone))
+        return CronSim(" ".join(fields), after.astimezone(zone), reverse=reverse)
     except CronSimError as exc:
         if str(exc) == "Bad day-of-month" and _valid([*fields[:3], "*", *fields[4:]]):
             # Each field is valid alone; cronsim refuses a day no month of the expression has (30 February).
@@ -171,9 +172,9 @@ def firing(schedule: Schedule, now_us: int) -> tuple[int, int]:
         if _us(later) > now_us:
             return due, _us(later)
         due = _us(later)
-    # Down for longer than that (a minutely schedule for ten weeks): the latest time at or before
-    # now is the first one walking back from just after it.
-    latest = next(CronSim(" ".join(schedule.cron.split()), _moment(now_us + 1).astimezone(zone), reverse=True))
+    # Down for longer than that (a minutely schedule for 17 hours, a daily one for three years): the
+    # latest time at or before now is the first one walking back from just after it.
+    latest = next(_schedule(schedule.cron, zone, _moment(now_us + 1), reverse=True))
     return max(due, _us(latest)), _us(next(_schedule(schedule.cron, zone, _moment(now_us))))
 
 
