@@ -154,14 +154,18 @@ def _ndjson(ctx: Any, value: Any) -> bytes:
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else json.dumps(value).encode()
 
 
-def conformance_schema(conformance: ConformanceApp) -> Any:
+def conformance_schema(conformance: ConformanceApp, *, coverage: bool = True) -> Any:
     """The schema schemathesis tests the app against, as the server serves it. Strings without NUL characters:
     the contract refuses them (its introduction says so; tests/test_bad_input.py proves it), a rule JSON Schema
-    cannot state for every string of a free-form input."""
+    cannot state for every string of a free-form input.
+
+    `coverage=False` leaves out schemathesis' coverage phase; its examples and fuzzing phases still run."""
     source = conformance.made.app if conformance.store == "sqlite" else _document_app()
     schema = schemathesis.openapi.from_asgi("/openapi.json", source)
     schema.app = conformance
     schema.config.generation.update(allow_x00=False)
+    if not coverage:
+        schema.config.phases.update(phases=["examples", "fuzzing"])
     # A body past --max-body-bytes is refused with 413 (documented wherever a body is taken) before
     # its contents are looked at: that refuses a schema-violating body as surely as a 400 would.
     schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, 413])
