@@ -17,7 +17,9 @@ runs jobs), tags.add, runs.reschedule, idempotencyKeyTTL and idempotencyKeys.res
 and bulk actions in 4.x (tests/trigger_sdk/common/bulk-check.mjs): a cancel over 1,000 runs by
 filter, a replay by ids, poll, retrieve, list, abort.
 Both lines run the script once, at the same time (each may wait up to a minute for the schedule to
-fire); every test of a line reads its summary.
+fire); every test of a line reads its summary. Once per test run, not once per test process: the
+first pytest-xdist worker to need the summaries makes them (two servers, five keys, both scripts:
+about a minute and a half), the others wait for it and read what it wrote (`all_checked`).
 
 The module fixture installs each line with `npm ci` from its lock when node_modules is missing,
 stale or holds another version; without npm (or node) the tests are skipped with the reason.
@@ -25,6 +27,7 @@ stale or holds another version; without npm (or node) the tests are skipped with
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import itertools
 import json
@@ -68,12 +71,23 @@ class SdkServer:
 
 @dataclass
 class Checked:
-    """What one run of an SDK line's sdk-check.mjs printed."""
+    """What one run of an SDK line's sdk-check.mjs printed, and where it ran."""
 
     line: str
     proc: subprocess.CompletedProcess[str]
     shown: str  # the exit code, stdout and stderr, for assertion messages
     summary: dict
+    db_path: Path  # the SQLite file of the server it ran against (kept after the server stopped)
+    keyless_run: str  # SdkServer.keyless_run
+
+    def to_json(self) -> dict[str, Any]:
+        proc = {"args": self.proc.args, "returncode": self.proc.returncode, "stdout": self.proc.stdout, "stderr": self.proc.stderr}
+        return {"line": self.line, "proc": proc, "shown": self.shown, "summary": self.summary, "db_path": str(self.db_path), "keyless_run": self.keyless_run}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Checked:
+        proc = subprocess.CompletedProcess(data["proc"]["args"], data["proc"]["returncode"], data["proc"]["stdout"], data["proc"]["stderr"])
+        return cls(data["line"], proc, data["shown"], data["summary"], Path(data["db_path"]), data["keyless_run"])
 
 
 def _installed_version(line_dir: Path) -> str | None:
@@ -149,11 +163,10 @@ def _create_key(database_url: str, env: str, admin: bool = False) -> str:
     return secret
 
 
-@pytest.fixture(scope="module")
-def sdk_server(node_lines: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkServer]:
+@contextlib.contextmanager
+def _sdk_server(tmp: Path) -> Iterator[SdkServer]:
     """A live server without workers (runs stay QUEUED/DELAYED) on a fresh SQLite file, with a dev, a prod
     and a `default` key, and a run submitted through the native API without a key."""
-    tmp = tmp_path_factory.mktemp("trigger_sdk")
     db_path = tmp / "runyard.db"
     database_url = f"sqlite:///{db_path}"
     dev_key = _create_key(database_url, "dev")
@@ -199,7 +212,26 @@ def _stored_runs(db_path: Path, run_ids: list[str]) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def all_checked(node_lines: dict[str, Path], sdk_server: SdkServer) -> dict[str, Checked]:
+def all_checked(node_lines: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Checked]:
+    """sdk-check.mjs of both SDK lines (see _check_both), once per test run: under pytest-xdist the
+    workers share the folder above their own temporary folders, and the first to get its lock runs
+    the checks and writes their summaries there; the others wait for the lock and read them. Checks
+    that could not be made (a fixture failure) write nothing, so the next worker tries again."""
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own  # one folder per run either way
+    written = shared / "trigger-sdk-checked.json"
+    with (shared / "trigger-sdk-checked.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if written.exists():
+            return {line: Checked.from_json(data) for line, data in json.loads(written.read_text()).items()}
+        tmp = tmp_path_factory.mktemp("trigger_sdk")
+        with _sdk_server(tmp) as sdk_server:
+            checked = _check_both(node_lines, sdk_server)
+        written.write_text(json.dumps({line: one.to_json() for line, one in checked.items()}))
+        return checked
+
+
+def _check_both(node_lines: dict[str, Path], sdk_server: SdkServer) -> dict[str, Checked]:
     """sdk-check.mjs of both SDK lines, run at the same time against the server: each waits up to a
     minute for a schedule to fire, and they wait for the same minute. Their task names, tags and
     schedule keys carry their own suffix, so neither sees the other's."""
@@ -219,7 +251,7 @@ def all_checked(node_lines: dict[str, Path], sdk_server: SdkServer) -> dict[str,
             summary = json.loads(stdout)
         except ValueError:
             pytest.fail(f"no JSON summary:\n{shown}")
-        checked[line] = Checked(line, proc, shown, summary)
+        checked[line] = Checked(line, proc, shown, summary, sdk_server.db_path, sdk_server.keyless_run)
     return checked
 
 
@@ -229,7 +261,7 @@ def checked(request: pytest.FixtureRequest, all_checked: dict[str, Checked]) -> 
     return all_checked[request.param]
 
 
-def test_trigger_sdk(checked: Checked, sdk_server: SdkServer) -> None:
+def test_trigger_sdk(checked: Checked) -> None:
     line, proc, shown, summary = checked.line, checked.proc, checked.shown, checked.summary
     assert proc.returncode == 0, shown
     assert summary["ok"] is True and summary["failed"] == [], shown
@@ -252,7 +284,7 @@ def test_trigger_sdk(checked: Checked, sdk_server: SdkServer) -> None:
 
     # What the SDK sent reached the store: maxAttempts and ttl of run A, environments, the delayed run.
     runs = summary["runs"]
-    stored = _stored_runs(sdk_server.db_path, [runs[k] for k in ("A", "B", "C", "D", "R", "other")])
+    stored = _stored_runs(checked.db_path, [runs[k] for k in ("A", "B", "C", "D", "R", "other")])
     assert len(stored) == 6, stored.keys()
     a = stored[runs["A"]]
     assert a["max_attempts"] == 3
@@ -320,10 +352,10 @@ def test_runs_list_by_schedule_returns_the_runs_the_schedule_fired(checked: Chec
     assert checked.summary["details"]["scheduleRuns"]["fired"] >= 1
 
 
-def test_a_default_key_lists_and_retrieves_a_run_submitted_natively_without_a_key(checked: Checked, sdk_server: SdkServer) -> None:
+def test_a_default_key_lists_and_retrieves_a_run_submitted_natively_without_a_key(checked: Checked) -> None:
     """runs.list() and runs.retrieve(id) under a key of `default` (check keylessNativeRun) see the keyless native run."""
     assert "keylessNativeRun" in checked.summary["passed"], checked.shown
-    run_id = sdk_server.keyless_run
+    run_id = checked.keyless_run
     assert checked.summary["details"]["keylessNativeRun"] == {"listed": run_id, "retrieved": run_id, "taskIdentifier": KEYLESS_JOB, "env": "default"}
 
 
