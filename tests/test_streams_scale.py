@@ -106,8 +106,15 @@ async def _open_streams(base_url: str, run_ids: list[str], count: int) -> tuple[
     arriving = asyncio.Semaphore(50)
 
     async def stream(run_id: str) -> None:
-        async with arriving:
-            response = await client.send(client.build_request("GET", f"/api/v1/runs/{run_id}/stream"), stream=True)
+        for _ in range(5):
+            async with arriving:
+                response = await client.send(client.build_request("GET", f"/api/v1/runs/{run_id}/stream"), stream=True)
+            if response.status_code != 503:
+                break
+            # The first read of the run waited past --store-wait (under the whole suite's load, 3 of
+            # 3,000 once did): come back after Retry-After, as the contract tells a client to.
+            await response.aclose()
+            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
         try:
             statuses.append(response.status_code)
             opened.release()
