@@ -9,21 +9,13 @@ finds them by a session of its own. Every test also checks that the page logged 
 threw no error. The screenshots in README (docs/screenshots/ui-*.png) are written here.
 
 The last test seeds a store with 1,000,000 runs (92 s on a quiet machine, as the benchmark's seeding
-took; 151 s on another host; every phase about 2.5 times longer under a load average of 7 from other
-work) and times the runs page on it: the first page and a page 500 deep, each from navigation start
-to its rows on screen. The seeded file is kept in runyard's cache folder (bench.peer.cache_root, as
-the PraisonAI venv is), named for the seeder, the schema and the migrations it was made with, and a
-later run copies it instead of seeding again; a change to any of them makes a new one.
+took; every phase about 2.5 times longer under a load average of 7 from other work) and times the runs
+page on it: the first page and a page 500 deep, each from navigation start to its rows on screen.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import re
-import shutil
-import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -497,47 +489,14 @@ def test_a_secured_server_asks_for_a_key_once_and_keeps_it_for_the_tab(tmp_path:
     tab.assert_clean(allowed=r"status of 401")
 
 
-# What the seeded file is made with, besides the migrations: the seeder and the store code it calls.
-MILLION_MADE_WITH = tuple(
-    ROOT / path
-    for path in ("bench/seed.py", "runyard/store/schema.py", "runyard/store/counts.py", "runyard/store/keys.py", "runyard/store/jobs.py", "runyard/jobs.py")
-)
-
-
-def _million_file() -> Path:
-    """The cached SQLite file of 1,000,000 seeded runs (seed 11), made first if missing; named for the
-    bytes of the seeder, the schema and every migration, so that a change to any makes a new one."""
-    from bench.peer import cache_root
-
-    made_with = sorted([*MILLION_MADE_WITH, *(ROOT / "runyard" / "migrations" / "versions").glob("*.py")])
-    key = hashlib.sha256()
-    for source in made_with:
-        key.update(source.relative_to(ROOT).as_posix().encode() + b"\0" + source.read_bytes())
-    cached = cache_root() / f"ui-million-runs-{key.hexdigest()[:16]}.db"
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    with (cached.parent / f"{cached.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be making it
-        if not cached.exists():
-            making = cached.with_name(f"{cached.name}.making")
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{making}{suffix}").unlink(missing_ok=True)
-            started = time.monotonic()
-            info = _seeded(f"sqlite:///{making}", 1_000_000, seed=11)
-            print(f"\nseeded {info.runs:,} runs in {time.monotonic() - started:.1f} s: {info.seconds}")
-            assert info.runs == 1_000_000, info
-            with contextlib.closing(sqlite3.connect(making)) as connection:  # everything in the one file
-                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                connection.execute("PRAGMA journal_mode=DELETE")
-            making.rename(cached)  # whole or not at all: a seeding that failed leaves no cached file
-    return cached
-
-
 @pytest.fixture(scope="module")
 def million(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server without workers over a copy of a SQLite store of 1,000,000 runs seeded by the benchmark's seeder."""
+    """A server without workers over a SQLite store of 1,000,000 runs seeded by the benchmark's seeder."""
     tmp = tmp_path_factory.mktemp("ui_million")
     path = tmp / "runyard.db"
-    shutil.copyfile(_million_file(), path)
+    started = time.monotonic()
+    info = _seeded(f"sqlite:///{path}", 1_000_000, seed=11)
+    print(f"\nseeded {info.runs:,} runs in {time.monotonic() - started:.1f} s: {info.seconds}")
     live = start_server(f"sqlite:///{path}", tmp / "server.log", "--workers", "0")
     try:
         yield live
