@@ -111,8 +111,9 @@ async def _open_streams(base_url: str, run_ids: list[str], count: int) -> tuple[
                 response = await client.send(client.build_request("GET", f"/api/v1/runs/{run_id}/stream"), stream=True)
             if response.status_code != 503:
                 break
-            # The first read of the run waited past --store-wait (under the whole suite's load, 3 of
-            # 3,000 once did): come back after Retry-After, as the contract tells a client to.
+            # The first read of the run waited past --store-wait: come back after Retry-After, as the
+            # contract tells a client to. (Under the whole suite's load in CI, 3 of 3,000 streams once
+            # ended at once; which status they got was not recorded, and a 503 is the likely one.)
             await response.aclose()
             await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
         try:
