@@ -154,18 +154,22 @@ def _ndjson(ctx: Any, value: Any) -> bytes:
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else json.dumps(value).encode()
 
 
-def conformance_schema(conformance: ConformanceApp, *, coverage: bool = True) -> Any:
-    """The schema schemathesis tests the app against, as the server serves it. Strings without NUL characters:
-    the contract refuses them (its introduction says so; tests/test_bad_input.py proves it), a rule JSON Schema
-    cannot state for every string of a free-form input.
+# Schemathesis' phases that send single cases: the contract's examples, the coverage phase (each
+# operation's edges: every missing, wrong-typed and boundary value) and fuzzing (generated cases).
+ALL_PHASES = ("examples", "coverage", "fuzzing")
+WITHOUT_COVERAGE = ("examples", "fuzzing")
 
-    `coverage=False` leaves out schemathesis' coverage phase; its examples and fuzzing phases still run."""
+
+def conformance_schema(conformance: ConformanceApp, *, phases: tuple[str, ...] = ALL_PHASES) -> Any:
+    """The schema schemathesis tests the app against, as the server serves it, with these phases. Strings
+    without NUL characters: the contract refuses them (its introduction says so; tests/test_bad_input.py
+    proves it), a rule JSON Schema cannot state for every string of a free-form input."""
     source = conformance.made.app if conformance.store == "sqlite" else _document_app()
     schema = schemathesis.openapi.from_asgi("/openapi.json", source)
     schema.app = conformance
     schema.config.generation.update(allow_x00=False)
-    if not coverage:
-        schema.config.phases.update(phases=["examples", "fuzzing"])
+    if phases != ALL_PHASES:
+        schema.config.phases.update(phases=list(phases))
     # A body past --max-body-bytes is refused with 413 (documented wherever a body is taken) before
     # its contents are looked at: that refuses a schema-violating body as surely as a 400 would.
     schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(expected_statuses=[*NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES, 413])
