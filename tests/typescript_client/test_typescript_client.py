@@ -63,7 +63,7 @@ def toolchain() -> Path:
         reason = f"{' and '.join(missing)} not installed: cannot check the generated TypeScript types"
         print(f"\nSKIPPING TypeScript client test: {reason}")
         pytest.skip(reason)
-    # scripts/test runs with `--dist load`, so this module's tests may land in several processes, each
+    # scripts/test runs with `--dist worksteal`, so this module's tests may land in several processes, each
     # with its own copy of this fixture. `npm ci` first deletes node_modules: without the lock, one
     # process's install pulled files from under another's tsc (CI saw a half-written lib.d.ts).
     with (HERE / ".npm-install.lock").open("w") as lock:
