@@ -168,6 +168,8 @@ def conformance_schema(conformance: ConformanceApp, *, phases: tuple[str, ...] =
     schema = schemathesis.openapi.from_asgi("/openapi.json", source)
     schema.app = conformance
     schema.config.generation.update(allow_x00=False)
+    # Only when some are left out: update() also switches off every phase it is not given, stateful
+    # included, and the stateful tests (tests/test_conformance_stateful.py) build on this schema.
     if phases != ALL_PHASES:
         schema.config.phases.update(phases=list(phases))
     # A body past --max-body-bytes is refused with 413 (documented wherever a body is taken) before

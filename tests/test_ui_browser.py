@@ -11,9 +11,10 @@ threw no error. The screenshots in README (docs/screenshots/ui-*.png) are writte
 The last test seeds a store with 1,000,000 runs (92 s on a quiet machine, as the benchmark's seeding
 took; 151 s on another host; every phase about 2.5 times longer under a load average of 7 from other
 work) and times the runs page on it: the first page and a page 500 deep, each from navigation start
-to its rows on screen, each the best of three navigations (see NAVIGATIONS). The seeded file is kept in runyard's cache folder (bench.peer.cache_root, as
-the PraisonAI venv is), named for the seeder, the schema and the migrations it was made with, and a
-later run copies it instead of seeding again; a change to any of them makes a new one.
+to its rows on screen, each the best of three navigations (see NAVIGATIONS). The seeded file is kept
+in runyard's cache folder (bench.peer.cache_root, as the PraisonAI venv is), named for the seeder,
+the schema and the migrations it was made with, and a later run copies it instead of seeding again;
+a change to any of them makes a new one.
 """
 
 from __future__ import annotations
