@@ -21,6 +21,7 @@ from bench.plans import with_literals
 from runyard.domain import Credential, Environment, NewRun, RunConflict, RunFilter, RunNotFound, RunState
 from runyard.service import RunService
 from runyard.store.db import Database, open_database
+from runyard.store.driver import numbered_placeholders
 from runyard.store.run_filters import count_sql, page_sql, where
 from runyard.store.runs import SUMMARY_SQL, RunStore
 from runyard.store.schema import runs
@@ -156,6 +157,10 @@ async def _insert_and_close(db: Database, new: NewRun):
 
 
 # ---------------------------------------------------------------- insert
+
+
+def test_postgresql_statements_number_their_parameters_in_order() -> None:
+    assert numbered_placeholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?) LIMIT ?") == "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3) LIMIT $4"
 
 
 def test_insert_returns_a_new_queued_run_with_zero_progress(store: Store) -> None:
