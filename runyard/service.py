@@ -37,6 +37,7 @@ from runyard.domain import (
     Run,
     RunConflict,
     RunFilter,
+    RunHead,
     RunNotFound,
     RunState,
     RunyardError,
@@ -667,10 +668,12 @@ class RunService:
         """Runs by (environment, job, state) in every environment, from the counts (GET /metrics, for admins)."""
         return await self.counts.by_group()
 
-    async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[Run, Delivery | None]:
-        """A run (as `run`) and its webhook's delivery, if it has one."""
-        run, delivery = await self.webhooks.run_with_delivery(run_id)
-        return _seen_from(run, env_id), delivery
+    async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[RunHead, Delivery | None]:
+        """What a run's status shows (as `run` finds the run) and its webhook's delivery, if it has one."""
+        head, delivery = await self.webhooks.head_with_delivery(run_id)
+        if env_id is not None and head.env_id != env_id:
+            raise RunNotFound(run_id)  # another environment's run, as _seen_from
+        return head, delivery
 
     async def result(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A finished run (RunConflict while it has not finished)."""
@@ -706,7 +709,8 @@ class RunService:
     async def details(self, run_id: str, *, env_id: str | None = None) -> RunDetails:
         """A run with its webhook's delivery, its environment's name and its attempts: the run and its
         delivery in one statement, its attempts in another, the name from a third only the first time."""
-        run, delivery = await self.status(run_id, env_id=env_id)
+        run, delivery = await self.webhooks.run_with_delivery(run_id)
+        run = _seen_from(run, env_id)
         names = await self._environment_names_of({run.env_id} if run.env_id is not None else set())
         return RunDetails(run, delivery, names.get(run.env_id or "", ""), await self.attempts.of_run(run.id))
 

@@ -38,6 +38,7 @@ from runyard.domain import (
     Run,
     RunConflict,
     RunFilter,
+    RunHead,
     RunNotFound,
     RunState,
     RunSummary,
@@ -82,7 +83,7 @@ def states_for(status: str) -> frozenset[RunState]:
     return states_shown_as(NATIVE_STATUS, [status])
 
 
-def retry_after(run: Run) -> int | None:
+def retry_after(run: Run | RunHead) -> int | None:
     return RETRY_AFTER.get(NATIVE_STATUS[run.state])
 
 
@@ -168,21 +169,22 @@ def _iso(us: int | None) -> str | None:
     return to_iso(us) if us is not None else None
 
 
-def run_status(run: Run, webhook: Delivery | None = None) -> m.RunStatus:
+def run_status(run: Run | RunHead, webhook: Delivery | None = None) -> m.RunStatus:
     fields: dict[str, object] = {
         "job_id": run.id,
         "status": NATIVE_STATUS[run.state],
         "progress": m.Progress(percentage=run.progress_percentage, current_step=run.progress_step),
-        "created_at": to_iso(run.created_at),
+        # Datetimes, not text: the model would parse the text back (to_datetime says why).
+        "created_at": to_datetime(run.created_at),
         "session_id": run.session_id,
     }
     if webhook is not None:
         fields["webhook"] = webhook_model(webhook)
     # Absent values are left out rather than sent as null, as the seed's examples show.
     if run.started_at is not None:
-        fields["started_at"] = to_iso(run.started_at)
+        fields["started_at"] = to_datetime(run.started_at)
     if run.completed_at is not None:
-        fields["completed_at"] = to_iso(run.completed_at)
+        fields["completed_at"] = to_datetime(run.completed_at)
     hint = retry_after(run)
     if hint is not None:
         fields["retry_after"] = hint
@@ -200,7 +202,7 @@ def webhook_model(delivery: Delivery) -> m.WebhookDelivery:
         "last_error": delivery.last_error,
     }
     if delivery.delivered_at is not None:
-        fields["delivered_at"] = to_iso(delivery.delivered_at)
+        fields["delivered_at"] = to_datetime(delivery.delivered_at)
     return m.WebhookDelivery(**fields)
 
 
@@ -252,7 +254,7 @@ def submitted_model(run: Run, base_url: str) -> m.SubmitRunResponse:
     return m.SubmitRunResponse(
         job_id=run.id,
         status=NATIVE_STATUS[run.state],
-        created_at=to_iso(run.created_at),
+        created_at=to_datetime(run.created_at),
         poll_url=url,
         stream_url=f"{url}/stream",
     )
@@ -428,7 +430,7 @@ def key_request(body: dict[str, Any]) -> KeyRequest:
 # --- answers --------------------------------------------------------------------------------
 
 
-def _poll_headers(run: Run) -> dict[str, str]:
+def _poll_headers(run: Run | RunHead) -> dict[str, str]:
     hint = retry_after(run)
     return {"Retry-After": str(hint)} if hint is not None else {}
 
@@ -518,7 +520,7 @@ def submitted_reply(submitted: Submitted, base_url: str) -> Reply:
     return reply(answer, 202 if submitted.created else 200, {"Location": answer.poll_url, **_poll_headers(run)})
 
 
-def status_reply(run: Run, webhook: Delivery | None = None) -> Reply:
+def status_reply(run: Run | RunHead, webhook: Delivery | None = None) -> Reply:
     return reply(run_status(run, webhook), 200, _poll_headers(run))
 
 

@@ -94,6 +94,23 @@ class Run:
 
 
 @dataclass(frozen=True, slots=True)
+class RunHead:
+    """What a run's status shows (PraisonAI's status answer), and no more: read on its own, a status
+    request reads 10 of a run's 44 columns and decodes none of its JSON. Its fields are Run's."""
+
+    id: str
+    state: RunState
+    created_at: int
+    session_id: str | None
+    env_id: str | None
+    progress_percentage: float
+    progress_step: str | None
+    started_at: int | None
+    completed_at: int | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """The columns a list page needs, and no more."""
 

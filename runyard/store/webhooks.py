@@ -7,13 +7,14 @@ delivery twice: each carries its id in X-Runyard-Delivery to tell).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from runyard.domain import FINISHED_STATES, Run, RunNotFound
+from runyard.domain import FINISHED_STATES, Run, RunHead, RunNotFound, RunState
 from runyard.domain.webhooks import Delivery
 from runyard.store.db import Database, storable
 from runyard.store.runs import RUN_COLUMNS, run_from_row, run_from_tuple
@@ -30,7 +31,11 @@ _DELIVERY_COLUMNS = ("id", "run_id", "url", "state", "attempts", "last_status_co
 # A run and its delivery in one statement on the driver: what a status request reads (on PostgreSQL
 # each statement is a round trip and a pool checkout, so one instead of two).
 _QUALIFIED = [*(f'runs."{name}"' for name in RUN_COLUMNS), *(f'd."{name}"' for name in _DELIVERY_COLUMNS)]
-_RUN_WITH_DELIVERY = f"SELECT {', '.join(_QUALIFIED)} FROM runs LEFT JOIN webhook_deliveries AS d ON d.run_id = runs.id WHERE runs.id = ? LIMIT 1"
+_WITH_DELIVERY = "FROM runs LEFT JOIN webhook_deliveries AS d ON d.run_id = runs.id WHERE runs.id = ? LIMIT 1"
+_RUN_WITH_DELIVERY = f"SELECT {', '.join(_QUALIFIED)} {_WITH_DELIVERY}"
+# A run's head (RunHead's fields, in its order) and its delivery: what a status request reads.
+_HEAD_COLUMNS = tuple(field.name for field in dataclasses.fields(RunHead))
+_HEAD_WITH_DELIVERY = f"SELECT {', '.join([*(f'runs.{name}' for name in _HEAD_COLUMNS), *_QUALIFIED[len(RUN_COLUMNS) :]])} {_WITH_DELIVERY}"
 
 
 def _delivery(row: sa.Row[Any]) -> Delivery:
@@ -64,6 +69,17 @@ class WebhookStore:
         split = len(RUN_COLUMNS)
         run = run_from_tuple(row[:split], json_as_text=hot.json_as_text)
         return run, Delivery(*row[split:]) if row[split] is not None else None
+
+    async def head_with_delivery(self, run_id: str) -> tuple[RunHead, Delivery | None]:
+        """A run's head (RunNotFound) and its webhook's delivery, if it has one."""
+        if not storable(run_id):
+            raise RunNotFound(run_id)
+        row = await self._db.hot.one(_HEAD_WITH_DELIVERY, (run_id,))
+        if row is None:
+            raise RunNotFound(run_id)
+        split = len(_HEAD_COLUMNS)
+        head = RunHead(row[0], RunState(row[1]), *row[2:split])
+        return head, Delivery(*row[split:]) if row[split] is not None else None
 
     async def claim(self, worker_id: str, now: int, limit: int) -> list[tuple[Delivery, Run]]:
         """Up to `limit` due deliveries of finished runs, each with its run, leased to this worker."""
