@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 from runyard import metrics
 from runyard.domain import JobDefinition, Run, RunState, RunyardError
+from runyard.executor import children
 from runyard.executor.output import Tail
 from runyard.executor.protocol import MetadataLine, ProgressLine, ResultLine, parse_line
 from runyard.executor.watchdog import Watchdog
@@ -112,19 +113,7 @@ class Attempt:
     async def execute(self) -> None:
         started = time.monotonic()
         try:
-            process = await asyncio.create_subprocess_exec(
-                *self._argv(),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                cwd=self.job.cwd,
-                env=self._environment(),
-                # Its own process group (setsid), so a cancel or a timeout reaches the command's
-                # children too; when the worker dies, the watchdog kills the group. No preexec_fn:
-                # with one, Python forks the whole worker and runs Python in the child before exec
-                # (about 5 ms a run, with the event loop blocked); without, it uses vfork.
-                start_new_session=True,
-            )
+            process = await children.start(self._argv(), cwd=self.job.cwd, env=self._environment(), input=json.dumps(self.run.input).encode())
         except (OSError, ValueError) as exc:
             await self._finish(Outcome(RunState.SYSTEM_FAILURE, error=f"Could not start {self._argv()[0]!r}: {exc}"))
             return
@@ -134,7 +123,6 @@ class Attempt:
             # Inside the try: an attempt cancelled while its watchdog starts stops its process too.
             watchdog = await Watchdog.start(process.pid)
             readers = [
-                asyncio.create_task(self._feed_stdin(process)),
                 asyncio.create_task(self._read(process.stdout, self.stdout, protocol=True)),
                 asyncio.create_task(self._read(process.stderr, self.stderr, protocol=False)),
             ]
@@ -163,7 +151,7 @@ class Attempt:
         metrics.RUN_DURATION.labels(self.run.job_name, outcome.state.value).observe(duration_ms / 1000)
         await self._finish(outcome)
 
-    async def _stop_unsupervised(self, process: asyncio.subprocess.Process, readers: list[asyncio.Task[None]]) -> None:
+    async def _stop_unsupervised(self, process: children.Child, readers: list[asyncio.Task[None]]) -> None:
         if process.returncode is None:
             log.error("run %s: supervision failed; stopping its process group", self.run.id)
             await self._terminate(process, self._stop_grace)
@@ -192,15 +180,7 @@ class Attempt:
             "RUNYARD_JOB": self.run.job_name,
         }
 
-    async def _feed_stdin(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdin is not None
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            process.stdin.write(json.dumps(self.run.input).encode())
-            await process.stdin.drain()
-        process.stdin.close()
-
-    async def _read(self, stream: asyncio.StreamReader | None, tail: Tail, *, protocol: bool) -> None:
-        assert stream is not None
+    async def _read(self, stream: asyncio.StreamReader, tail: Tail, *, protocol: bool) -> None:
         while True:
             try:
                 line = await stream.readline()
@@ -224,7 +204,7 @@ class Attempt:
             self.metadata_operations.extend(message.operations)
             self.progress_dirty = True  # written with the next heartbeat, at once
 
-    async def _watch(self, process: asyncio.subprocess.Process, started: float) -> Stop | None:
+    async def _watch(self, process: children.Child, started: float) -> Stop | None:
         """Wait for the process, renewing the lease; stop it on cancel, timeout or hand-back."""
         deadline = started + self._timeout if self._timeout else None
         exited = asyncio.ensure_future(process.wait())  # one wait for the whole watch, not one a check
@@ -233,7 +213,7 @@ class Attempt:
         finally:
             exited.cancel()
 
-    async def _watch_until(self, process: asyncio.subprocess.Process, exited: asyncio.Future[int], deadline: float | None) -> Stop | None:
+    async def _watch_until(self, process: children.Child, exited: asyncio.Future[int], deadline: float | None) -> Stop | None:
         next_beat = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
@@ -302,7 +282,7 @@ class Attempt:
             log.warning("run %s: metadata not written yet: %s", self.run.id, exc)
             self.metadata_operations = operations + self.metadata_operations
 
-    async def _terminate(self, process: asyncio.subprocess.Process, grace: float | None = None) -> None:
+    async def _terminate(self, process: children.Child, grace: float | None = None) -> None:
         """SIGTERM to the process group, then SIGKILL after the grace period (default: the job's)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

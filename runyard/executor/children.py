@@ -1,82 +1,127 @@
-"""How asyncio learns that a run's process has exited: a pidfd on the running loop, not a thread per process.
+"""A run's process, started and waited for the same way on any event loop.
 
-Python 3.11's default child watcher (ThreadedChildWatcher) starts a thread per subprocess that
-blocks in waitpid, and the event loop waits for that thread to start: on this project's 2-core
-machine a worker spent about 0.1 ms a run on SQLite and 0.35 ms on PostgreSQL there (cProfile
-of 3,000 `true` runs, issue 17), a tenth of a run's cost. Python 3.12 and later watch each child
-with a pidfd on the running loop themselves (and deprecate child watchers); this module gives
-3.11 the same: `install()` sets a watcher that, like 3.12's, registers each child's pidfd with
-whichever loop is running when the process starts, so it serves every loop and thread of the
-process (a server's, a test's) without being attached to one.
+`runyard serve` runs on uvloop (uvicorn's default when it is installed), whose `subprocess_exec`
+starts a process with fork(): in a process of 150 MB that took 10.8 ms a run, 4.8 ms of it CPU with
+the event loop blocked, against 0.8 ms for Python's subprocess module, which uses vfork. A server's
+embedded worker drained 110 runs of `true` a second, a standalone worker (asyncio's loop) 550. So a
+run's process is started by subprocess.Popen on every loop; its pipes are connected to the running
+loop (stdout and stderr as streams, the input written to stdin by the loop as the process reads it),
+and its exit is read from a pidfd on that loop: no thread per process, as Python 3.11's default child
+watcher would start. Where there are no pidfds (before Linux 5.3, other systems) a thread waits for
+each process instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
 import os
-import sys
-import warnings
-from collections.abc import Callable
-from typing import Any, TypeVarTuple
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
 
-log = logging.getLogger("runyard.worker")
-
-_installed = False
-_Ts = TypeVarTuple("_Ts")
+# As asyncio.create_subprocess_exec's streams: a longer line is read in parts (Attempt._read).
+STREAM_LIMIT = 2**16
 
 
-class RunningLoopPidfdWatcher(asyncio.AbstractChildWatcher):
-    """Each child's pidfd is read by the loop that started it; its exit status is read once it is readable."""
-
-    def add_child_handler(self, pid: int, callback: Callable[[int, int, *_Ts], object], *args: *_Ts) -> None:
-        loop = asyncio.get_running_loop()
-        pidfd = os.pidfd_open(pid)
-        loop.add_reader(pidfd, self._reap, loop, pid, pidfd, callback, args)
-
-    @staticmethod
-    def _reap(loop: asyncio.AbstractEventLoop, pid: int, pidfd: int, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
-        loop.remove_reader(pidfd)
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:  # reaped by someone else: asyncio's own watchers answer 255 too
-            log.warning("process %d: its exit status was already read; reporting 255", pid)
-            code = 255
-        else:
-            code = os.waitstatus_to_exitcode(status)
-        finally:
-            os.close(pidfd)
-        callback(pid, code, *args)
-
-    def remove_child_handler(self, pid: int) -> bool:
-        return True  # nothing kept per child: its pidfd is closed when it is reaped
-
-    def attach_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        pass  # each child goes to the loop that is running when it starts
-
-    def is_active(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> RunningLoopPidfdWatcher:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        pass
-
-
-def install() -> None:
-    """On Python 3.11 with pidfds (Linux 5.3+), watch children with RunningLoopPidfdWatcher; elsewhere leave asyncio's own."""
-    global _installed
-    if _installed or sys.version_info >= (3, 12) or not hasattr(os, "pidfd_open"):
-        return
+def _has_pidfd() -> bool:
+    if not hasattr(os, "pidfd_open"):
+        return False
     try:
         os.close(os.pidfd_open(os.getpid()))
-    except OSError:  # a kernel without pidfds (or a sandbox that forbids them): keep the threaded watcher
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        asyncio.set_child_watcher(RunningLoopPidfdWatcher())
-    _installed = True
+    except OSError:  # a kernel without pidfds, or a sandbox that forbids them
+        return False
+    return True
+
+
+HAS_PIDFD = _has_pidfd()
+
+
+class Child:
+    """A started process: its pid, its output as streams, its exit code once it has ended."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], stdout: asyncio.StreamReader, stderr: asyncio.StreamReader, exited: asyncio.Future[int]) -> None:
+        self._popen = popen
+        self.stdout = stdout
+        self.stderr = stderr
+        self._exited = exited
+
+    @property
+    def pid(self) -> int:
+        return self._popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code (a signal's negative number), or None while it runs."""
+        return self._exited.result() if self._exited.done() else None
+
+    async def wait(self) -> int:
+        """Wait for it to end; its exit code. Cancelling a wait leaves the process to be reaped all the same."""
+        return await asyncio.shield(self._exited)
+
+
+async def start(argv: Sequence[str], *, cwd: str | None, env: Mapping[str, str], input: bytes) -> Child:
+    """Start `argv` in a session (and process group) of its own, give it `input` on stdin, and watch it.
+
+    Raises OSError (or ValueError) as subprocess.Popen does when it cannot start."""
+    loop = asyncio.get_running_loop()
+    popen = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+        bufsize=0,
+        # Its own process group (setsid), so a cancel or a timeout reaches the command's children too;
+        # when the worker dies, its watchdog kills the group (runyard.executor.watchdog).
+        # No preexec_fn: with one, Python forks the whole worker and runs Python in the child before
+        # exec (about 5 ms a run, with the event loop blocked); without, it uses vfork.
+        start_new_session=True,
+    )
+    try:
+        exited = _exit_of(loop, popen)
+        stdout = await _reader(loop, popen.stdout)
+        stderr = await _reader(loop, popen.stderr)
+        assert popen.stdin is not None
+        # The loop writes the input as the process reads it and then closes stdin; a process that
+        # ends without reading it all just breaks the pipe (nothing to report).
+        stdin, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
+        stdin.write(input)
+        stdin.close()
+    except BaseException:
+        # Not watched yet: it must not go on running unsupervised, nor be left unreaped.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        for pipe in (popen.stdin, popen.stdout, popen.stderr):
+            if pipe is not None:
+                pipe.close()
+        popen.wait()
+        raise
+    return Child(popen, stdout, stderr, exited)
+
+
+async def _reader(loop: asyncio.AbstractEventLoop, pipe: object) -> asyncio.StreamReader:
+    stream = asyncio.StreamReader(limit=STREAM_LIMIT, loop=loop)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream, loop=loop), pipe)
+    return stream
+
+
+def _exit_of(loop: asyncio.AbstractEventLoop, popen: subprocess.Popen[bytes]) -> asyncio.Future[int]:
+    """The process's exit code, once it has ended: read when its pidfd becomes readable on `loop`
+    (or by a thread where there are no pidfds). Popen reaps it, so it knows the process is gone and
+    never waits on a pid the system may have given to another process since."""
+    if not HAS_PIDFD:
+        return asyncio.ensure_future(asyncio.to_thread(popen.wait))
+    exited: asyncio.Future[int] = loop.create_future()
+    pidfd = os.pidfd_open(popen.pid)
+
+    def reap() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        code = popen.wait()  # it has ended: this reaps it at once
+        if not exited.done():
+            exited.set_result(code)
+
+    loop.add_reader(pidfd, reap)
+    return exited

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from runyard import metrics
 from runyard.domain import JobDefinition, JobNotFound, Run, RunState, StoreUnavailable
-from runyard.executor import children
 from runyard.executor.attempt import Attempt, AttemptSettings, Handover
 from runyard.executor.webhooks import Payload, WebhookSender, WebhookSettings
 from runyard.store.counts import RunCounts
@@ -62,7 +61,6 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then shut down gracefully (see shutdown)."""
         log.info("worker %s started (concurrency %d)", self.worker_id, self.settings.concurrency)
-        children.install()  # a pidfd per run's process rather than a thread (Python 3.11)
         # inc/dec rather than set: several pools in one process (tests, a server's) add up.
         metrics.SLOTS_TOTAL.inc(self.settings.concurrency)
         try:
