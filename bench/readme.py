@@ -122,6 +122,13 @@ def workers(results: dict[str, Any]) -> list[str]:
 
         row(f"execution, {n} slot(s): runyard / spawn floor runs/s", execution)
 
+        def embedded(w: dict[str, Any], n: int = n) -> str:
+            r = next(x for x in w["execution"]["rows"] if x["slots"] == n)
+            return f"{_num(r['embedded']['runs_per_s'], 1)} / {_num(r['floor']['runs_per_s'], 1)} (×{r['embedded_ratio']:.2f})"
+
+        if any("embedded" in r for w in by_db.values() for r in w.get("execution", {}).get("rows", [])):
+            row(f"execution, {n} slot(s), embedded in `runyard serve`: runyard / spawn floor runs/s", embedded)
+
     def health(w: dict[str, Any]) -> str:
         a, b = w["streams"]["no_streams"]["health"], w["streams"]["with_streams"]["health"]
         return f"{a['p50_ms']:.3f} / {a['p99_ms']:.3f} -> {b['p50_ms']:.3f} / {b['p99_ms']:.3f} ms"
@@ -201,9 +208,15 @@ def targets(results: dict[str, Any]) -> list[str]:
         except KeyError:
             cells.append("—")
             continue
-        ok = all(r["runyard"]["runs_per_s"] >= EXECUTION_TARGET[db] or (r["ratio"] or 0) >= 0.5 for r in rows)
-        cells.append(f"{_yes(ok)}: " + " / ".join(f"{r['runyard']['runs_per_s']:.0f} (×{r['ratio']:.2f})" for r in rows))
-    lines.append("| executed `true` runs/s ≥ 530 (SQLite) / 310 (PostgreSQL), or ≥ 0.5x the spawn floor (1 / 4 slots) | " + " | ".join(cells) + " |")
+        # Every worker counts: the standalone one's figures, and the embedded one's where measured.
+        measured = [(r["runyard"], r["ratio"]) for r in rows] + [(r["embedded"], r["embedded_ratio"]) for r in rows if "embedded" in r]
+        ok = all(x["runs_per_s"] >= EXECUTION_TARGET[db] or (ratio or 0) >= 0.5 for x, ratio in measured)
+        cells.append(f"{_yes(ok)}: " + " / ".join(f"{x['runs_per_s']:.0f} (×{ratio:.2f})" for x, ratio in measured))
+    lines.append(
+        "| executed `true` runs/s ≥ 530 (SQLite) / 310 (PostgreSQL), or ≥ 0.5x the spawn floor (1 / 4 slots; standalone, then embedded) | "
+        + " | ".join(cells)
+        + " |"
+    )
     cells = []
     for db in DBS:
         try:

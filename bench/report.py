@@ -191,20 +191,24 @@ def _workloads(w: dict[str, Any]) -> list[str]:
         lines += [f"**Execution throughput** ({_took(e)})" + ("." if "error" not in e else f": not measured: {e['error']}"), ""]
         if "error" not in e:
             lines += [
-                f"{e['runs']:,} queued runs of `true` per row, executed by a standalone `runyard worker --concurrency SLOTS` alone on the store "
-                "(first start to last end, as stored); floor: `true` spawned as many times, as many at once, by bare asyncio (bench/spawnfloor.py).",
+                f"{e['runs']:,} queued runs of `true` per row and worker, executed by a standalone `runyard worker --concurrency SLOTS` alone on the "
+                "store, then as many by the embedded worker of `runyard serve --workers SLOTS` (first start to last end, as stored); "
+                "floor: `true` spawned as many times, as many at once, by bare asyncio (bench/spawnfloor.py).",
                 "",
-                "| slots | runyard runs/s | floor runs/s | ×floor | runyard s | succeeded | submits/s while queueing |",
-                "| --: | --: | --: | --: | --: | --: | --: |",
+                "| slots | worker | runyard runs/s | floor runs/s | ×floor | runyard s | succeeded | submits/s while queueing |",
+                "| --: | --- | --: | --: | --: | --: | --: | --: |",
             ]
             for row in e["rows"]:
-                r, f = row["runyard"], row["floor"]
+                f = row["floor"]
                 floor = _num(f.get("runs_per_s"), 1) if "error" not in f else "error"
-                ratio = "—" if row["ratio"] is None else f"×{row['ratio']:.3f}"
-                lines.append(
-                    f"| {row['slots']} | {_num(r['runs_per_s'], 1)} | {floor} | {ratio} | {_num(r['seconds'], 1)} | "
-                    f"{r['succeeded']:,} of {r['runs']:,} | {_num(r['queued_per_s'])} |"
-                )
+                for label, r, ratio in (("standalone", row["runyard"], row["ratio"]), ("embedded", row.get("embedded"), row.get("embedded_ratio"))):
+                    if r is None:
+                        continue
+                    shown = "—" if ratio is None else f"×{ratio:.3f}"
+                    lines.append(
+                        f"| {row['slots']} | {label} | {_num(r['runs_per_s'], 1)} | {floor} | {shown} | {_num(r['seconds'], 1)} | "
+                        f"{r['succeeded']:,} of {r['runs']:,} | {_num(r['queued_per_s'])} |"
+                    )
             lines.append("")
     if "streams" in w:
         st = w["streams"]
