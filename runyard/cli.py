@@ -271,9 +271,11 @@ def worker(
             await install_jobs(db, read.jobs)
         if read.declared_schedules is not None:
             await apply_declared(db, read.declared_schedules, read.queue_limits)
+        workers_db = db.separate()  # a worker's connections (Database._hot_options)
         try:
-            await Worker(db, settings, webhook_payload=native.webhook_payload).run(stop)
+            await Worker(workers_db, settings, webhook_payload=native.webhook_payload).run(stop)
         finally:
+            await workers_db.close()
             await db.close()
 
     typer.echo(f"runyard worker on {url.split('@')[-1]}, concurrency {concurrency}", err=True)

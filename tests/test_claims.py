@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -203,3 +203,31 @@ def test_workers_handing_their_slots_over_never_take_one_run_twice_on_postgresql
 
     taken = _on(pg_url, work)
     assert len(taken) == 126 and len({run.id for run in taken}) == 126
+
+
+def _plan_nodes(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(node type, index name) of every node of an EXPLAIN (FORMAT JSON) plan, depth first."""
+    nodes = [(plan["Node Type"], plan.get("Index Name"))]
+    for child in plan.get("Plans", []):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+def test_a_workers_claim_walks_the_claim_order_index_when_statistics_say_the_queue_is_empty_on_postgresql(pg_url: str) -> None:
+    async def work(db: Database) -> list[tuple[str, str | None]]:
+        await _store(db, NewRun(job_name="free"))
+        await _claim(db, 1)  # the table is not empty, but nothing in it is queued
+        async with db.engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE runs"))  # no run is queued now: the statistics say so
+        await _store(db, *(NewRun(job_name="free") for _ in range(300)))
+        worker_db = db.separate()
+        try:
+            row = await worker_db.hot.one(f"EXPLAIN (FORMAT JSON) {RunQueue(worker_db)._sql.candidates}", (1,))
+        finally:
+            await worker_db.close()
+        assert row is not None
+        return _plan_nodes(row[0][0]["Plan"])
+
+    nodes = _on(pg_url, work)
+    # Walked in claim order, it stops at the first ready run; sorted, every queued run is read first.
+    assert ("Index Scan", "ix_runs_claim_order") in nodes and "Sort" not in [node for node, _ in nodes], nodes

@@ -155,16 +155,18 @@ class Database:
     SQLite's write lock (held by another process), a PostgreSQL connection from the pool.
     """
 
-    def __init__(self, urls: DatabaseUrls, *, wait_seconds: float = DEFAULT_STORE_WAIT_SECONDS) -> None:
+    def __init__(self, urls: DatabaseUrls, *, wait_seconds: float = DEFAULT_STORE_WAIT_SECONDS, workers: bool = False) -> None:
         self.urls = urls
         self.wait_seconds = wait_seconds
+        self.workers = workers  # a worker's: its hot statements are planned as _hot_options says
         self._engines: dict[int, tuple[asyncio.AbstractEventLoop, GuardedEngine | InlineEngine]] = {}
         self._hot: dict[int, tuple[asyncio.AbstractEventLoop, HotStatements]] = {}
 
     def separate(self) -> Database:
-        """The same store over connections of its own: embedded workers use one, so their heartbeats
-        and outcomes never wait behind API requests (or a thousand open streams) for a connection."""
-        return Database(self.urls, wait_seconds=self.wait_seconds)
+        """The same store over connections of its own, for a worker (embedded or standalone): its
+        heartbeats and outcomes never wait behind API requests (or a thousand open streams) for a
+        connection, and its claims are planned as _hot_options says."""
+        return Database(self.urls, wait_seconds=self.wait_seconds, workers=True)
 
     @property
     def kind(self) -> str:
@@ -196,8 +198,20 @@ class Database:
             self.conninfo,
             wait_seconds=self.wait_seconds,
             max_size=HOT_POOL_SIZE,
-            options=self._session_options,
+            options=self._hot_options,
         )
+
+    @property
+    def _hot_options(self) -> str:
+        """A worker's hot statements (claims, outcomes, heartbeats: runyard.store.queue) run with
+        enable_sort=off. A claim takes the first ready runs in claim order, which ix_runs_claim_order
+        gives as it is walked. With statistics taken while the queue was empty, PostgreSQL estimated 2
+        queued runs and planned instead to read every queued run by ix_runs_state_created, check each
+        for its limits and sort them all, for every claim: 7-16 ms a claim behind 3,900 queued runs
+        (auto_explain, issue 17), where walking the index stops at the first ready run. No other
+        statement of a worker's hot connections sorts: a sort they still need is planned anyway (the
+        setting only makes it dear)."""
+        return self._session_options + (" -c enable_sort=off" if self.workers else "")
 
     @property
     def _session_options(self) -> str:
