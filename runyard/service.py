@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from runyard.domain import (
     REDACTED,
@@ -671,9 +671,7 @@ class RunService:
     async def status(self, run_id: str, *, env_id: str | None = None) -> tuple[RunHead, Delivery | None]:
         """What a run's status shows (as `run` finds the run) and its webhook's delivery, if it has one."""
         head, delivery = await self.webhooks.head_with_delivery(run_id)
-        if env_id is not None and head.env_id != env_id:
-            raise RunNotFound(run_id)  # another environment's run, as _seen_from
-        return head, delivery
+        return _seen_from(head, env_id), delivery
 
     async def result(self, run_id: str, *, env_id: str | None = None) -> Run:
         """A finished run (RunConflict while it has not finished)."""
@@ -919,7 +917,10 @@ class RunService:
         return [JobRun(job, run, list(run.command_override) if run.command_override else argv.get(run.job_version or 0, [])) for run in runs]
 
 
-def _seen_from(run: Run, env_id: str | None) -> Run:
+_Seen = TypeVar("_Seen", Run, RunHead)
+
+
+def _seen_from(run: _Seen, env_id: str | None) -> _Seen:
     """The run, if an environment's caller (or, without `env_id`, any caller) may see it; another
     environment's run is not found, as if it did not exist."""
     if env_id is not None and run.env_id != env_id:

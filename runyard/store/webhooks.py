@@ -28,14 +28,20 @@ WEBHOOK_SECRET = "webhook_signing_key"
 
 _DELIVERY_COLUMNS = ("id", "run_id", "url", "state", "attempts", "last_status_code", "last_error", "next_attempt_at", "created_at", "delivered_at")
 
-# A run and its delivery in one statement on the driver: what a status request reads (on PostgreSQL
-# each statement is a round trip and a pool checkout, so one instead of two).
-_QUALIFIED = [*(f'runs."{name}"' for name in RUN_COLUMNS), *(f'd."{name}"' for name in _DELIVERY_COLUMNS)]
-_WITH_DELIVERY = "FROM runs LEFT JOIN webhook_deliveries AS d ON d.run_id = runs.id WHERE runs.id = ? LIMIT 1"
-_RUN_WITH_DELIVERY = f"SELECT {', '.join(_QUALIFIED)} {_WITH_DELIVERY}"
-# A run's head (RunHead's fields, in its order) and its delivery: what a status request reads.
+# A run and its delivery in one statement on the driver (on PostgreSQL each statement is a round trip
+# and a pool checkout, so one instead of two): all of the run for its details, its head (RunHead's
+# fields, in its order) for its status.
 _HEAD_COLUMNS = tuple(field.name for field in dataclasses.fields(RunHead))
-_HEAD_WITH_DELIVERY = f"SELECT {', '.join([*(f'runs.{name}' for name in _HEAD_COLUMNS), *_QUALIFIED[len(RUN_COLUMNS) :]])} {_WITH_DELIVERY}"
+
+
+def _with_delivery(run_columns: tuple[str, ...]) -> str:
+    """These columns of a run by id, then its delivery's (all NULL when it has none)."""
+    columns = [*(f'runs."{name}"' for name in run_columns), *(f'd."{name}"' for name in _DELIVERY_COLUMNS)]
+    return f"SELECT {', '.join(columns)} FROM runs LEFT JOIN webhook_deliveries AS d ON d.run_id = runs.id WHERE runs.id = ? LIMIT 1"
+
+
+_RUN_WITH_DELIVERY = _with_delivery(RUN_COLUMNS)
+_HEAD_WITH_DELIVERY = _with_delivery(_HEAD_COLUMNS)
 
 
 def _delivery(row: sa.Row[Any]) -> Delivery:
@@ -60,26 +66,22 @@ class WebhookStore:
 
     async def run_with_delivery(self, run_id: str) -> tuple[Run, Delivery | None]:
         """A run (RunNotFound) and its webhook's delivery, if it has one."""
-        if not storable(run_id):
-            raise RunNotFound(run_id)
-        hot = self._db.hot
-        row = await hot.one(_RUN_WITH_DELIVERY, (run_id,))
-        if row is None:
-            raise RunNotFound(run_id)
-        split = len(RUN_COLUMNS)
-        run = run_from_tuple(row[:split], json_as_text=hot.json_as_text)
-        return run, Delivery(*row[split:]) if row[split] is not None else None
+        values, delivery = await self._read_with_delivery(_RUN_WITH_DELIVERY, len(RUN_COLUMNS), run_id)
+        return run_from_tuple(values, json_as_text=self._db.hot.json_as_text), delivery
 
     async def head_with_delivery(self, run_id: str) -> tuple[RunHead, Delivery | None]:
         """A run's head (RunNotFound) and its webhook's delivery, if it has one."""
+        values, delivery = await self._read_with_delivery(_HEAD_WITH_DELIVERY, len(_HEAD_COLUMNS), run_id)
+        return RunHead(values[0], RunState(values[1]), *values[2:]), delivery
+
+    async def _read_with_delivery(self, sql: str, split: int, run_id: str) -> tuple[tuple[Any, ...], Delivery | None]:
+        """One of _with_delivery's statements: the run's `split` values (RunNotFound) and its delivery."""
         if not storable(run_id):
             raise RunNotFound(run_id)
-        row = await self._db.hot.one(_HEAD_WITH_DELIVERY, (run_id,))
+        row = await self._db.hot.one(sql, (run_id,))
         if row is None:
             raise RunNotFound(run_id)
-        split = len(_HEAD_COLUMNS)
-        head = RunHead(row[0], RunState(row[1]), *row[2:split])
-        return head, Delivery(*row[split:]) if row[split] is not None else None
+        return row[:split], Delivery(*row[split:]) if row[split] is not None else None
 
     async def claim(self, worker_id: str, now: int, limit: int) -> list[tuple[Delivery, Run]]:
         """Up to `limit` due deliveries of finished runs, each with its run, leased to this worker."""
