@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.report import GROWTH_TARGET, _num, _ratio, growth_table
+from bench.report import GROWTH_TARGET, WORKERS, _num, _ratio, growth_table
 
 DBS = ("sqlite", "postgresql")
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -115,19 +115,16 @@ def workers(results: dict[str, Any]) -> list[str]:
     row("its floor: INSERT + claim UPDATE, p50 / p99", lambda w: f"{w['dispatch']['floor']['p50_ms']:.2f} / {w['dispatch']['floor']['p99_ms']:.2f} ms")
     slots = [r["slots"] for w in by_db.values() if "rows" in w.get("execution", {}) for r in w["execution"]["rows"]]
     for n in dict.fromkeys(slots):
+        for label, figures, ratio_key in WORKERS:
 
-        def execution(w: dict[str, Any], n: int = n) -> str:
-            r = next(x for x in w["execution"]["rows"] if x["slots"] == n)
-            return f"{_num(r['runyard']['runs_per_s'], 1)} / {_num(r['floor']['runs_per_s'], 1)} (×{r['ratio']:.2f})"
+            def execution(w: dict[str, Any], n: int = n, figures: str = figures, ratio_key: str = ratio_key) -> str:
+                r = next(x for x in w["execution"]["rows"] if x["slots"] == n)
+                return f"{_num(r[figures]['runs_per_s'], 1)} / {_num(r['floor']['runs_per_s'], 1)} (×{r[ratio_key]:.2f})"
 
-        row(f"execution, {n} slot(s): runyard / spawn floor runs/s", execution)
-
-        def embedded(w: dict[str, Any], n: int = n) -> str:
-            r = next(x for x in w["execution"]["rows"] if x["slots"] == n)
-            return f"{_num(r['embedded']['runs_per_s'], 1)} / {_num(r['floor']['runs_per_s'], 1)} (×{r['embedded_ratio']:.2f})"
-
-        if any("embedded" in r for w in by_db.values() for r in w.get("execution", {}).get("rows", [])):
-            row(f"execution, {n} slot(s), embedded in `runyard serve`: runyard / spawn floor runs/s", embedded)
+            where = "" if label == "standalone" else f", {label} in `runyard serve`"
+            # A run from before the embedded worker was measured has no such rows.
+            if any(figures in r for w in by_db.values() for r in w.get("execution", {}).get("rows", [])):
+                row(f"execution, {n} slot(s){where}: runyard / spawn floor runs/s", execution)
 
     def health(w: dict[str, Any]) -> str:
         a, b = w["streams"]["no_streams"]["health"], w["streams"]["with_streams"]["health"]
@@ -209,7 +206,7 @@ def targets(results: dict[str, Any]) -> list[str]:
             cells.append("—")
             continue
         # Every worker counts: the standalone one's figures, and the embedded one's where measured.
-        measured = [(r["runyard"], r["ratio"]) for r in rows] + [(r["embedded"], r["embedded_ratio"]) for r in rows if "embedded" in r]
+        measured = [(r[figures], r[ratio_key]) for _, figures, ratio_key in WORKERS for r in rows if figures in r]
         ok = all(x["runs_per_s"] >= EXECUTION_TARGET[db] or (ratio or 0) >= 0.5 for x, ratio in measured)
         cells.append(f"{_yes(ok)}: " + " / ".join(f"{x['runs_per_s']:.0f} (×{ratio:.2f})" for x, ratio in measured))
     lines.append(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The execution case's workers (bench/execution.py), as (label, the key of a row's figures for it,
+# the key of their ratio to the floor).
+WORKERS = (("standalone", "runyard", "ratio"), ("embedded", "embedded", "embedded_ratio"))
+
 
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None:
@@ -201,9 +205,10 @@ def _workloads(w: dict[str, Any]) -> list[str]:
             for row in e["rows"]:
                 f = row["floor"]
                 floor = _num(f.get("runs_per_s"), 1) if "error" not in f else "error"
-                for label, r, ratio in (("standalone", row["runyard"], row["ratio"]), ("embedded", row.get("embedded"), row.get("embedded_ratio"))):
-                    if r is None:
+                for label, figures, ratio_key in WORKERS:
+                    if figures not in row:  # a run from before the embedded worker was measured
                         continue
+                    r, ratio = row[figures], row[ratio_key]
                     shown = "—" if ratio is None else f"×{ratio:.3f}"
                     lines.append(
                         f"| {row['slots']} | {label} | {_num(r['runs_per_s'], 1)} | {floor} | {shown} | {_num(r['seconds'], 1)} | "
