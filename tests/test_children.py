@@ -6,20 +6,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import uvloop
 
 from runyard.executor import children
 
-T = TypeVar("T")
 ENV = {"PATH": "/usr/bin:/bin"}
-LOOPS: dict[str, Callable[[Coroutine[Any, Any, Any]], Any]] = {"asyncio": asyncio.run, "uvloop": uvloop.run}
+Runner = Callable[[Coroutine[Any, Any, Any]], Any]  # asyncio.run, or uvloop.run (the server's loop)
+LOOPS: dict[str, Runner] = {"asyncio": asyncio.run, "uvloop": uvloop.run}
 
 
 @pytest.fixture(params=sorted(LOOPS))
-def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, T]], T]:
+def run(request: pytest.FixtureRequest) -> Runner:
     return LOOPS[request.param]
 
 
@@ -41,34 +41,34 @@ async def _output(argv: list[str], data: bytes) -> tuple[bytes, bytes, int]:
 
 
 @pytest.mark.skipif(not children.HAS_PIDFD, reason="no pidfds here: a thread waits for each process")
-def test_each_process_exit_code_is_read_without_a_thread_per_process(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_each_process_exit_code_is_read_without_a_thread_per_process(run: Runner) -> None:
     before = threading.active_count()
     codes, most_threads = run(_exit_codes([0, 1, 3, 7] * 5))
     assert codes == [0, 1, 3, 7] * 5
     assert most_threads == before
 
 
-def test_the_input_arrives_on_stdin_and_stdout_and_stderr_are_read_apart(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_the_input_arrives_on_stdin_and_stdout_and_stderr_are_read_apart(run: Runner) -> None:
     out, err, code = run(_output(["sh", "-c", "cat; echo oops >&2; exit 4"], b'{"n": 1}'))
     assert (out, err, code) == (b'{"n": 1}', b"oops\n", 4)
 
 
-def test_an_input_larger_than_a_pipe_holds_arrives_whole(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_an_input_larger_than_a_pipe_holds_arrives_whole(run: Runner) -> None:
     data = bytes(range(256)) * 4096  # 1 MiB: the loop writes it as the process reads
     out, _, code = run(_output(["cat"], data))
     assert code == 0 and out == data
 
 
-def test_a_process_that_reads_no_input_ends_normally(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_a_process_that_reads_no_input_ends_normally(run: Runner) -> None:
     out, err, code = run(_output(["true"], b"x" * 1_000_000))
     assert (out, err, code) == (b"", b"", 0)
 
 
-def test_a_process_killed_by_a_signal_reports_the_signal_as_a_negative_code(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_a_process_killed_by_a_signal_reports_the_signal_as_a_negative_code(run: Runner) -> None:
     assert run(_output(["sh", "-c", "kill -KILL $$"], b""))[2] == -9
 
 
-def test_the_returncode_is_none_until_the_process_has_ended(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_the_returncode_is_none_until_the_process_has_ended(run: Runner) -> None:
     async def codes() -> tuple[int | None, int | None]:
         process = await children.start(["sleep", "0.2"], cwd=None, env=ENV, input=b"")
         before = process.returncode
@@ -78,7 +78,7 @@ def test_the_returncode_is_none_until_the_process_has_ended(run: Callable[[Corou
     assert run(codes()) == (None, 0)
 
 
-def test_a_command_that_cannot_start_raises_oserror(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+def test_a_command_that_cannot_start_raises_oserror(run: Runner) -> None:
     with pytest.raises(OSError):
         run(children.start(["/nonexistent/command"], cwd=None, env=ENV, input=b""))
 
