@@ -231,3 +231,23 @@ def test_a_workers_claim_walks_the_claim_order_index_when_statistics_say_the_que
     nodes = _on(pg_url, work)
     # Walked in claim order, it stops at the first ready run; sorted, every queued run is read first.
     assert ("Index Scan", "ix_runs_claim_order") in nodes and "Sort" not in [node for node, _ in nodes], nodes
+
+
+def test_a_workers_claim_takes_its_runs_by_key_when_statistics_say_the_table_is_small_on_postgresql(pg_url: str) -> None:
+    async def work(db: Database) -> list[tuple[str, str | None]]:
+        await _store(db, NewRun(job_name="free"))
+        async with db.engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE runs"))  # one run: the statistics say the table is a page
+        await _store(db, *(NewRun(job_name="free") for _ in range(300)))
+        worker_db = db.separate()
+        try:
+            params = (1, "w1", now_us() + 15_000_000, now_us(), now_us(), now_us())
+            row = await worker_db.hot.one(f"EXPLAIN (FORMAT JSON) {RunQueue(worker_db)._sql.claim_free}", params)
+        finally:
+            await worker_db.close()
+        assert row is not None
+        return _plan_nodes(row[0][0]["Plan"])
+
+    nodes = _on(pg_url, work)
+    # Read whole, the table costs a claim more the more runs it holds; by key, one look per run taken.
+    assert "Seq Scan" not in [node for node, _ in nodes], nodes

@@ -204,14 +204,19 @@ class Database:
     @property
     def _hot_options(self) -> str:
         """A worker's hot statements (claims, outcomes, heartbeats: runyard.store.queue) run with
-        enable_sort=off. A claim takes the first ready runs in claim order, which ix_runs_claim_order
-        gives as it is walked. With statistics taken while the queue was empty, PostgreSQL estimated 2
-        queued runs and planned instead to read every queued run by ix_runs_state_created, check each
-        for its limits and sort them all, for every claim: 7-16 ms a claim behind 3,900 queued runs
-        (auto_explain, issue 17), where walking the index stops at the first ready run. No other
-        statement of a worker's hot connections sorts: a sort they still need is planned anyway (the
-        setting only makes it dear)."""
-        return self._session_options + (" -c enable_sort=off" if self.workers else "")
+        enable_sort=off and enable_seqscan=off: every one of them finds its rows by an index, and
+        statistics taken while the table was small or the queue empty made PostgreSQL plan otherwise.
+        - A claim takes the first ready runs in claim order, which ix_runs_claim_order gives as it is
+          walked. With statistics taken while the queue was empty, PostgreSQL estimated 2 queued runs
+          and planned instead to read every queued run by ix_runs_state_created, check each for its
+          limits and sort them all, for every claim: 7-16 ms a claim behind 3,900 queued runs
+          (auto_explain, issue 17), where walking the index stops at the first ready run.
+        - A claim then updates the runs it took by key. With statistics from when the table held a
+          page of runs, the prepared (generic) plan read the whole table to find them, in every
+          claim of a drain of 500 runs (auto_explain, issue 17): a cost that grows with the table.
+        No other statement of a worker's hot connections sorts or reads a table whole: a sort or a
+        whole read one still needs is planned anyway (the settings only make them dear)."""
+        return self._session_options + (" -c enable_sort=off -c enable_seqscan=off" if self.workers else "")
 
     @property
     def _session_options(self) -> str:
