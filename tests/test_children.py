@@ -4,6 +4,7 @@ asyncio's and uvloop's (the server's) alike, and waited for with a pidfd on its 
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -97,3 +98,79 @@ def test_processes_started_by_loops_in_two_threads_are_each_reaped_by_their_own_
         thread.join(30)
     assert results == {"asyncio": [2, 4, 6], "uvloop": [5, 0, 9]}
     assert main_codes == [11, 12]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_no_descriptor_is_left_open_once_processes_are_read_to_their_end(run: Runner) -> None:
+    async def many() -> None:
+        for _ in range(50):
+            await _output(["sh", "-c", "cat; echo done >&2"], b"x" * 100)
+
+    run(_output(["true"], b""))  # the loop's own descriptors, and the first process's, are not counted
+    before = _open_descriptors()
+    run(many())
+    assert _open_descriptors() == before
+
+
+def test_closing_a_process_whose_output_is_not_read_closes_its_pipes(run: Runner) -> None:
+    async def unread() -> int:
+        before = _open_descriptors()
+        process = await children.start(["sh", "-c", "echo started; sleep 0.2"], cwd=None, env=ENV, input=b"")
+        await process.wait()
+        process.close()
+        await process.stdout.read()  # the stream ends where it was left: nothing waits for more
+        return _open_descriptors() - before
+
+    assert run(unread()) == 0
+
+
+def test_a_process_that_prints_faster_than_it_is_read_waits_on_its_pipe(run: Runner) -> None:
+    async def fast() -> tuple[int | None, int, bytes, int]:
+        process = await children.start(["head", "-c", "10000000", "/dev/zero"], cwd=None, env=ENV, input=b"")
+        await asyncio.sleep(0.3)  # nobody reads meanwhile
+        held = len(process.stdout._buffer)  # type: ignore[attr-defined]  # what the stream holds unread
+        early = process.returncode
+        out = await process.stdout.read()
+        return early, held, out[:1], len(out) + (await process.wait())
+
+    early, held, first, total = run(fast())
+    assert early is None  # still writing: the pipe is full and not read
+    assert held <= 3 * children.STREAM_LIMIT  # paused past twice the limit (plus what one read adds)
+    assert (first, total) == (b"\0", 10_000_000)
+
+
+def test_no_descriptor_another_thread_opens_is_closed_by_starting_and_ending_processes(run: Runner) -> None:
+    """uvloop closed each pipe twice (libuv, then the pipe's file object): a file another thread
+    opened in between lost its descriptor (a file the server was sending to a client, cut short)."""
+    stop = threading.Event()
+    lost: list[str] = []
+
+    def open_files() -> None:
+        while not stop.is_set():
+            fd = os.open("/proc/self/stat", os.O_RDONLY)
+            try:
+                for _ in range(3):
+                    os.fstat(fd)
+                    os.pread(fd, 1, 0)
+            except OSError as exc:  # closed (EBADF) or replaced by another descriptor since
+                lost.append(repr(exc))
+                continue  # not closed again: the number may be someone else's now
+            os.close(fd)
+
+    async def many() -> None:
+        for _ in range(500):
+            await _output(["true"], b"null")
+
+    threads = [threading.Thread(target=open_files) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        run(many())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert lost == []

@@ -139,6 +139,7 @@ class Attempt:
             await asyncio.shield(self._stop_unsupervised(process, readers))
             raise
         finally:
+            process.close()  # its pipes, where supervision stopped before their ends
             if watchdog is not None:
                 await asyncio.shield(watchdog.release())
         duration_ms = int((time.monotonic() - started) * 1000)
