@@ -213,6 +213,17 @@ def _plan_nodes(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
     return nodes
 
 
+async def _worker_plan(db: Database, statement: Callable[[RunQueue], str], params: tuple[Any, ...]) -> list[tuple[str, str | None]]:
+    """The plan nodes of one of RunQueue's statements, as a worker's own connections plan it."""
+    worker_db = db.separate()
+    try:
+        row = await worker_db.hot.one(f"EXPLAIN (FORMAT JSON) {statement(RunQueue(worker_db))}", params)
+    finally:
+        await worker_db.close()
+    assert row is not None
+    return _plan_nodes(row[0][0]["Plan"])
+
+
 def test_a_workers_claim_walks_the_claim_order_index_when_statistics_say_the_queue_is_empty_on_postgresql(pg_url: str) -> None:
     async def work(db: Database) -> list[tuple[str, str | None]]:
         await _store(db, NewRun(job_name="free"))
@@ -220,13 +231,7 @@ def test_a_workers_claim_walks_the_claim_order_index_when_statistics_say_the_que
         async with db.engine.connect() as conn:
             await conn.execute(sa.text("ANALYZE runs"))  # no run is queued now: the statistics say so
         await _store(db, *(NewRun(job_name="free") for _ in range(300)))
-        worker_db = db.separate()
-        try:
-            row = await worker_db.hot.one(f"EXPLAIN (FORMAT JSON) {RunQueue(worker_db)._sql.candidates}", (1,))
-        finally:
-            await worker_db.close()
-        assert row is not None
-        return _plan_nodes(row[0][0]["Plan"])
+        return await _worker_plan(db, lambda queue: queue._sql.candidates, (1,))
 
     nodes = _on(pg_url, work)
     # Walked in claim order, it stops at the first ready run; sorted, every queued run is read first.
@@ -239,14 +244,8 @@ def test_a_workers_claim_takes_its_runs_by_key_when_statistics_say_the_table_is_
         async with db.engine.connect() as conn:
             await conn.execute(sa.text("ANALYZE runs"))  # one run: the statistics say the table is a page
         await _store(db, *(NewRun(job_name="free") for _ in range(300)))
-        worker_db = db.separate()
-        try:
-            params = (1, "w1", now_us() + 15_000_000, now_us(), now_us(), now_us())
-            row = await worker_db.hot.one(f"EXPLAIN (FORMAT JSON) {RunQueue(worker_db)._sql.claim_free}", params)
-        finally:
-            await worker_db.close()
-        assert row is not None
-        return _plan_nodes(row[0][0]["Plan"])
+        params = (1, "w1", now_us() + 15_000_000, now_us(), now_us(), now_us())
+        return await _worker_plan(db, lambda queue: queue._sql.claim_free, params)
 
     nodes = _on(pg_url, work)
     # Read whole, the table costs a claim more the more runs it holds; by key, one look per run taken.
